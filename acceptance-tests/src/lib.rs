@@ -1,0 +1,1 @@
+//! Acceptance-test harness: runs the real terraform CLI against the built provider.

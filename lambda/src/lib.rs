@@ -1,0 +1,1 @@
+//! The rdslink sync engine.

@@ -1,0 +1,1 @@
+//! The local AWS (moto) and loopback DNS for tests and the demo.
