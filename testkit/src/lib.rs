@@ -1,1 +1,37 @@
-//! The local AWS (moto) and loopback DNS for tests and the demo.
+//! The local AWS (moto) and loopback DNS for rdslink's tests and demo.
+//!
+//! - [`moto()`]: the one emulator of a test process (or of a whole `make test` run).
+//! - [`fresh_account()`]: an isolated emulated account per test, reached through `sts:AssumeRole`.
+//! - [`DnsServer`] / [`SilentDns`]: authoritative loopback DNS whose answers tests change, and a
+//!   nameserver that never answers.
+//! - [`seed`]: databases, proxies and target groups in an account, with DNS pointed at fake IPs.
+//!
+//! ```no_run
+//! # async fn example() {
+//! use rdslink_testkit::{DnsServer, fresh_account, seed};
+//!
+//! let account = fresh_account().await;
+//! let dns = DnsServer::start().await;
+//! let cluster = seed::aurora_cluster(&account, &dns, "orders", 2).await;
+//! let new_writer = seed::failover_cluster(&account, &cluster, None).await;
+//! seed::point_writer_dns(&dns, &cluster, &new_writer);
+//! # }
+//! ```
+//!
+//! Setup failures panic with a message saying what to do (e.g. run `make venv`): these helpers
+//! serve tests, where a broken environment should stop the test at once.
+
+mod account;
+mod dns;
+mod error;
+mod http;
+mod moto;
+pub mod runtime_api;
+pub mod seed;
+
+pub use account::{
+    Account, REGION, ROLE_NAME, STATIC_ACCESS_KEY_ID, STATIC_SECRET_ACCESS_KEY, fresh_account,
+    static_config,
+};
+pub use dns::{DnsServer, SilentDns};
+pub use moto::{MOTO_ENDPOINT_ENV, Moto, moto};

@@ -1,0 +1,63 @@
+# rdslink developer tasks. GNU make; needs Rust (cargo), Python 3 and, for the acceptance tests,
+# terraform on PATH. The Python tools (the moto AWS emulator) live in ./.venv, created on demand.
+#
+#   make test    run every test against one local moto server (started and stopped here)
+#   make demo    run the demo against a local moto server
+#   make build / fmt / lint / clean / distclean / venv
+#
+# cargo honours CARGO_TARGET_DIR when it is set (.ci/run points it at a persistent cache).
+# Extra arguments for `cargo test`: make test TEST_ARGS='-p rdslink-testkit -- dns'
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := test
+
+PYTHON ?= python3
+CARGO ?= cargo
+VENV := $(CURDIR)/.venv
+VENV_STAMP := $(VENV)/.rdslink-installed
+WITH_MOTO := $(CURDIR)/testkit/scripts/with-moto $(VENV)
+TEST_ARGS ?=
+
+.PHONY: venv test demo build fmt lint clean distclean check-terraform
+
+## venv: the project's Python environment with moto[server]; reinstalled only when the pins change.
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	PIP_NO_INPUT=1 $(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+## test: all workspace tests, sharing one moto server that is stopped afterwards (also on failure).
+test: venv check-terraform
+	$(WITH_MOTO) $(CARGO) test --workspace $(TEST_ARGS)
+
+## demo: the demo program against a local moto server.
+demo: venv
+	$(WITH_MOTO) $(CARGO) run -p rdslink-testkit --bin rdslink-demo
+
+build:
+	$(CARGO) build --workspace --all-targets
+
+fmt:
+	$(CARGO) fmt --all
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## clean: build output only; distclean also removes the Python environment.
+clean:
+	$(CARGO) clean
+
+distclean: clean
+	rm -rf $(VENV)
+
+check-terraform:
+	@command -v terraform >/dev/null || { \
+	  echo "error: terraform is not on PATH; the acceptance tests run the real terraform CLI." >&2; \
+	  echo "       Install Terraform (>= 1.11) and run 'make test' again." >&2; \
+	  exit 1; }

@@ -1,0 +1,149 @@
+//! Registry documentation (`docs/`) rendered from the provider's schema, as Terraform reports it with
+//! `terraform providers schema -json`, plus the files under `examples/`. Documentation is never
+//! written twice by hand: descriptions live in the schema, usage in the examples.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// One rendered page: its path under `docs/` and its text.
+pub struct Page {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// Every page of the provider: `index.md`, one per data source and one per resource.
+pub fn render(provider_schema: &Value, examples: &Path) -> Vec<Page> {
+    let mut pages = vec![Page {
+        path: "index.md".into(),
+        text: page(
+            "rdslink Provider",
+            "rdslink",
+            "Provider",
+            &provider_schema["provider"]["block"],
+            &examples.join("provider/provider.tf"),
+            None,
+        ),
+    }];
+    for (kind, dir, label) in [
+        ("data_source_schemas", "data-sources", "Data Source"),
+        ("resource_schemas", "resources", "Resource"),
+    ] {
+        for (type_name, schema) in provider_schema[kind].as_object().into_iter().flatten() {
+            let short = type_name.strip_prefix("rdslink_").unwrap_or(type_name);
+            let example_dir = examples.join(dir).join(type_name);
+            let example_file = if dir == "resources" { "resource.tf" } else { "data-source.tf" };
+            let import = (dir == "resources").then(|| example_dir.join("import.sh"));
+            pages.push(Page {
+                path: Path::new(dir).join(format!("{short}.md")),
+                text: page(
+                    &format!("{type_name} {label} - rdslink"),
+                    type_name,
+                    label,
+                    &schema["block"],
+                    &example_dir.join(example_file),
+                    import.as_deref(),
+                ),
+            });
+        }
+    }
+    pages
+}
+
+fn page(title: &str, name: &str, label: &str, block: &Value, example: &Path, import: Option<&Path>) -> String {
+    let description = block["description"].as_str().unwrap_or_default().trim();
+    let mut out = String::new();
+    let _ = writeln!(out, "---\npage_title: \"{title}\"\nsubcategory: \"\"\ndescription: |-");
+    for line in description.lines().take_while(|l| !l.trim().is_empty()) {
+        let _ = writeln!(out, "  {line}");
+    }
+    let _ = writeln!(out, "---\n\n# {name} ({label})\n\n{description}\n");
+    if let Ok(text) = std::fs::read_to_string(example) {
+        let _ = writeln!(out, "## Example Usage\n\n```terraform\n{}\n```\n", text.trim_end());
+    }
+    out.push_str("<!-- generated from the provider schema by `make docs`; edit descriptions in the code -->\n");
+    let _ = writeln!(out, "## Schema\n");
+    schema_sections(&mut out, block, "");
+    if let Some(text) = import.and_then(|p| std::fs::read_to_string(p).ok()) {
+        let _ = writeln!(out, "## Import\n\nImport is supported using the following syntax:\n\n```shell\n{}\n```", text.trim_end());
+    }
+    out
+}
+
+/// Required / Optional / Read-Only lists for a block, then a section per nested block.
+fn schema_sections(out: &mut String, block: &Value, prefix: &str) {
+    let attributes = block["attributes"].as_object().cloned().unwrap_or_default();
+    let blocks = block["block_types"].as_object().cloned().unwrap_or_default();
+    let mut groups: [(&str, Vec<String>); 3] = [("Required", vec![]), ("Optional", vec![]), ("Read-Only", vec![])];
+    for (name, attribute) in &attributes {
+        let group = if attribute["required"] == true {
+            0
+        } else if attribute["optional"] == true {
+            1
+        } else {
+            2
+        };
+        let mut line = format!("- `{name}` ({})", type_label(&attribute["type"]));
+        if attribute["sensitive"] == true {
+            line.push_str(", Sensitive");
+        }
+        let _ = write!(line, " {}", one_line(attribute["description"].as_str().unwrap_or_default()));
+        groups[group].1.push(line);
+    }
+    for (name, nested) in &blocks {
+        let required = nested["min_items"].as_u64().unwrap_or(0) > 0;
+        let anchor = format!("nestedblock--{prefix}{name}");
+        let line = format!(
+            "- `{name}` (Block {}, {}) {} (see [below for nested schema](#{anchor}))",
+            nesting_label(&nested["nesting_mode"]),
+            if required { "Required" } else { "Optional" },
+            one_line(nested["block"]["description"].as_str().unwrap_or_default())
+        );
+        groups[usize::from(!required)].1.push(line);
+    }
+    for (heading, lines) in &groups {
+        if !lines.is_empty() {
+            let _ = writeln!(out, "### {heading}\n\n{}\n", lines.join("\n"));
+        }
+    }
+    for (name, nested) in &blocks {
+        let anchor = format!("nestedblock--{prefix}{name}");
+        let _ = writeln!(out, "<a id=\"{anchor}\"></a>\n### Nested Schema for `{prefix}{name}`\n");
+        schema_sections(out, &nested["block"], &format!("{prefix}{name}."));
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn nesting_label(mode: &Value) -> &'static str {
+    match mode.as_str() {
+        Some("list") => "List",
+        Some("set") => "Set",
+        Some("map") => "Map",
+        _ => "",
+    }
+    .trim_end()
+}
+
+/// `"string"` -> String, `["list","string"]` -> List of String, objects -> Object.
+fn type_label(ty: &Value) -> String {
+    match ty {
+        Value::String(s) => match s.as_str() {
+            "string" => "String".into(),
+            "number" => "Number".into(),
+            "bool" => "Boolean".into(),
+            _ => "Dynamic".into(),
+        },
+        Value::Array(parts) => match parts.first().and_then(Value::as_str) {
+            Some("list") => format!("List of {}", type_label(&parts[1])),
+            Some("set") => format!("Set of {}", type_label(&parts[1])),
+            Some("map") => format!("Map of {}", type_label(&parts[1])),
+            Some("object") => "Object".into(),
+            _ => "Tuple".into(),
+        },
+        _ => "Dynamic".into(),
+    }
+}

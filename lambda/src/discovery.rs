@@ -1,0 +1,670 @@
+//! Discovery: "which IPv4 addresses should the target group point at now?"
+//!
+//! The RDS API says *which* instance plays the part (authoritative the moment a failover
+//! completes); DNS says *where* that instance is (the only place RDS publishes addresses).
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::str::FromStr;
+
+use aws_sdk_rds::operation::describe_db_clusters::DescribeDBClustersError;
+use aws_sdk_rds::operation::describe_db_instances::DescribeDBInstancesError;
+use aws_sdk_rds::operation::describe_db_proxies::DescribeDBProxiesError;
+use aws_sdk_rds::types::{DbCluster, DbInstance, DbProxy, Filter};
+use futures::future::try_join_all;
+use tracing::debug;
+
+use crate::{AwsCalls, Error, Resolver};
+
+/// Which database, and which of its roles, the target group should follow.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DatabaseSelector {
+    /// A DB instance (single-AZ or Multi-AZ instance deployment): its endpoint's address.
+    Instance(String),
+    /// An Aurora (or Multi-AZ DB cluster) cluster: its writer, or all of its readers.
+    Cluster {
+        identifier: String,
+        role: ClusterRole,
+    },
+    /// An RDS Proxy (its default endpoint): every address it has.
+    Proxy(String),
+    /// Any hostname (a custom endpoint, a Route 53 alias, ...): every address it has.
+    Endpoint(String),
+}
+
+impl DatabaseSelector {
+    /// The kind of database this selector names.
+    pub fn kind(&self) -> DatabaseKind {
+        match self {
+            DatabaseSelector::Instance(_) => DatabaseKind::Instance,
+            DatabaseSelector::Cluster { .. } => DatabaseKind::Cluster,
+            DatabaseSelector::Proxy(_) => DatabaseKind::Proxy,
+            DatabaseSelector::Endpoint(_) => DatabaseKind::Endpoint,
+        }
+    }
+
+    /// The identifier, proxy name or hostname.
+    pub fn identifier(&self) -> &str {
+        match self {
+            DatabaseSelector::Instance(id)
+            | DatabaseSelector::Cluster { identifier: id, .. }
+            | DatabaseSelector::Proxy(id)
+            | DatabaseSelector::Endpoint(id) => id,
+        }
+    }
+
+    /// Can this selector's answer lag behind a failover?
+    ///
+    /// True when the answer *is* the DNS of a name that moves on failover: an instance endpoint
+    /// (Multi-AZ failover flips its CNAME, with a TTL and propagation delay) or a hostname.
+    /// False for clusters (the writer/readers come from the RDS API, authoritative at once, and
+    /// each instance endpoint keeps its address across a failover) and proxies (the proxy
+    /// absorbs the database's failover; its own addresses do not move).
+    pub fn answer_may_lag_failover(&self) -> bool {
+        matches!(
+            self,
+            DatabaseSelector::Instance(_) | DatabaseSelector::Endpoint(_)
+        )
+    }
+}
+
+/// `instance:<id>`, `cluster:<id>:writer`, `cluster:<id>:reader`, `proxy:<name>`,
+/// `endpoint:<hostname>`; the inverse of [`FromStr`].
+impl fmt::Display for DatabaseSelector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatabaseSelector::Cluster { identifier, role } => {
+                write!(f, "cluster:{identifier}:{role}")
+            }
+            other => write!(f, "{}:{}", other.kind(), other.identifier()),
+        }
+    }
+}
+
+impl FromStr for DatabaseSelector {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let invalid = |message: String| Error::InvalidConfig {
+            field: "database selector",
+            message,
+        };
+        let (kind, rest) = s.split_once(':').ok_or_else(|| {
+            invalid(format!(
+                "\"{s}\" has no kind: expected instance:<id>, cluster:<id>[:writer|:reader], \
+                 proxy:<name> or endpoint:<hostname>"
+            ))
+        })?;
+        if rest.is_empty() {
+            return Err(invalid(format!("\"{s}\" names no {kind}")));
+        }
+        match kind {
+            "instance" => Ok(DatabaseSelector::Instance(rest.to_string())),
+            "cluster" => {
+                let (identifier, role) = match rest.split_once(':') {
+                    Some((identifier, role)) => (identifier, role.parse()?),
+                    None => (rest, ClusterRole::default()),
+                };
+                Ok(DatabaseSelector::Cluster {
+                    identifier: identifier.to_string(),
+                    role,
+                })
+            }
+            "proxy" => Ok(DatabaseSelector::Proxy(rest.to_string())),
+            "endpoint" => Ok(DatabaseSelector::Endpoint(rest.to_string())),
+            other => Err(invalid(format!(
+                "unknown kind \"{other}\": expected instance, cluster, proxy or endpoint"
+            ))),
+        }
+    }
+}
+
+/// Which members of a cluster to target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ClusterRole {
+    /// The one instance that accepts writes.
+    #[default]
+    Writer,
+    /// Every running instance that is not the writer.
+    Reader,
+}
+
+impl ClusterRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClusterRole::Writer => "writer",
+            ClusterRole::Reader => "reader",
+        }
+    }
+}
+
+impl fmt::Display for ClusterRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ClusterRole {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "writer" => Ok(ClusterRole::Writer),
+            "reader" => Ok(ClusterRole::Reader),
+            other => Err(Error::InvalidConfig {
+                field: "cluster role",
+                message: format!("\"{other}\" is neither \"writer\" nor \"reader\""),
+            }),
+        }
+    }
+}
+
+/// What kind of thing was discovered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DatabaseKind {
+    Instance,
+    Cluster,
+    Proxy,
+    Endpoint,
+}
+
+impl DatabaseKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DatabaseKind::Instance => "instance",
+            DatabaseKind::Cluster => "cluster",
+            DatabaseKind::Proxy => "proxy",
+            DatabaseKind::Endpoint => "endpoint",
+        }
+    }
+}
+
+impl fmt::Display for DatabaseKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What discovery found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discovery {
+    pub kind: DatabaseKind,
+    /// The hostname a client would use: the instance endpoint, the cluster endpoint (writer) or
+    /// reader endpoint (reader), the proxy endpoint, or the given hostname.
+    pub endpoint: String,
+    /// The port clients connect to (`None` for a bare hostname). For a proxy, the default port
+    /// of its engine family, which is the port RDS Proxy listens on.
+    pub port: Option<u16>,
+    pub vpc_id: Option<String>,
+    pub engine: Option<String>,
+    /// Where the targets may be, now or after a failover: an instance's AZ and its Multi-AZ
+    /// standby's AZ, or the cluster's AZs. Sorted. Empty for proxies and hostnames.
+    pub availability_zones: Vec<String>,
+    /// The cluster's writer instance (clusters only).
+    pub writer_instance_identifier: Option<String>,
+    /// The addresses to target: sorted, without duplicates, never empty.
+    pub target_ips: Vec<Ipv4Addr>,
+}
+
+impl Discovery {
+    /// The target addresses as a set.
+    pub fn target_set(&self) -> BTreeSet<Ipv4Addr> {
+        self.target_ips.iter().copied().collect()
+    }
+}
+
+/// Finds a database's current addresses through the RDS API and DNS.
+#[derive(Debug, Clone)]
+pub struct Discoverer {
+    rds: aws_sdk_rds::Client,
+    resolver: Resolver,
+}
+
+/// Statuses in which an instance or cluster has no address worth targeting. A target left over
+/// from before is kept (harmless: it fails health checks); nothing new is registered.
+const UNAVAILABLE_STATUSES: &[&str] = &["stopped", "stopping", "deleting"];
+
+impl Discoverer {
+    pub fn new(rds: aws_sdk_rds::Client, resolver: Resolver) -> Self {
+        Discoverer { rds, resolver }
+    }
+
+    /// The resolver used for addresses.
+    pub fn resolver(&self) -> &Resolver {
+        &self.resolver
+    }
+
+    /// Where `selector` is now. Fails (changing nothing anywhere) when the database is unknown,
+    /// unavailable, or has no address.
+    pub async fn discover(&self, selector: &DatabaseSelector) -> Result<Discovery, Error> {
+        self.discover_counted(selector, &AwsCalls::default()).await
+    }
+
+    pub(crate) async fn discover_counted(
+        &self,
+        selector: &DatabaseSelector,
+        calls: &AwsCalls,
+    ) -> Result<Discovery, Error> {
+        let discovery = match selector {
+            DatabaseSelector::Instance(identifier) => self.instance(identifier, calls).await,
+            DatabaseSelector::Cluster { identifier, role } => {
+                self.cluster(identifier, *role, calls).await
+            }
+            DatabaseSelector::Proxy(name) => self.proxy(name, calls).await,
+            DatabaseSelector::Endpoint(hostname) => self.hostname(hostname).await,
+        }?;
+        debug!(
+            selector = %selector,
+            endpoint = %discovery.endpoint,
+            target_ips = ?discovery.target_ips,
+            "discovered"
+        );
+        Ok(discovery)
+    }
+
+    /// Re-resolves only the DNS part of an earlier discovery, for selectors whose addresses are
+    /// exactly their endpoint's (instance, proxy, hostname). Used while waiting for DNS to move
+    /// after a failover: the RDS API has nothing new to say then.
+    pub(crate) async fn refresh_addresses(&self, discovery: &Discovery) -> Result<Discovery, Error> {
+        debug_assert!(discovery.kind != DatabaseKind::Cluster);
+        let target_ips = self.resolver.resolve_ipv4(&discovery.endpoint).await?;
+        Ok(Discovery {
+            target_ips,
+            ..discovery.clone()
+        })
+    }
+
+    async fn instance(&self, identifier: &str, calls: &AwsCalls) -> Result<Discovery, Error> {
+        let instance = self.describe_instance(identifier, calls).await?;
+        let endpoint = usable_instance_endpoint(&instance, identifier)?;
+        let target_ips = self.resolver.resolve_ipv4(endpoint).await?;
+        let mut zones: Vec<String> = [
+            instance.availability_zone(),
+            instance.secondary_availability_zone(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+        zones.sort();
+        zones.dedup();
+        Ok(Discovery {
+            kind: DatabaseKind::Instance,
+            endpoint: endpoint.to_string(),
+            port: instance
+                .endpoint()
+                .and_then(|e| e.port())
+                .and_then(|p| u16::try_from(p).ok()),
+            vpc_id: instance_vpc_id(&instance),
+            engine: instance.engine().map(str::to_string),
+            availability_zones: zones,
+            writer_instance_identifier: None,
+            target_ips,
+        })
+    }
+
+    async fn cluster(
+        &self,
+        identifier: &str,
+        role: ClusterRole,
+        calls: &AwsCalls,
+    ) -> Result<Discovery, Error> {
+        let cluster = self.describe_cluster(identifier, calls).await?;
+        let status = cluster.status().unwrap_or_default();
+        if UNAVAILABLE_STATUSES.contains(&status) {
+            return Err(Error::DatabaseUnavailable {
+                kind: "DB cluster",
+                identifier: identifier.to_string(),
+                status: status.to_string(),
+            });
+        }
+        let writer = cluster
+            .db_cluster_members()
+            .iter()
+            .find(|member| member.is_cluster_writer() == Some(true))
+            .and_then(|member| member.db_instance_identifier())
+            .ok_or_else(|| Error::ClusterHasNoWriter {
+                identifier: identifier.to_string(),
+            })?
+            .to_string();
+
+        let (endpoint, target_ips, vpc_id) = match role {
+            ClusterRole::Writer => {
+                // The writer's own instance endpoint, not the cluster endpoint: the RDS API
+                // names the new writer the moment a failover completes, while the cluster
+                // endpoint's CNAME follows later.
+                let instance = self.describe_instance(&writer, calls).await?;
+                let instance_endpoint = usable_instance_endpoint(&instance, &writer)?;
+                let target_ips = self.resolver.resolve_ipv4(instance_endpoint).await?;
+                (cluster.endpoint(), target_ips, instance_vpc_id(&instance))
+            }
+            ClusterRole::Reader => {
+                let (target_ips, vpc_id) = self.readers(&cluster, identifier, &writer, calls).await?;
+                (cluster.reader_endpoint(), target_ips, vpc_id)
+            }
+        };
+        let endpoint = endpoint.ok_or_else(|| Error::EndpointNotAssigned {
+            kind: "DB cluster",
+            identifier: identifier.to_string(),
+            status: status.to_string(),
+        })?;
+        let mut zones: Vec<String> = cluster.availability_zones().to_vec();
+        zones.sort();
+        zones.dedup();
+        Ok(Discovery {
+            kind: DatabaseKind::Cluster,
+            endpoint: endpoint.to_string(),
+            port: cluster.port().and_then(|p| u16::try_from(p).ok()),
+            vpc_id,
+            engine: cluster.engine().map(str::to_string),
+            availability_zones: zones,
+            writer_instance_identifier: Some(writer),
+            target_ips,
+        })
+    }
+
+    /// Every running non-writer member's own address, resolved concurrently.
+    async fn readers(
+        &self,
+        cluster: &DbCluster,
+        identifier: &str,
+        writer: &str,
+        calls: &AwsCalls,
+    ) -> Result<(Vec<Ipv4Addr>, Option<String>), Error> {
+        let reader_ids: Vec<String> = cluster
+            .db_cluster_members()
+            .iter()
+            .filter(|member| member.is_cluster_writer() != Some(true))
+            .filter_map(|member| member.db_instance_identifier())
+            .filter(|id| *id != writer)
+            .map(str::to_string)
+            .collect();
+        let no_readers = || Error::ClusterHasNoReaders {
+            identifier: identifier.to_string(),
+        };
+        if reader_ids.is_empty() {
+            return Err(no_readers());
+        }
+        let instances = self.describe_instances_by_id(&reader_ids, calls).await?;
+        // A reader that is being created, stopped or deleted has no address worth targeting;
+        // the others still serve reads.
+        let running: Vec<(&DbInstance, &str)> = instances
+            .iter()
+            .filter(|instance| {
+                let status = instance.db_instance_status().unwrap_or_default();
+                !UNAVAILABLE_STATUSES.contains(&status)
+            })
+            .filter_map(|instance| {
+                let address = instance.endpoint().and_then(|e| e.address())?;
+                Some((instance, address))
+            })
+            .collect();
+        if running.is_empty() {
+            return Err(no_readers());
+        }
+        let resolved = try_join_all(
+            running
+                .iter()
+                .map(|(_, address)| self.resolver.resolve_ipv4(address)),
+        )
+        .await?;
+        let target_ips: BTreeSet<Ipv4Addr> = resolved.into_iter().flatten().collect();
+        let vpc_id = running
+            .iter()
+            .find_map(|(instance, _)| instance_vpc_id(instance));
+        Ok((target_ips.into_iter().collect(), vpc_id))
+    }
+
+    async fn proxy(&self, name: &str, calls: &AwsCalls) -> Result<Discovery, Error> {
+        let proxy = self.describe_proxy(name, calls).await?;
+        let endpoint = proxy.endpoint().ok_or_else(|| Error::EndpointNotAssigned {
+            kind: "DB proxy",
+            identifier: name.to_string(),
+            status: proxy
+                .status()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+        })?;
+        let target_ips = self.resolver.resolve_ipv4(endpoint).await?;
+        Ok(Discovery {
+            kind: DatabaseKind::Proxy,
+            endpoint: endpoint.to_string(),
+            port: proxy.engine_family().and_then(proxy_port),
+            vpc_id: proxy.vpc_id().map(str::to_string),
+            engine: proxy.engine_family().map(str::to_string),
+            availability_zones: Vec::new(),
+            writer_instance_identifier: None,
+            target_ips,
+        })
+    }
+
+    async fn hostname(&self, hostname: &str) -> Result<Discovery, Error> {
+        let target_ips = self.resolver.resolve_ipv4(hostname).await?;
+        Ok(Discovery {
+            kind: DatabaseKind::Endpoint,
+            endpoint: hostname.to_string(),
+            port: None,
+            vpc_id: None,
+            engine: None,
+            availability_zones: Vec::new(),
+            writer_instance_identifier: None,
+            target_ips,
+        })
+    }
+
+    async fn describe_instance(
+        &self,
+        identifier: &str,
+        calls: &AwsCalls,
+    ) -> Result<DbInstance, Error> {
+        calls.record();
+        let output = self
+            .rds
+            .describe_db_instances()
+            .db_instance_identifier(identifier)
+            .send()
+            .await
+            .map_err(|err| match err.as_service_error() {
+                Some(DescribeDBInstancesError::DbInstanceNotFoundFault(_)) => {
+                    Error::DbInstanceNotFound {
+                        identifier: identifier.to_string(),
+                    }
+                }
+                _ => Error::aws("rds:DescribeDBInstances", err),
+            })?;
+        output
+            .db_instances()
+            .iter()
+            .find(|instance| {
+                instance
+                    .db_instance_identifier()
+                    .is_some_and(|id| id.eq_ignore_ascii_case(identifier))
+            })
+            .cloned()
+            .ok_or_else(|| Error::DbInstanceNotFound {
+                identifier: identifier.to_string(),
+            })
+    }
+
+    /// Several instances in one call (a cluster has at most 16 members; the filter takes 100).
+    async fn describe_instances_by_id(
+        &self,
+        identifiers: &[String],
+        calls: &AwsCalls,
+    ) -> Result<Vec<DbInstance>, Error> {
+        calls.record();
+        let filter = Filter::builder()
+            .name("db-instance-id")
+            .set_values(Some(identifiers.to_vec()))
+            .build();
+        let output = self
+            .rds
+            .describe_db_instances()
+            .filters(filter)
+            .send()
+            .await
+            .map_err(|err| Error::aws("rds:DescribeDBInstances", err))?;
+        Ok(output.db_instances().to_vec())
+    }
+
+    async fn describe_cluster(&self, identifier: &str, calls: &AwsCalls) -> Result<DbCluster, Error> {
+        calls.record();
+        let output = self
+            .rds
+            .describe_db_clusters()
+            .db_cluster_identifier(identifier)
+            .send()
+            .await
+            .map_err(|err| match err.as_service_error() {
+                Some(DescribeDBClustersError::DbClusterNotFoundFault(_)) => {
+                    Error::DbClusterNotFound {
+                        identifier: identifier.to_string(),
+                    }
+                }
+                _ => Error::aws("rds:DescribeDBClusters", err),
+            })?;
+        output
+            .db_clusters()
+            .iter()
+            .find(|cluster| {
+                cluster
+                    .db_cluster_identifier()
+                    .is_some_and(|id| id.eq_ignore_ascii_case(identifier))
+            })
+            .cloned()
+            .ok_or_else(|| Error::DbClusterNotFound {
+                identifier: identifier.to_string(),
+            })
+    }
+
+    async fn describe_proxy(&self, name: &str, calls: &AwsCalls) -> Result<DbProxy, Error> {
+        calls.record();
+        let output = self
+            .rds
+            .describe_db_proxies()
+            .db_proxy_name(name)
+            .send()
+            .await
+            .map_err(|err| match err.as_service_error() {
+                Some(DescribeDBProxiesError::DbProxyNotFoundFault(_)) => Error::DbProxyNotFound {
+                    name: name.to_string(),
+                },
+                _ => Error::aws("rds:DescribeDBProxies", err),
+            })?;
+        output
+            .db_proxies()
+            .iter()
+            .find(|proxy| proxy.db_proxy_name() == Some(name))
+            .cloned()
+            .ok_or_else(|| Error::DbProxyNotFound {
+                name: name.to_string(),
+            })
+    }
+}
+
+/// The instance's endpoint address, or why it has none worth targeting.
+fn usable_instance_endpoint<'a>(instance: &'a DbInstance, identifier: &str) -> Result<&'a str, Error> {
+    let status = instance.db_instance_status().unwrap_or_default();
+    if UNAVAILABLE_STATUSES.contains(&status) {
+        return Err(Error::DatabaseUnavailable {
+            kind: "DB instance",
+            identifier: identifier.to_string(),
+            status: status.to_string(),
+        });
+    }
+    instance
+        .endpoint()
+        .and_then(|endpoint| endpoint.address())
+        .ok_or_else(|| Error::EndpointNotAssigned {
+            kind: "DB instance",
+            identifier: identifier.to_string(),
+            status: status.to_string(),
+        })
+}
+
+fn instance_vpc_id(instance: &DbInstance) -> Option<String> {
+    instance
+        .db_subnet_group()
+        .and_then(|group| group.vpc_id())
+        .map(str::to_string)
+}
+
+/// RDS Proxy listens on its engine family's standard port; the API does not return it.
+fn proxy_port(engine_family: &str) -> Option<u16> {
+    match engine_family {
+        "MYSQL" => Some(3306),
+        "POSTGRESQL" => Some(5432),
+        "SQLSERVER" => Some(1433),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selectors_round_trip_through_their_text_form() {
+        for text in [
+            "instance:orders",
+            "cluster:orders:writer",
+            "cluster:orders:reader",
+            "proxy:orders-proxy",
+            "endpoint:db.example.com",
+        ] {
+            let selector: DatabaseSelector = text.parse().unwrap();
+            assert_eq!(selector.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn a_cluster_without_role_selects_the_writer() {
+        assert_eq!(
+            "cluster:orders".parse::<DatabaseSelector>().unwrap(),
+            DatabaseSelector::Cluster {
+                identifier: "orders".into(),
+                role: ClusterRole::Writer
+            }
+        );
+    }
+
+    #[test]
+    fn malformed_selectors_are_config_errors() {
+        for bad in ["orders", "instance:", "cluster:orders:primary", "table:orders"] {
+            let err = bad.parse::<DatabaseSelector>().unwrap_err();
+            assert_eq!(err.kind(), "invalid_config", "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn roles_parse_and_print() {
+        assert_eq!("writer".parse::<ClusterRole>().unwrap(), ClusterRole::Writer);
+        assert_eq!("reader".parse::<ClusterRole>().unwrap(), ClusterRole::Reader);
+        assert_eq!(ClusterRole::default(), ClusterRole::Writer);
+        assert_eq!(ClusterRole::Reader.to_string(), "reader");
+        assert!("Writer".parse::<ClusterRole>().is_err());
+    }
+
+    #[test]
+    fn only_dns_named_selectors_wait_for_dns_after_failover() {
+        assert!(DatabaseSelector::Instance("a".into()).answer_may_lag_failover());
+        assert!(DatabaseSelector::Endpoint("a.example".into()).answer_may_lag_failover());
+        assert!(!DatabaseSelector::Proxy("p".into()).answer_may_lag_failover());
+        assert!(
+            !DatabaseSelector::Cluster {
+                identifier: "c".into(),
+                role: ClusterRole::Writer
+            }
+            .answer_may_lag_failover()
+        );
+    }
+
+    #[test]
+    fn proxy_ports_follow_the_engine_family() {
+        assert_eq!(proxy_port("POSTGRESQL"), Some(5432));
+        assert_eq!(proxy_port("MYSQL"), Some(3306));
+        assert_eq!(proxy_port("SQLSERVER"), Some(1433));
+        assert_eq!(proxy_port("ORACLE"), None);
+    }
+}

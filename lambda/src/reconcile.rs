@@ -1,0 +1,446 @@
+//! `reconcile`: converge the target group onto the database's current addresses.
+//!
+//! Like a kube-rs reconciler it is idempotent and is not told *why* it runs: it looks at the
+//! desired state (discovery) and the actual state (the target group) and converges them. The
+//! trigger only tunes one thing: after a failover-class event it may wait for a lagging DNS
+//! answer to move. A scheduled run is the safety net for missed, late or duplicated events.
+//!
+//! # Invariants
+//!
+//! 1. **Register first, deregister second.** A new address is registered before any stale one
+//!    is deregistered, so a failover never passes through a moment with no target.
+//! 2. **No answer, no change.** If discovery fails or finds no address, nothing is registered or
+//!    deregistered, and the error is retryable when waiting can fix it. `plan` itself returns no
+//!    change for an empty desired set.
+//! 3. **Deregister only against a fresh answer.** Before deregistering, discovery runs again and
+//!    the group is read again. Only addresses absent from that fresh answer are deregistered, and
+//!    only after every address of the fresh answer is registered. So the run's final state is
+//!    its *last* discovery, even if DNS flapped during the run, and the group always keeps at
+//!    least one address of that last answer.
+//! 4. **Runs through one engine are serialised** (an async mutex). Two concurrent runs with
+//!    different answers could otherwise each deregister the address the other keeps: ELBv2 has
+//!    no conditional write, so no lock-free ordering of reads and writes can rule that out.
+//!    Across processes the Lambda must run with reserved concurrency 1, which serialises its
+//!    invocations the same way (throttled asynchronous invocations are queued and retried by
+//!    Lambda, not lost). As a last line of defence, a run that finds no address of its answer
+//!    registered after deregistering (a concurrent writer outside the engine) registers its
+//!    answer again at once.
+//! 5. **Status reports what was observed.** [`Report::targets`] is read back from the target
+//!    group after the changes, not assumed.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio::sync::Mutex;
+use tracing::{Instrument, info, info_span, warn};
+
+use crate::{AwsCalls, DatabaseSelector, Discoverer, Discovery, Error, TargetGroup, plan};
+
+/// Why a reconcile runs (for logs only: the engine converges the same way whatever the reason).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TriggerReason {
+    /// The periodic safety-net run.
+    Schedule,
+    /// Someone asked (a test invocation, the provider, an operator).
+    Manual,
+    /// An RDS event arrived (through SNS or EventBridge).
+    RdsEvent {
+        event_id: Option<String>,
+        source_id: Option<String>,
+    },
+}
+
+impl fmt::Display for TriggerReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TriggerReason::Schedule => f.write_str("schedule"),
+            TriggerReason::Manual => f.write_str("manual"),
+            TriggerReason::RdsEvent {
+                event_id,
+                source_id,
+            } => write!(
+                f,
+                "RDS event {} from {}",
+                event_id.as_deref().unwrap_or("(no id)"),
+                source_id.as_deref().unwrap_or("(unknown source)")
+            ),
+        }
+    }
+}
+
+/// What started a reconcile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trigger {
+    pub reason: TriggerReason,
+    /// A failover-class event: the database's address is expected to move, so a discovery that
+    /// still returns the registered addresses is probably stale DNS worth waiting out.
+    pub expects_address_change: bool,
+    /// When the event happened, for the convergence time metric.
+    pub event_time: Option<SystemTime>,
+}
+
+impl Trigger {
+    /// A scheduled run: no waiting, no event time.
+    pub fn schedule() -> Self {
+        Trigger {
+            reason: TriggerReason::Schedule,
+            expects_address_change: false,
+            event_time: None,
+        }
+    }
+
+    /// A manual run: no waiting, no event time.
+    pub fn manual() -> Self {
+        Trigger {
+            reason: TriggerReason::Manual,
+            expects_address_change: false,
+            event_time: None,
+        }
+    }
+}
+
+/// How discovery is polled while waiting for DNS to move: `initial`, doubling up to `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PollBackoff {
+    pub initial: Duration,
+    pub max: Duration,
+}
+
+impl Default for PollBackoff {
+    fn default() -> Self {
+        PollBackoff {
+            initial: Duration::from_secs(1),
+            max: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The default time a failover-triggered run waits for a stale DNS answer to move. RDS instance
+/// endpoints have a 5 s TTL but a Multi-AZ failover's DNS update takes 30-60 s to show up.
+pub const DEFAULT_DNS_WAIT: Duration = Duration::from_secs(90);
+
+/// One database, one target group, and how to converge them.
+#[derive(Debug)]
+pub struct Engine {
+    discoverer: Discoverer,
+    selector: DatabaseSelector,
+    target_group: TargetGroup,
+    dns_wait: Duration,
+    poll: PollBackoff,
+    /// Serialises runs through this engine (invariant 4).
+    serial: Mutex<()>,
+}
+
+impl Engine {
+    /// An engine with the default DNS wait (90 s) and poll backoff (1 s doubling to 10 s).
+    pub fn new(discoverer: Discoverer, selector: DatabaseSelector, target_group: TargetGroup) -> Self {
+        Engine {
+            discoverer,
+            selector,
+            target_group,
+            dns_wait: DEFAULT_DNS_WAIT,
+            poll: PollBackoff::default(),
+            serial: Mutex::new(()),
+        }
+    }
+
+    /// How long a failover-triggered run waits for DNS to move. Keep it well under the Lambda
+    /// timeout; zero disables waiting.
+    pub fn with_dns_wait(mut self, dns_wait: Duration) -> Self {
+        self.dns_wait = dns_wait;
+        self
+    }
+
+    /// How often discovery is polled while waiting.
+    pub fn with_poll_backoff(mut self, poll: PollBackoff) -> Self {
+        self.poll = poll;
+        self
+    }
+
+    pub fn selector(&self) -> &DatabaseSelector {
+        &self.selector
+    }
+
+    pub fn target_group(&self) -> &TargetGroup {
+        &self.target_group
+    }
+
+    pub fn discoverer(&self) -> &Discoverer {
+        &self.discoverer
+    }
+
+    pub fn dns_wait(&self) -> Duration {
+        self.dns_wait
+    }
+}
+
+/// Whether, and how, a run waited for DNS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitOutcome {
+    /// No wait: not a failover trigger, an authoritative selector, or the answer had already
+    /// moved.
+    NotNeeded,
+    /// The answer moved while waiting.
+    Moved,
+    /// The answer did not move within the DNS wait; the targets were left as they were.
+    TimedOut,
+}
+
+impl WaitOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaitOutcome::NotNeeded => "not_needed",
+            WaitOutcome::Moved => "moved",
+            WaitOutcome::TimedOut => "timed_out",
+        }
+    }
+}
+
+/// What a reconcile saw and did. All address lists are sorted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// The hostname discovery resolved.
+    pub endpoint: String,
+    /// The addresses the run converged onto (its last discovery).
+    pub desired: Vec<Ipv4Addr>,
+    /// The registered addresses when the run started.
+    pub registered_before: Vec<Ipv4Addr>,
+    /// The addresses this run registered.
+    pub registered: Vec<Ipv4Addr>,
+    /// The addresses this run deregistered.
+    pub deregistered: Vec<Ipv4Addr>,
+    /// The registered addresses read back after the changes.
+    pub targets: Vec<Ipv4Addr>,
+    /// `targets == desired`.
+    pub in_sync: bool,
+    pub wait: WaitOutcome,
+    /// Time spent waiting for DNS to move.
+    pub waited: Duration,
+    /// From the triggering event to the moment the targets matched, when this run changed
+    /// them in answer to an event with a time.
+    pub convergence: Option<Duration>,
+    /// AWS API operations this run made (SDK retries not counted).
+    pub aws_calls: u32,
+}
+
+impl Report {
+    /// Nothing was registered or deregistered.
+    pub fn is_noop(&self) -> bool {
+        self.registered.is_empty() && self.deregistered.is_empty()
+    }
+}
+
+/// Converges `engine`'s target group onto its database's current addresses. See the module
+/// documentation for the invariants.
+pub async fn reconcile(engine: &Engine, trigger: &Trigger) -> Result<Report, Error> {
+    let span = info_span!(
+        "reconcile",
+        target_group = %engine.target_group.arn(),
+        database = %engine.selector,
+        trigger = %trigger.reason,
+    );
+    async {
+        let _serial = engine.serial.lock().await;
+        let calls = AwsCalls::default();
+        let result = converge(engine, trigger, &calls).await;
+        match &result {
+            Ok(report) => info!(
+                in_sync = report.in_sync,
+                targets = ?report.targets,
+                aws_calls = report.aws_calls,
+                "reconcile finished"
+            ),
+            Err(err) => warn!(
+                error = %err,
+                error_type = err.kind(),
+                retryable = err.is_retryable(),
+                aws_calls = calls.get(),
+                "reconcile failed; targets left as they were after the last successful step"
+            ),
+        }
+        result
+    }
+    .instrument(span)
+    .await
+}
+
+async fn converge(engine: &Engine, trigger: &Trigger, calls: &AwsCalls) -> Result<Report, Error> {
+    let discoverer = &engine.discoverer;
+    let group = &engine.target_group;
+
+    // Invariant 2: a failed discovery returns before anything is touched.
+    let first = discoverer.discover_counted(&engine.selector, calls).await?;
+    let registered_before = group.registered_counted(calls).await?;
+    info!(
+        endpoint = %first.endpoint,
+        desired = ?first.target_ips,
+        registered = ?registered_before,
+        "observed"
+    );
+
+    let wait_started = Instant::now();
+    let (discovery, wait) = wait_for_move(engine, trigger, first, &registered_before).await;
+    let waited = if wait == WaitOutcome::NotNeeded {
+        Duration::ZERO
+    } else {
+        wait_started.elapsed()
+    };
+
+    let desired = discovery.target_set();
+    let changes = plan(&desired, &registered_before);
+    if changes.is_noop() {
+        info!(targets = ?registered_before, "in sync; nothing to change");
+        return Ok(Report {
+            endpoint: discovery.endpoint,
+            desired: sorted(&desired),
+            registered_before: sorted(&registered_before),
+            registered: Vec::new(),
+            deregistered: Vec::new(),
+            targets: sorted(&registered_before),
+            in_sync: true,
+            wait,
+            waited,
+            convergence: None,
+            aws_calls: calls.get(),
+        });
+    }
+
+    // Invariant 1: new addresses first.
+    group.register_counted(&changes.register, calls).await?;
+    let mut registered: BTreeSet<Ipv4Addr> = changes.register.iter().copied().collect();
+    if !registered.is_empty() {
+        info!(registered = ?changes.register, "registered new targets");
+    }
+
+    let mut last_answer = desired;
+    let mut deregistered = Vec::new();
+    if !changes.deregister.is_empty() {
+        // Invariant 3: decide what is stale against a fresh answer and a fresh read.
+        let fresh = discoverer.discover_counted(&engine.selector, calls).await?;
+        let fresh_set = fresh.target_set();
+        if fresh_set != last_answer {
+            info!(
+                first = ?last_answer,
+                fresh = ?fresh_set,
+                "the answer changed during the run; following the fresh one"
+            );
+        }
+        let current = group.registered_counted(calls).await?;
+        let missing: Vec<Ipv4Addr> = fresh_set.difference(&current).copied().collect();
+        group.register_counted(&missing, calls).await?;
+        if !missing.is_empty() {
+            info!(registered = ?missing, "registered targets of the fresh answer");
+        }
+        registered.extend(missing.iter().copied());
+
+        let mut kept = current;
+        kept.extend(missing);
+        // `fresh_set` is never empty and now entirely registered, so deregistering
+        // everything outside it leaves the fresh answer in the group.
+        let stale = plan(&fresh_set, &kept).deregister;
+        group.deregister_counted(&stale, calls).await?;
+        if !stale.is_empty() {
+            info!(deregistered = ?stale, "deregistered stale targets");
+        }
+        deregistered = stale;
+        last_answer = fresh_set;
+    }
+
+    // Invariant 5: report what the group holds now.
+    let mut targets = group.registered_counted(calls).await?;
+    if targets.is_disjoint(&last_answer) {
+        // Only a writer outside this engine can cause this (invariant 4). Restore at once.
+        let answer = sorted(&last_answer);
+        warn!(
+            targets = ?targets,
+            desired = ?answer,
+            "none of the desired targets is registered after deregistering (concurrent \
+             writer?); registering them again"
+        );
+        group.register_counted(&answer, calls).await?;
+        registered.extend(answer);
+        targets = group.registered_counted(calls).await?;
+    }
+    let in_sync = targets == last_answer;
+    let convergence = if in_sync {
+        trigger
+            .event_time
+            .and_then(|event| SystemTime::now().duration_since(event).ok())
+    } else {
+        None
+    };
+    if !in_sync {
+        warn!(
+            targets = ?targets,
+            desired = ?last_answer,
+            "targets differ from the answer after the changes (concurrent change?); the next \
+             run converges them"
+        );
+    }
+    Ok(Report {
+        endpoint: discovery.endpoint,
+        desired: sorted(&last_answer),
+        registered_before: sorted(&registered_before),
+        registered: sorted(&registered),
+        deregistered,
+        targets: sorted(&targets),
+        in_sync,
+        wait,
+        waited,
+        convergence,
+        aws_calls: calls.get(),
+    })
+}
+
+/// After a failover-class event, a selector answered by DNS may still return the old address.
+/// If the answer equals what is registered, poll DNS (with backoff) until it moves or the DNS
+/// wait passes. Cluster and proxy answers are authoritative and never wait.
+async fn wait_for_move(
+    engine: &Engine,
+    trigger: &Trigger,
+    discovery: Discovery,
+    registered: &BTreeSet<Ipv4Addr>,
+) -> (Discovery, WaitOutcome) {
+    if !trigger.expects_address_change
+        || !engine.selector.answer_may_lag_failover()
+        || engine.dns_wait.is_zero()
+        || discovery.target_set() != *registered
+    {
+        return (discovery, WaitOutcome::NotNeeded);
+    }
+    info!(
+        endpoint = %discovery.endpoint,
+        answer = ?discovery.target_ips,
+        dns_wait_secs = engine.dns_wait.as_secs_f64(),
+        "failover event but DNS still returns the registered targets; waiting for it to move"
+    );
+    let deadline = Instant::now() + engine.dns_wait;
+    let mut delay = engine.poll.initial.max(Duration::from_millis(1));
+    loop {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            info!(
+                answer = ?discovery.target_ips,
+                "DNS did not move within the wait; leaving the targets as they are"
+            );
+            return (discovery, WaitOutcome::TimedOut);
+        }
+        tokio::time::sleep(delay.min(remaining)).await;
+        match engine.discoverer.refresh_addresses(&discovery).await {
+            Ok(refreshed) if refreshed.target_set() != *registered => {
+                info!(answer = ?refreshed.target_ips, "DNS moved");
+                return (refreshed, WaitOutcome::Moved);
+            }
+            Ok(_) => {}
+            // A lookup failing mid-failover is expected noise; keep polling until the deadline.
+            Err(err) => warn!(error = %err, "DNS lookup failed while waiting; still waiting"),
+        }
+        delay = (delay * 2).min(engine.poll.max.max(engine.poll.initial));
+    }
+}
+
+fn sorted(set: &BTreeSet<Ipv4Addr>) -> Vec<Ipv4Addr> {
+    set.iter().copied().collect()
+}

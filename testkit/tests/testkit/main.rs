@@ -1,0 +1,8 @@
+//! The testkit's own tests: one binary, a module per area. The moto-backed ones use the project venv
+//! (`make venv`) or the server `make test` started.
+
+mod accounts;
+mod dns;
+mod moto;
+mod resolve;
+mod seeds;

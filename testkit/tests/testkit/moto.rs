@@ -1,0 +1,72 @@
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rdslink_testkit::moto;
+
+/// A blocking `GET` of moto's control API (the test needs no HTTP client for one call).
+fn get(endpoint: &str, path: &str) -> String {
+    let authority = endpoint.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(authority).expect("moto accepts connections");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {authority}\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[tokio::test]
+async fn moto_is_shared_and_configured_for_lambda_without_docker() {
+    let first = moto().await;
+    let second = moto().await;
+    assert!(std::ptr::eq(first, second), "one server per process");
+    assert!(first.endpoint.starts_with("http://127.0.0.1:"), "{}", first.endpoint);
+
+    let response = get(&first.endpoint, "/moto-api/config");
+    assert!(response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200"), "{response}");
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let config: serde_json::Value = serde_json::from_str(body).expect("JSON config");
+    assert_eq!(config["lambda"]["use_docker"], serde_json::json!(false), "{config}");
+}
+
+/// The guarantee behind "moto never outlives its test run": the watchdog stops the server when its
+/// stdin closes, which the kernel does whenever the parent exits, even on SIGKILL.
+#[test]
+fn the_watchdog_stops_moto_when_its_stdin_closes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = root.join("../.venv/bin/python");
+    assert!(python.is_file(), "{} is missing: run `make venv`", python.display());
+    let mut watchdog = Command::new(python)
+        .arg(root.join("scripts/moto_watchdog.py"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the watchdog starts");
+
+    let mut line = String::new();
+    BufReader::new(watchdog.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port: u16 = line
+        .trim()
+        .strip_prefix("RDSLINK_MOTO_PORT=")
+        .and_then(|port| port.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+    let endpoint = format!("http://127.0.0.1:{port}");
+    assert!(get(&endpoint, "/moto-api/config").contains("200"), "moto serves");
+
+    drop(watchdog.stdin.take());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = watchdog.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the watchdog ignored EOF on stdin");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}");
+    assert!(TcpStream::connect(("127.0.0.1", port)).is_err(), "the port is closed");
+}
