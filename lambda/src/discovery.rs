@@ -349,6 +349,10 @@ impl Discoverer {
             identifier: identifier.to_string(),
             status: status.to_string(),
         })?;
+        let vpc_id = match vpc_id {
+            Some(vpc_id) => Some(vpc_id),
+            None => self.cluster_subnet_group_vpc(&cluster, calls).await,
+        };
         let mut zones: Vec<String> = cluster.availability_zones().to_vec();
         zones.sort();
         zones.dedup();
@@ -414,6 +418,35 @@ impl Discoverer {
             .iter()
             .find_map(|(instance, _)| instance_vpc_id(instance));
         Ok((target_ips.into_iter().collect(), vpc_id))
+    }
+
+    /// The cluster's VPC through its DB subnet group, for when the member instances' own
+    /// descriptions do not carry the group (AWS includes it; some emulators do not). Best effort:
+    /// the VPC is informative (the data source shows it), so a failure here only leaves it out.
+    async fn cluster_subnet_group_vpc(&self, cluster: &DbCluster, calls: &AwsCalls) -> Option<String> {
+        let group = cluster.db_subnet_group()?;
+        calls.record();
+        match self
+            .rds
+            .describe_db_subnet_groups()
+            .db_subnet_group_name(group)
+            .send()
+            .await
+        {
+            Ok(output) => output
+                .db_subnet_groups()
+                .first()
+                .and_then(|group| group.vpc_id())
+                .map(str::to_string),
+            Err(err) => {
+                debug!(
+                    subnet_group = group,
+                    error = %aws_sdk_rds::error::DisplayErrorContext(&err),
+                    "cannot read the cluster's DB subnet group; VPC left unknown"
+                );
+                None
+            }
+        }
     }
 
     async fn proxy(&self, name: &str, calls: &AwsCalls) -> Result<Discovery, Error> {

@@ -4,3 +4,4 @@
 //! [`plugin`] speaks Terraform's plugin protocol 6 and knows nothing about AWS.
 
 pub mod plugin;
+pub mod provider;

@@ -20,8 +20,10 @@ async fn main() -> ExitCode {
         }
     };
     let function = &function;
-    let result = lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handler::handle(function, event.payload).await
+    // Boxed: the handler's future (reconcile, the SDK, DNS) nested in the runtime's layers is
+    // deeper than rustc's default layout query limit.
+    let result = lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        Box::pin(handler::handle(function, event.payload))
     }))
     .await;
     match result {

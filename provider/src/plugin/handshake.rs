@@ -232,7 +232,11 @@ mod tests {
             ..only_taken
         };
         let bound = any.bind().unwrap_or_else(|e| panic!("{e}"));
-        assert!(bound.local_addr().is_ok_and(|a| a.ip() == Ipv4Addr::LOCALHOST));
+        assert!(
+            bound
+                .local_addr()
+                .is_ok_and(|a| a.ip() == Ipv4Addr::LOCALHOST)
+        );
     }
 
     #[test]

@@ -132,10 +132,16 @@ where
         let mut fields = FieldCollector::default();
         event.record(&mut fields);
         line.extend(fields.fields);
-        line.insert("@level".into(), Json::from(level_name(*event.metadata().level())));
+        line.insert(
+            "@level".into(),
+            Json::from(level_name(*event.metadata().level())),
+        );
         line.insert("@message".into(), Json::from(fields.message));
         line.insert("@module".into(), Json::from(self.module.as_str()));
-        line.insert("@timestamp".into(), Json::from(timestamp(SystemTime::now())));
+        line.insert(
+            "@timestamp".into(),
+            Json::from(timestamp(SystemTime::now())),
+        );
         let mut text = Json::Object(line).to_string();
         text.push('\n');
         // One write per line keeps lines whole when several threads log at once; a failed
@@ -315,7 +321,12 @@ mod tests {
     #[test]
     fn secret_looking_fields_are_redacted() {
         let lines = capture(LevelFilter::INFO, || {
-            tracing::info!(session_token = "abc", external_id = "x", role = "r", "assumed");
+            tracing::info!(
+                session_token = "abc",
+                external_id = "x",
+                role = "r",
+                "assumed"
+            );
         });
         assert_eq!(lines[0]["session_token"], "[REDACTED]");
         assert_eq!(lines[0]["external_id"], "[REDACTED]");
@@ -358,7 +369,10 @@ mod tests {
         assert_eq!(
             level_from_env(
                 "rdslink",
-                env(&[("TF_LOG_PROVIDER", "ERROR"), ("TF_LOG_PROVIDER_RDSLINK", "off")])
+                env(&[
+                    ("TF_LOG_PROVIDER", "ERROR"),
+                    ("TF_LOG_PROVIDER_RDSLINK", "off")
+                ])
             ),
             LevelFilter::OFF
         );

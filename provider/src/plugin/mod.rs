@@ -36,3 +36,6 @@ pub use provider::{
 pub use schema::{Attribute, AttributeType, Block, Mode, NestedBlock, Nesting, Schema};
 pub use server::{ServeError, ServeOptions, serve, serve_with};
 pub use value::{Number, Type, Value};
+
+#[cfg(test)]
+mod server_tests;

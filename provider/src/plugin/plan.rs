@@ -42,10 +42,11 @@ pub fn use_state_for_unknown(planned: &mut Value, prior: &Value, paths: &[Attrib
         let Some(prior_value) = prior.at(path) else {
             continue;
         };
-        if let Some(slot) = planned.at_mut(path) {
-            if slot.is_unknown() && !prior_value.is_null() {
-                *slot = prior_value.clone();
-            }
+        if let Some(slot) = planned.at_mut(path)
+            && slot.is_unknown()
+            && !prior_value.is_null()
+        {
+            *slot = prior_value.clone();
         }
     }
 }
@@ -158,10 +159,10 @@ pub fn null_write_only(block: &Block, value: &mut Value) {
         return;
     };
     for attribute in &block.attributes {
-        if attribute.write_only {
-            if let Some(slot) = entries.get_mut(&attribute.name) {
-                *slot = Value::Null;
-            }
+        if attribute.write_only
+            && let Some(slot) = entries.get_mut(&attribute.name)
+        {
+            *slot = Value::Null;
         }
     }
     for nested in &block.blocks {
@@ -221,10 +222,7 @@ mod tests {
                     ("ip", Value::string("10.0.0.1")),
                 ])]),
             ),
-            (
-                "status",
-                Value::object([("state", Value::string("ok"))]),
-            ),
+            ("status", Value::object([("state", Value::string("ok"))])),
         ])
     }
 
@@ -276,7 +274,11 @@ mod tests {
         assert!(planned.get("id").is_unknown());
         assert!(planned.get("port").is_unknown());
         assert_eq!(planned.get("name").as_str(), Some("b"));
-        assert!(planned.get("endpoints").elements()[0].get("ip").is_unknown());
+        assert!(
+            planned.get("endpoints").elements()[0]
+                .get("ip")
+                .is_unknown()
+        );
         assert_eq!(
             planned.get("endpoints").elements()[0].get("host").as_str(),
             Some("h")
@@ -318,7 +320,9 @@ mod tests {
     #[test]
     fn state_is_reused_for_stable_unknowns() {
         let prior = state("a", 1);
-        let mut planned = state("b", 1).with("id", Value::unknown()).with("port", Value::unknown());
+        let mut planned = state("b", 1)
+            .with("id", Value::unknown())
+            .with("port", Value::unknown());
         use_state_for_unknown(&mut planned, &prior, &[AttributePath::root("id")]);
         assert_eq!(planned.get("id").as_str(), Some("i-1"));
         assert!(planned.get("port").is_unknown());

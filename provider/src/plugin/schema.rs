@@ -379,7 +379,10 @@ impl NestedBlock {
 
     fn validate(&self, at: &str) -> Result<(), SchemaError> {
         if self.nesting == Nesting::Map {
-            return Err(error(at, "map nesting is for nested attributes, not blocks"));
+            return Err(error(
+                at,
+                "map nesting is for nested attributes, not blocks",
+            ));
         }
         if self.min_items < 0 || self.max_items < 0 {
             return Err(error(at, "item limits must not be negative"));
@@ -456,9 +459,7 @@ mod tests {
             Block::new("A database link.")
                 .attribute(Attribute::computed("id", Type::String, "The id."))
                 .attribute(Attribute::required("name", Type::String, "The name."))
-                .attribute(
-                    Attribute::optional("password", Type::String, "A secret.").sensitive(),
-                )
+                .attribute(Attribute::optional("password", Type::String, "A secret.").sensitive())
                 .attribute(Attribute::optional_computed(
                     "endpoints",
                     AttributeType::map([
@@ -500,16 +501,16 @@ mod tests {
                 ("password", Type::String),
                 (
                     "endpoints",
-                    Type::map(Type::object([("host", Type::String), ("port", Type::Number)]))
+                    Type::map(Type::object([
+                        ("host", Type::String),
+                        ("port", Type::Number)
+                    ]))
                 ),
                 (
                     "rule",
                     Type::list(Type::object([("cidrs", Type::set(Type::String))]))
                 ),
-                (
-                    "timeouts",
-                    Type::object([("create", Type::String)])
-                ),
+                ("timeouts", Type::object([("create", Type::String)])),
             ])
         );
         assert_eq!(example().version, 2);
@@ -522,12 +523,10 @@ mod tests {
 
     #[test]
     fn validation_names_the_offending_element() {
-        let missing_description = Schema::new(
-            Block::new("x").block(NestedBlock::list(
-                "rule",
-                Block::new("r").attribute(Attribute::required("port", Type::Number, " ")),
-            )),
-        );
+        let missing_description = Schema::new(Block::new("x").block(NestedBlock::list(
+            "rule",
+            Block::new("r").attribute(Attribute::required("port", Type::Number, " ")),
+        )));
         assert_eq!(
             missing_description.validate().map_err(|e| e.path),
             Err("rule.port".to_string())
@@ -538,17 +537,11 @@ mod tests {
                 .attribute(Attribute::optional("name", Type::String, "b")),
         );
         assert!(duplicate.validate().is_err());
-        let bad_name = Schema::new(Block::new("x").attribute(Attribute::required(
-            "Name",
-            Type::String,
-            "a",
-        )));
+        let bad_name =
+            Schema::new(Block::new("x").attribute(Attribute::required("Name", Type::String, "a")));
         assert!(bad_name.validate().is_err());
-        let reserved = Schema::new(Block::new("x").attribute(Attribute::required(
-            "count",
-            Type::Number,
-            "a",
-        )));
+        let reserved =
+            Schema::new(Block::new("x").attribute(Attribute::required("count", Type::Number, "a")));
         assert!(reserved.validate().is_err());
         let empty_nested = Schema::new(Block::new("x").attribute(Attribute::optional(
             "n",
@@ -557,12 +550,17 @@ mod tests {
         )));
         assert!(empty_nested.validate().is_err());
         let limits = Schema::new(
-            Block::new("x").block(NestedBlock::list("b", Block::new("b")).min_items(3).max_items(1)),
+            Block::new("x").block(
+                NestedBlock::list("b", Block::new("b"))
+                    .min_items(3)
+                    .max_items(1),
+            ),
         );
         assert!(limits.validate().is_err());
-        let computed_write_only = Schema::new(Block::new("x").attribute(
-            Attribute::optional_computed("w", Type::String, "a").write_only(),
-        ));
+        let computed_write_only = Schema::new(
+            Block::new("x")
+                .attribute(Attribute::optional_computed("w", Type::String, "a").write_only()),
+        );
         assert!(computed_write_only.validate().is_err());
     }
 }

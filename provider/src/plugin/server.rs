@@ -99,7 +99,9 @@ fn ignore_interrupts() -> Result<(), ServeError> {
         let mut interrupts = signal(SignalKind::interrupt()).map_err(ServeError::Signal)?;
         tokio::spawn(async move {
             while interrupts.recv().await.is_some() {
-                tracing::debug!("Ignoring SIGINT: Terraform stops the provider through StopProvider");
+                tracing::debug!(
+                    "Ignoring SIGINT: Terraform stops the provider through StopProvider"
+                );
             }
         });
     }
@@ -118,8 +120,6 @@ fn announce(line: &str) -> Result<(), ServeError> {
 pub(crate) struct Running {
     pub handshake_line: String,
     pub address: SocketAddr,
-    /// Cancel to shut down (what the Shutdown RPC does).
-    pub shutdown: CancellationToken,
     pub task: JoinHandle<Result<(), ServeError>>,
 }
 
@@ -142,7 +142,8 @@ pub(crate) async fn start<P: Provider>(
 
     let stop = CancellationToken::new();
     let shutdown = CancellationToken::new();
-    let provider_service = ProviderService::new(Arc::new(provider), stop.clone(), options.apply_stop_grace);
+    let provider_service =
+        ProviderService::new(Arc::new(provider), stop.clone(), options.apply_stop_grace);
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
         .set_service_status(HEALTH_SERVICE, tonic_health::ServingStatus::Serving)
@@ -174,8 +175,8 @@ pub(crate) async fn start<P: Provider>(
     let grace = options.shutdown_grace;
     let serving_shutdown = shutdown.clone();
     let task = tokio::spawn(async move {
-        let serving =
-            router.serve_with_incoming_shutdown(incoming, serving_shutdown.clone().cancelled_owned());
+        let serving = router
+            .serve_with_incoming_shutdown(incoming, serving_shutdown.clone().cancelled_owned());
         let drained_or_late = async {
             serving_shutdown.cancelled().await;
             tokio::time::sleep(grace).await;
@@ -193,14 +194,17 @@ pub(crate) async fn start<P: Provider>(
     Ok(Running {
         handshake_line: handshake_line(address, &handshake_certificate),
         address,
-        shutdown,
         task,
     })
 }
 
 /// Accepts TCP connections, completes their TLS handshake (mutual, pinned client certificate)
 /// and hands them to the gRPC server. Refused clients are logged and dropped.
-async fn accept(listener: TcpListener, acceptor: TlsAcceptor, connections: mpsc::Sender<TlsConnection>) {
+async fn accept(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    connections: mpsc::Sender<TlsConnection>,
+) {
     loop {
         let (tcp, peer) = match listener.accept().await {
             Ok(accepted) => accepted,

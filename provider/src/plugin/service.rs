@@ -158,11 +158,19 @@ fn decode(
 
 /// Encodes a response value; a failure (the resource returned something its schema does not
 /// allow) becomes an error diagnostic.
-fn encode(value: &Value, ty: &Type, what: &str, diags: &mut Diagnostics) -> Option<pb::DynamicValue> {
+fn encode(
+    value: &Value,
+    ty: &Type,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<pb::DynamicValue> {
     wire::encode(value, ty)
         .map_err(|error| {
-            let mut diagnostic = invalid_value(&format!("Provider produced an invalid {what}"), error);
-            diagnostic.detail.push_str(". This is a bug in the provider.");
+            let mut diagnostic =
+                invalid_value(&format!("Provider produced an invalid {what}"), error);
+            diagnostic
+                .detail
+                .push_str(". This is a bug in the provider.");
             diags.push(diagnostic);
         })
         .ok()
@@ -238,7 +246,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let diags = traced("ValidateProviderConfig", "", async {
             let mut diags = Diagnostics::new();
             let ty = &self.catalog.provider_type;
-            if let Some(config) = decode(request.config.as_ref(), ty, "provider configuration", &mut diags) {
+            if let Some(config) = decode(
+                request.config.as_ref(),
+                ty,
+                "provider configuration",
+                &mut diags,
+            ) {
                 self.provider.validate_config(&config, &mut diags);
             }
             diags
@@ -256,10 +269,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let request = request.into_inner();
         let diags = traced("ValidateResourceConfig", &request.type_name, async {
             let mut diags = Diagnostics::new();
-            if let Some(entry) = self.resource(&request.type_name, &mut diags) {
-                if let Some(config) = decode(request.config.as_ref(), &entry.ty, "configuration", &mut diags) {
-                    entry.handler.validate_config(&config, &mut diags);
-                }
+            if let Some(entry) = self.resource(&request.type_name, &mut diags)
+                && let Some(config) = decode(
+                    request.config.as_ref(),
+                    &entry.ty,
+                    "configuration",
+                    &mut diags,
+                )
+            {
+                entry.handler.validate_config(&config, &mut diags);
             }
             diags
         })
@@ -276,10 +294,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let request = request.into_inner();
         let diags = traced("ValidateDataResourceConfig", &request.type_name, async {
             let mut diags = Diagnostics::new();
-            if let Some(entry) = self.data_source(&request.type_name, &mut diags) {
-                if let Some(config) = decode(request.config.as_ref(), &entry.ty, "configuration", &mut diags) {
-                    entry.handler.validate_config(&config, &mut diags);
-                }
+            if let Some(entry) = self.data_source(&request.type_name, &mut diags)
+                && let Some(config) = decode(
+                    request.config.as_ref(),
+                    &entry.ty,
+                    "configuration",
+                    &mut diags,
+                )
+            {
+                entry.handler.validate_config(&config, &mut diags);
             }
             diags
         })
@@ -327,7 +350,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             } else {
                 Some(Value::Null)
             };
-            let upgraded = state.and_then(|state| encode(&state, &entry.ty, "upgraded state", &mut diags));
+            let upgraded =
+                state.and_then(|state| encode(&state, &entry.ty, "upgraded state", &mut diags));
             (upgraded, diags)
         })
         .await;
@@ -368,7 +392,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let diags = traced("ConfigureProvider", "", async {
             let mut diags = Diagnostics::new();
             let ty = &self.catalog.provider_type;
-            let Some(config) = decode(request.config.as_ref(), ty, "provider configuration", &mut diags) else {
+            let Some(config) = decode(
+                request.config.as_ref(),
+                ty,
+                "provider configuration",
+                &mut diags,
+            ) else {
                 return diags;
             };
             let ctx = self.context();
@@ -403,19 +432,28 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 response.diagnostics = wire::diagnostics(diags);
                 return response;
             };
-            let current = decode(request.current_state.as_ref(), &entry.ty, "state", &mut diags);
+            let current = decode(
+                request.current_state.as_ref(),
+                &entry.ty,
+                "state",
+                &mut diags,
+            );
             if let Some(current_state) = current {
                 let ctx = self.context();
                 let read = ReadRequest {
                     current_state,
                     private: request.private,
                 };
-                match self.unless_stopped(entry.handler.read(read, &ctx, &mut diags)).await {
+                match self
+                    .unless_stopped(entry.handler.read(read, &ctx, &mut diags))
+                    .await
+                {
                     None => diags.push(stopped(&format!("Reading {}", request.type_name))),
                     Some(None) => {}
                     Some(Some(mut read)) => {
                         null_write_only(&entry.schema.block, &mut read.new_state);
-                        if let Some(state) = encode(&read.new_state, &entry.ty, "state", &mut diags) {
+                        if let Some(state) = encode(&read.new_state, &entry.ty, "state", &mut diags)
+                        {
                             response.new_state = Some(state);
                             response.private = read.private;
                         }
@@ -441,10 +479,27 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 response.diagnostics = wire::diagnostics(diags);
                 return response;
             };
-            let prior_state = decode(request.prior_state.as_ref(), &entry.ty, "prior state", &mut diags);
-            let proposed = decode(request.proposed_new_state.as_ref(), &entry.ty, "proposed state", &mut diags);
-            let config = decode(request.config.as_ref(), &entry.ty, "configuration", &mut diags);
-            if let (Some(prior_state), Some(proposed_new_state), Some(config)) = (prior_state, proposed, config) {
+            let prior_state = decode(
+                request.prior_state.as_ref(),
+                &entry.ty,
+                "prior state",
+                &mut diags,
+            );
+            let proposed = decode(
+                request.proposed_new_state.as_ref(),
+                &entry.ty,
+                "proposed state",
+                &mut diags,
+            );
+            let config = decode(
+                request.config.as_ref(),
+                &entry.ty,
+                "configuration",
+                &mut diags,
+            );
+            if let (Some(prior_state), Some(proposed_new_state), Some(config)) =
+                (prior_state, proposed, config)
+            {
                 let plan = PlanRequest {
                     prior_state,
                     proposed_new_state,
@@ -452,13 +507,17 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     prior_private: request.prior_private,
                 };
                 let ctx = self.context();
-                match self.unless_stopped(entry.handler.plan(plan, &ctx, &mut diags)).await {
+                match self
+                    .unless_stopped(entry.handler.plan(plan, &ctx, &mut diags))
+                    .await
+                {
                     None => diags.push(stopped(&format!("Planning {}", request.type_name))),
                     Some(None) if !diags.has_errors() => diags.push(no_result("Planning")),
                     Some(None) => {}
                     Some(Some(mut plan)) => {
                         null_write_only(&entry.schema.block, &mut plan.planned_state);
-                        response.planned_state = encode(&plan.planned_state, &entry.ty, "plan", &mut diags);
+                        response.planned_state =
+                            encode(&plan.planned_state, &entry.ty, "plan", &mut diags);
                         response.requires_replace = plan
                             .requires_replace
                             .iter()
@@ -491,10 +550,27 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 response.diagnostics = wire::diagnostics(diags);
                 return response;
             };
-            let prior_state = decode(request.prior_state.as_ref(), &entry.ty, "prior state", &mut diags);
-            let planned = decode(request.planned_state.as_ref(), &entry.ty, "planned state", &mut diags);
-            let config = decode(request.config.as_ref(), &entry.ty, "configuration", &mut diags);
-            if let (Some(prior_state), Some(planned_state), Some(config)) = (prior_state, planned, config) {
+            let prior_state = decode(
+                request.prior_state.as_ref(),
+                &entry.ty,
+                "prior state",
+                &mut diags,
+            );
+            let planned = decode(
+                request.planned_state.as_ref(),
+                &entry.ty,
+                "planned state",
+                &mut diags,
+            );
+            let config = decode(
+                request.config.as_ref(),
+                &entry.ty,
+                "configuration",
+                &mut diags,
+            );
+            if let (Some(prior_state), Some(planned_state), Some(config)) =
+                (prior_state, planned, config)
+            {
                 let apply = ApplyRequest {
                     prior_state,
                     planned_state,
@@ -513,7 +589,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     Some(None) => {}
                     Some(Some(mut applied)) => {
                         null_write_only(&entry.schema.block, &mut applied.new_state);
-                        if let Some(state) = encode(&applied.new_state, &entry.ty, "new state", &mut diags) {
+                        if let Some(state) =
+                            encode(&applied.new_state, &entry.ty, "new state", &mut diags)
+                        {
                             response.new_state = Some(state);
                             response.private = applied.private;
                         }
@@ -537,17 +615,22 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             let mut response = pb::import_resource_state::Response::default();
             if let Some(entry) = self.resource(&request.type_name, &mut diags) {
                 let ctx = self.context();
-                match self.unless_stopped(entry.handler.import(&request.id, &ctx, &mut diags)).await {
+                match self
+                    .unless_stopped(entry.handler.import(&request.id, &ctx, &mut diags))
+                    .await
+                {
                     None => diags.push(stopped(&format!("Importing {}", request.type_name))),
                     Some(None) if !diags.has_errors() => diags.push(no_result("Importing")),
                     Some(None) => {}
                     Some(Some(state)) => {
-                        if let Some(state) = encode(&state, &entry.ty, "imported state", &mut diags) {
-                            response.imported_resources = vec![pb::import_resource_state::ImportedResource {
-                                type_name: request.type_name.clone(),
-                                state: Some(state),
-                                ..Default::default()
-                            }];
+                        if let Some(state) = encode(&state, &entry.ty, "imported state", &mut diags)
+                        {
+                            response.imported_resources =
+                                vec![pb::import_resource_state::ImportedResource {
+                                    type_name: request.type_name.clone(),
+                                    state: Some(state),
+                                    ..Default::default()
+                                }];
                         }
                     }
                 }
@@ -586,16 +669,25 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let response = traced("ReadDataSource", &request.type_name, async {
             let mut diags = Diagnostics::new();
             let mut response = pb::read_data_source::Response::default();
-            if let Some(entry) = self.data_source(&request.type_name, &mut diags) {
-                if let Some(config) = decode(request.config.as_ref(), &entry.ty, "configuration", &mut diags) {
-                    let ctx = self.context();
-                    match self.unless_stopped(entry.handler.read(&config, &ctx, &mut diags)).await {
-                        None => diags.push(stopped(&format!("Reading {}", request.type_name))),
-                        Some(None) if !diags.has_errors() => diags.push(no_result("Reading")),
-                        Some(None) => {}
-                        Some(Some(state)) => {
-                            response.state = encode(&state, &entry.ty, "data source result", &mut diags);
-                        }
+            if let Some(entry) = self.data_source(&request.type_name, &mut diags)
+                && let Some(config) = decode(
+                    request.config.as_ref(),
+                    &entry.ty,
+                    "configuration",
+                    &mut diags,
+                )
+            {
+                let ctx = self.context();
+                match self
+                    .unless_stopped(entry.handler.read(&config, &ctx, &mut diags))
+                    .await
+                {
+                    None => diags.push(stopped(&format!("Reading {}", request.type_name))),
+                    Some(None) if !diags.has_errors() => diags.push(no_result("Reading")),
+                    Some(None) => {}
+                    Some(Some(state)) => {
+                        response.state =
+                            encode(&state, &entry.ty, "data source result", &mut diags);
                     }
                 }
             }
@@ -610,7 +702,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         _request: Request<pb::generate_resource_config::Request>,
     ) -> RpcResult<pb::generate_resource_config::Response> {
-        Err(Status::unimplemented("this provider does not generate resource configuration"))
+        Err(Status::unimplemented(
+            "this provider does not generate resource configuration",
+        ))
     }
 
     async fn validate_ephemeral_resource_config(
@@ -618,7 +712,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::validate_ephemeral_resource_config::Request>,
     ) -> RpcResult<pb::validate_ephemeral_resource_config::Response> {
         let diags = only_unknown_type("ephemeral resource", &request.into_inner().type_name);
-        Ok(Response::new(pb::validate_ephemeral_resource_config::Response { diagnostics: diags }))
+        Ok(Response::new(
+            pb::validate_ephemeral_resource_config::Response { diagnostics: diags },
+        ))
     }
 
     async fn open_ephemeral_resource(
@@ -648,7 +744,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::close_ephemeral_resource::Request>,
     ) -> RpcResult<pb::close_ephemeral_resource::Response> {
         let diags = only_unknown_type("ephemeral resource", &request.into_inner().type_name);
-        Ok(Response::new(pb::close_ephemeral_resource::Response { diagnostics: diags }))
+        Ok(Response::new(pb::close_ephemeral_resource::Response {
+            diagnostics: diags,
+        }))
     }
 
     type ListResourceStream = EventStream<pb::list_resource::Event>;
@@ -665,7 +763,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::validate_list_resource_config::Request>,
     ) -> RpcResult<pb::validate_list_resource_config::Response> {
         let diags = only_unknown_type("list resource", &request.into_inner().type_name);
-        Ok(Response::new(pb::validate_list_resource_config::Response { diagnostics: diags }))
+        Ok(Response::new(pb::validate_list_resource_config::Response {
+            diagnostics: diags,
+        }))
     }
 
     async fn get_functions(
@@ -772,7 +872,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         request: Request<pb::validate_action_config::Request>,
     ) -> RpcResult<pb::validate_action_config::Response> {
         let diags = only_unknown_type("action", &request.into_inner().type_name);
-        Ok(Response::new(pb::validate_action_config::Response { diagnostics: diags }))
+        Ok(Response::new(pb::validate_action_config::Response {
+            diagnostics: diags,
+        }))
     }
 
     async fn stop_provider(

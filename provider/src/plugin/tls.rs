@@ -186,15 +186,21 @@ mod tests {
             expected: pinned.clone(),
             algorithms: crypto_provider().signature_verification_algorithms,
         };
-        assert!(verifier
-            .verify_client_cert(&pinned, &[], UnixTime::now())
-            .is_ok());
-        assert!(verifier
-            .verify_client_cert(&certificate("a"), &[], UnixTime::now())
-            .is_err());
+        assert!(
+            verifier
+                .verify_client_cert(&pinned, &[], UnixTime::now())
+                .is_ok()
+        );
+        assert!(
+            verifier
+                .verify_client_cert(&certificate("a"), &[], UnixTime::now())
+                .is_err()
+        );
         assert!(verifier.client_auth_mandatory());
-        assert!(verifier
-            .supported_verify_schemes()
-            .contains(&SignatureScheme::ECDSA_NISTP521_SHA512));
+        assert!(
+            verifier
+                .supported_verify_schemes()
+                .contains(&SignatureScheme::ECDSA_NISTP521_SHA512)
+        );
     }
 }

@@ -364,10 +364,7 @@ fn same_elements(a: &[Value], b: &[Value]) -> bool {
     }
     let mut used = vec![false; b.len()];
     a.iter().all(|x| {
-        let found = b
-            .iter()
-            .enumerate()
-            .position(|(i, y)| !used[i] && x == y);
+        let found = b.iter().enumerate().position(|(i, y)| !used[i] && x == y);
         found.map(|i| used[i] = true).is_some()
     })
 }
@@ -527,8 +524,12 @@ pub(crate) mod strategies {
                 "[a-z]{0,5}".prop_map(Value::String),
                 prop::collection::vec(any::<i64>().prop_map(Value::from), 0..3)
                     .prop_map(Value::List),
-                prop::collection::btree_map("[a-z]{1,3}", any::<bool>().prop_map(Value::Bool), 0..3)
-                    .prop_map(Value::Object),
+                prop::collection::btree_map(
+                    "[a-z]{1,3}",
+                    any::<bool>().prop_map(Value::Bool),
+                    0..3
+                )
+                .prop_map(Value::Object),
             ]
             .boxed(),
             Type::List(element) => prop::collection::vec(value_of(*element, unknowns), 0..4)
@@ -559,7 +560,9 @@ pub(crate) mod strategies {
 
     /// A type and a value of it.
     pub fn typed_value(unknowns: bool) -> impl Strategy<Value = (Type, Value)> {
-        any_type().prop_flat_map(move |ty| value_of(ty.clone(), unknowns).prop_map(move |v| (ty.clone(), v)))
+        any_type().prop_flat_map(move |ty| {
+            value_of(ty.clone(), unknowns).prop_map(move |v| (ty.clone(), v))
+        })
     }
 }
 
@@ -604,10 +607,7 @@ mod tests {
         if let Some(slot) = value.at_mut(&path) {
             *slot = Value::string("10.0.0.0/8");
         }
-        assert_eq!(
-            value.at(&path).and_then(Value::as_str),
-            Some("10.0.0.0/8")
-        );
+        assert_eq!(value.at(&path).and_then(Value::as_str), Some("10.0.0.0/8"));
         assert_eq!(
             value.at(&AttributePath::root("tags").key("Name")),
             Some(&Value::string("x"))

@@ -148,7 +148,11 @@ mod tests {
             "e",
         )));
         let proto = self::schema(&schema);
-        let attribute = &proto.block.as_ref().map(|b| b.attributes.clone()).unwrap_or_default()[0];
+        let attribute = &proto
+            .block
+            .as_ref()
+            .map(|b| b.attributes.clone())
+            .unwrap_or_default()[0];
         assert!(attribute.r#type.is_empty());
         let nested = attribute.nested_type.as_ref();
         assert_eq!(
@@ -161,10 +165,9 @@ mod tests {
 
     #[test]
     fn plain_attributes_carry_cty_json_types() {
-        let schema = Schema::new(
-            Block::new("r")
-                .attribute(Attribute::optional_computed("ids", Type::list(Type::String), "i").sensitive()),
-        )
+        let schema = Schema::new(Block::new("r").attribute(
+            Attribute::optional_computed("ids", Type::list(Type::String), "i").sensitive(),
+        ))
         .version(3);
         let proto = self::schema(&schema);
         assert_eq!(proto.version, 3);

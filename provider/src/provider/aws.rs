@@ -11,6 +11,8 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_sts::error::DisplayErrorContext;
 use rdslink_lambda::resolver::Resolver;
 
+use super::endpoint_service::aws::AwsClients;
+
 /// What the `provider "rdslink"` block says, validated.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Settings {
@@ -57,6 +59,8 @@ pub struct Clients {
     pub region: String,
     pub rds: aws_sdk_rds::Client,
     pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    /// The load balancer and endpoint service APIs of `rdslink_endpoint_service`.
+    pub bundle: AwsClients,
     pub resolver: Resolver,
     pub default_tags: BTreeMap<String, String>,
 }
@@ -146,19 +150,24 @@ pub async fn connect(settings: &Settings) -> Result<Clients, ConfigureError> {
         Resolver::with_nameservers(&settings.dns_nameservers)
     };
 
+    let elbv2 = aws_sdk_elasticloadbalancingv2::Client::from_conf(
+        override_endpoint(
+            aws_sdk_elasticloadbalancingv2::config::Builder::from(&sdk),
+            settings.endpoints.elbv2.as_deref(),
+        )
+        .build(),
+    );
+    let ec2 = aws_sdk_ec2::Client::from_conf(
+        override_endpoint(aws_sdk_ec2::config::Builder::from(&sdk), settings.endpoints.ec2.as_deref()).build(),
+    );
     Ok(Clients {
         account_id,
         region,
         rds: aws_sdk_rds::Client::from_conf(
             override_endpoint(aws_sdk_rds::config::Builder::from(&sdk), settings.endpoints.rds.as_deref()).build(),
         ),
-        elbv2: aws_sdk_elasticloadbalancingv2::Client::from_conf(
-            override_endpoint(
-                aws_sdk_elasticloadbalancingv2::config::Builder::from(&sdk),
-                settings.endpoints.elbv2.as_deref(),
-            )
-            .build(),
-        ),
+        bundle: AwsClients { ec2, elbv2: elbv2.clone() },
+        elbv2,
         resolver,
         default_tags: settings.default_tags.clone(),
     })
@@ -188,6 +197,7 @@ macro_rules! endpoint_override {
 endpoint_override!(
     aws_sdk_sts::config::Builder,
     aws_sdk_rds::config::Builder,
+    aws_sdk_ec2::config::Builder,
     aws_sdk_elasticloadbalancingv2::config::Builder
 );
 

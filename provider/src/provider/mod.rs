@@ -3,6 +3,7 @@
 
 mod aws;
 mod database_data_source;
+pub mod endpoint_service;
 mod selector;
 mod settings;
 mod validate;
@@ -63,7 +64,7 @@ impl Provider for RdslinkProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        Vec::new()
+        vec![endpoint_service::EndpointServiceResource::new(self.clients.clone())]
     }
 
     fn validate_config(&self, config: &Value, diags: &mut Diagnostics) {

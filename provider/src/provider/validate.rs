@@ -100,9 +100,7 @@ pub fn hostname(value: &str) -> Result<(), String> {
 
 /// The parts of an ARN that validators look at.
 pub struct Arn<'a> {
-    pub partition: &'a str,
     pub service: &'a str,
-    pub region: &'a str,
     pub account: &'a str,
     pub resource: &'a str,
 }
@@ -111,7 +109,7 @@ impl<'a> Arn<'a> {
     pub fn parse(value: &'a str) -> Result<Self, String> {
         let mut parts = value.splitn(6, ':');
         let malformed = || format!("{value:?} is not an ARN (expected arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)");
-        let (Some("arn"), Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
+        let (Some("arn"), Some(partition), Some(service), Some(_region), Some(account), Some(resource)) = (
             parts.next(),
             parts.next(),
             parts.next(),
@@ -131,7 +129,7 @@ impl<'a> Arn<'a> {
         if !account.is_empty() && (account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit())) {
             return Err(format!("{value:?} has an invalid account id {account:?} (12 digits expected)"));
         }
-        Ok(Arn { partition, service, region, account, resource })
+        Ok(Arn { service, account, resource })
     }
 }
 

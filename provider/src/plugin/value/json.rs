@@ -27,8 +27,8 @@ pub fn decode(
     ty: &Type,
     undefined: UndefinedAttributes,
 ) -> Result<Value, ValueError> {
-    let raw: &RawValue = serde_json::from_slice(bytes)
-        .map_err(|e| ValueError::new(format!("invalid JSON: {e}")))?;
+    let raw: &RawValue =
+        serde_json::from_slice(bytes).map_err(|e| ValueError::new(format!("invalid JSON: {e}")))?;
     Decoder { undefined }.value(raw, ty)
 }
 
@@ -110,9 +110,7 @@ impl Decoder {
                 for (name, item) in entries {
                     let Some(ty) = attributes.get(&name) else {
                         if self.undefined == UndefinedAttributes::Reject {
-                            return Err(ValueError::new(format!(
-                                "unsupported attribute {name:?}"
-                            )));
+                            return Err(ValueError::new(format!("unsupported attribute {name:?}")));
                         }
                         continue;
                     };
@@ -135,7 +133,8 @@ impl Decoder {
                     ty: serde_json::Value,
                 }
                 let dynamic: Dynamic<'_> = parse(raw, "a {\"value\", \"type\"} object")?;
-                let ty = Type::from_json(&dynamic.ty).map_err(|e| ValueError::new(e.to_string()))?;
+                let ty =
+                    Type::from_json(&dynamic.ty).map_err(|e| ValueError::new(e.to_string()))?;
                 self.value(dynamic.value, &ty)
             }
         }
@@ -176,7 +175,9 @@ fn write_value(out: &mut Vec<u8>, value: &Value, ty: &Type) -> Result<(), ValueE
         (Value::Bool(flag), Type::Bool) => {
             out.extend_from_slice(if *flag { b"true" } else { b"false" })
         }
-        (Value::Number(number), Type::Number) => out.extend_from_slice(number.to_string().as_bytes()),
+        (Value::Number(number), Type::Number) => {
+            out.extend_from_slice(number.to_string().as_bytes())
+        }
         (Value::String(text), Type::String) => write_string(out, text)?,
         (Value::List(items), Type::List(element)) => write_items(out, items, element, true)?,
         (Value::Set(items), Type::Set(element)) => write_items(out, items, element, false)?,
@@ -287,7 +288,7 @@ mod tests {
 
     #[test]
     fn decodes_state_json_without_losing_digits() {
-        let json = br#"{"id":"x","big":123456789012345678901234567890.25,"ids":null}"#;
+        let json = br#"{"big":123456789012345678901234567890.25,"id":"x","ids":null}"#;
         let value = decode(json, &state_type(), UndefinedAttributes::Reject)
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(

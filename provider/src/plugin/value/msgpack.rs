@@ -240,8 +240,8 @@ impl<'a> Reader<'a> {
                     Head::Str(len) | Head::Bin(len) => self.take(len)?,
                     _ => return Err(ValueError::new("dynamic value without a type description")),
                 };
-                let ty = Type::from_json_bytes(type_json)
-                    .map_err(|e| ValueError::new(e.to_string()))?;
+                let ty =
+                    Type::from_json_bytes(type_json).map_err(|e| ValueError::new(e.to_string()))?;
                 self.value(&ty)
             }
             (ty, head) => Err(ValueError::new(format!(
@@ -444,7 +444,8 @@ fn write_str(out: &mut Vec<u8>, text: &str) -> Result<(), ValueError> {
         out.push(0xda);
         out.extend_from_slice(&len.to_be_bytes());
     } else {
-        let len = u32::try_from(len).map_err(|_| ValueError::new("string too large for msgpack"))?;
+        let len =
+            u32::try_from(len).map_err(|_| ValueError::new("string too large for msgpack"))?;
         out.push(0xdb);
         out.extend_from_slice(&len.to_be_bytes());
     }
@@ -573,10 +574,7 @@ mod tests {
         );
         // uint64 beyond i64
         let bytes = [0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
-        assert_eq!(
-            decode(&bytes, &Type::Number),
-            Ok(Value::number(u64::MAX))
-        );
+        assert_eq!(decode(&bytes, &Type::Number), Ok(Value::number(u64::MAX)));
     }
 
     #[test]
@@ -595,16 +593,16 @@ mod tests {
     fn errors_say_where() {
         let value = Value::object([("port", Value::string("x"))]);
         let error = encode(&value, &Type::object([("port", Type::Number)]));
-        assert_eq!(
-            error.map_err(|e| e.path),
-            Err(AttributePath::root("port"))
-        );
+        assert_eq!(error.map_err(|e| e.path), Err(AttributePath::root("port")));
         let typo = Value::object([("prot", Value::number(1))]);
         let error = encode(&typo, &Type::object([("port", Type::Number)]));
         assert!(error.is_err_and(|e| e.to_string().contains("\"prot\" is not in the schema")));
         let list = [0x92, 0xa1, b'a', 0x05];
         let error = decode(&list, &Type::list(Type::String));
-        assert_eq!(error.map_err(|e| e.path), Err(AttributePath::empty().index(1)));
+        assert_eq!(
+            error.map_err(|e| e.path),
+            Err(AttributePath::empty().index(1))
+        );
     }
 
     #[test]
@@ -618,7 +616,10 @@ mod tests {
             &[0xc0, 0xc0],
             &[0xd4, 0x05, 0x00],
         ] {
-            assert!(decode(bytes, &Type::list(Type::String)).is_err(), "{bytes:?}");
+            assert!(
+                decode(bytes, &Type::list(Type::String)).is_err(),
+                "{bytes:?}"
+            );
         }
     }
 

@@ -31,7 +31,7 @@ impl fmt::Display for Part {
     }
 }
 
-pub type Result<T, E = Error> = std::result::Result<T, Error>;
+pub type Result<T> = std::result::Result<T, Error>;
 
 /// Why an operation on a bundle failed, phrased for the person reading `terraform apply`: what was
 /// asked, and what to check.

@@ -82,7 +82,7 @@ pub(crate) async fn elb_tags_of(clients: &AwsClients, part: Part, arns: &[String
             let tags = description
                 .tags()
                 .iter()
-                .map(|tag| (tag.key().to_owned(), tag.value().unwrap_or_default().to_owned()))
+                .filter_map(|tag| Some((tag.key()?.to_owned(), tag.value().unwrap_or_default().to_owned())))
                 .collect();
             all.insert(arn.to_owned(), tags);
         }

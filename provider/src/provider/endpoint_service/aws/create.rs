@@ -1,0 +1,334 @@
+//! Building a bundle: target group -> load balancer (active) -> listener -> endpoint service.
+//!
+//! Each step first looks for the part: already recorded in `progress` (kept as it is), else a
+//! leftover of an interrupted apply carrying the ownership tag for this name (adopted and brought
+//! to the spec), else it creates the part. The id of every part is written to `progress` the
+//! moment it is known, before anything else is tried, so a failure at any later point leaves
+//! nothing that `progress` does not name.
+
+use std::future::Future;
+use std::time::Duration;
+
+use aws_sdk_elasticloadbalancingv2::types::ProtocolEnum;
+use tracing::{info, warn};
+
+use super::AwsClients;
+use super::bundle::{Bundle, PartialBundle};
+use super::endpoint_service::{
+    converge_principals, create_endpoint_service, find_endpoint_service,
+    find_tagged_endpoint_services, point_at_load_balancer, update_acceptance, wait_available,
+};
+use super::error::{Error, Part, Result};
+use super::listener::{create_listener, find_listener, forward_listener_to, forward_target, listeners_of};
+use super::load_balancer::{
+    self, create_load_balancer, find_load_balancers_by_name, update_cross_zone,
+    update_security_groups, wait_active, zones,
+};
+use super::network::validate_network;
+use super::observed::Observed;
+use super::poll::{Cancel, Deadline};
+use super::spec::BundleSpec;
+use super::tags::{converge_ec2_tags, converge_elb_tags, elb_tags_of, elb_tags_of_one, from_ec2, owned_by};
+use super::target_group::{
+    self, create_target_group, find_target_group_by_name, update_health_check,
+    update_target_group_attributes,
+};
+
+/// How a step came by its part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// Recorded in `progress` before this run: left as it is.
+    Existing,
+    /// A leftover carrying the ownership tag: brought to the spec.
+    Adopted,
+    /// Made by this run.
+    Created,
+}
+
+/// Creates the bundle `spec` describes, adopting leftovers of an interrupted earlier attempt.
+///
+/// Checks the spec and the network (VPC, subnets, security groups) before creating anything.
+/// `progress` receives each part's id as soon as it exists: on failure the caller records those
+/// parts (Terraform keeps them as a tainted resource, so the next apply or destroy deletes them).
+/// `timeout` bounds the whole creation; `cancel` completing (Ctrl-C) stops it at once.
+pub async fn create(
+    clients: &AwsClients,
+    spec: &BundleSpec,
+    progress: &mut PartialBundle,
+    timeout: Duration,
+    cancel: impl Future<Output = ()> + Send,
+) -> Result<Bundle> {
+    spec.validate()?;
+    validate_network(clients, spec).await?;
+    let mut cancel = Cancel::new(cancel);
+    assemble(clients, spec, progress, Deadline::after(timeout), &mut cancel).await
+}
+
+/// Recreates the parts `observed` lacks (deleted outside Terraform), in dependency order, and
+/// rewires the parts that remain onto them. Parts that exist are otherwise left as they are (the
+/// `update_*` functions change them). `progress` is set to the parts that exist and then filled
+/// in like [`create`]'s.
+pub async fn recreate_missing(
+    clients: &AwsClients,
+    spec: &BundleSpec,
+    observed: &Observed,
+    progress: &mut PartialBundle,
+    timeout: Duration,
+    cancel: impl Future<Output = ()> + Send,
+) -> Result<Bundle> {
+    spec.validate()?;
+    *progress = observed.present();
+    if observed.target_group.is_none() || observed.load_balancer.is_none() {
+        validate_network(clients, spec).await?;
+    }
+    let mut cancel = Cancel::new(cancel);
+    assemble(clients, spec, progress, Deadline::after(timeout), &mut cancel).await
+}
+
+async fn assemble(
+    clients: &AwsClients,
+    spec: &BundleSpec,
+    progress: &mut PartialBundle,
+    deadline: Deadline,
+    cancel: &mut Cancel<'_>,
+) -> Result<Bundle> {
+    cancel.check("creating the target group")?;
+    let target_group_arn = ensure_target_group(clients, spec, progress).await?;
+
+    cancel.check("creating the load balancer")?;
+    let (load_balancer_arn, origin) = ensure_load_balancer(clients, spec, progress).await?;
+    let load_balancer = wait_active(clients, &load_balancer_arn, deadline, cancel).await?;
+    // Attributes are set once the load balancer is active, as AWS's own tooling does.
+    match origin {
+        Origin::Created => update_cross_zone(clients, &load_balancer_arn, spec.cross_zone_load_balancing).await?,
+        Origin::Adopted => {
+            update_cross_zone(clients, &load_balancer_arn, spec.cross_zone_load_balancing).await?;
+            update_security_groups(clients, &load_balancer_arn, &spec.security_group_ids).await?;
+            converge_elb_tags(clients, Part::LoadBalancer, &load_balancer_arn, &spec.part_tags()).await?;
+        }
+        Origin::Existing => {}
+    }
+
+    cancel.check("creating the listener")?;
+    let listener_arn = ensure_listener(clients, spec, &load_balancer_arn, &target_group_arn, progress).await?;
+
+    cancel.check("creating the endpoint service")?;
+    let service_id = ensure_endpoint_service(clients, spec, &load_balancer_arn, progress).await?;
+    let service = wait_available(clients, &service_id, deadline, cancel).await?;
+
+    Ok(Bundle {
+        service_name: service.service_name().unwrap_or_default().to_owned(),
+        service_id,
+        nlb_dns_name: load_balancer.dns_name().unwrap_or_default().to_owned(),
+        availability_zones: zones(&load_balancer),
+        nlb_arn: load_balancer_arn,
+        target_group_arn,
+        listener_arn,
+    })
+}
+
+/// At most one leftover may claim a part; several mean something went wrong more than once, and
+/// adopting one would hide the others.
+fn single_leftover(part: Part, name: &str, mut ids: Vec<String>) -> Result<Option<String>> {
+    match ids.len() {
+        0 => Ok(None),
+        1 => Ok(ids.pop()),
+        _ => Err(Error::AmbiguousLeftovers {
+            part,
+            name: name.to_owned(),
+            ids,
+        }),
+    }
+}
+
+fn mismatch(part: Part, id: &str, spec: &BundleSpec, (field, expected, actual): (&'static str, String, String)) -> Error {
+    Error::LeftoverMismatch {
+        part,
+        id: id.to_owned(),
+        name: spec.name.clone(),
+        field,
+        expected,
+        actual,
+    }
+}
+
+async fn ensure_target_group(clients: &AwsClients, spec: &BundleSpec, progress: &mut PartialBundle) -> Result<String> {
+    if let Some(arn) = &progress.target_group_arn {
+        return Ok(arn.clone());
+    }
+    let aws_name = spec.target_group_name();
+    if let Some(group) = find_target_group_by_name(clients, &aws_name).await? {
+        let arn = group.target_group_arn().unwrap_or_default().to_owned();
+        let tags = elb_tags_of_one(clients, Part::TargetGroup, &arn).await?;
+        if !owned_by(&tags, &spec.name) {
+            return Err(Error::NameTaken {
+                part: Part::TargetGroup,
+                name: spec.name.clone(),
+                aws_name,
+                id: arn,
+            });
+        }
+        progress.target_group_arn = Some(arn.clone());
+        info!(target_group = %arn, "adopting the target group left by an interrupted apply");
+        if let Some(difference) = target_group::immutable_mismatch(&group, spec) {
+            return Err(mismatch(Part::TargetGroup, &arn, spec, difference));
+        }
+        update_health_check(clients, &arn, &spec.health_check).await?;
+        update_target_group_attributes(
+            clients,
+            &arn,
+            spec.deregistration_delay_seconds,
+            spec.terminate_connections_on_deregistration,
+        )
+        .await?;
+        converge_elb_tags(clients, Part::TargetGroup, &arn, &spec.part_tags()).await?;
+        return Ok(arn);
+    }
+    let arn = create_target_group(clients, spec).await?;
+    progress.target_group_arn = Some(arn.clone());
+    info!(target_group = %arn, "created the target group");
+    update_target_group_attributes(
+        clients,
+        &arn,
+        spec.deregistration_delay_seconds,
+        spec.terminate_connections_on_deregistration,
+    )
+    .await?;
+    Ok(arn)
+}
+
+async fn ensure_load_balancer(
+    clients: &AwsClients,
+    spec: &BundleSpec,
+    progress: &mut PartialBundle,
+) -> Result<(String, Origin)> {
+    if let Some(arn) = &progress.load_balancer_arn {
+        return Ok((arn.clone(), Origin::Existing));
+    }
+    let aws_name = spec.load_balancer_name();
+    let named = find_load_balancers_by_name(clients, &aws_name).await?;
+    let arns: Vec<String> = named
+        .iter()
+        .filter_map(|lb| lb.load_balancer_arn().map(str::to_owned))
+        .collect();
+    if !arns.is_empty() {
+        let tags = elb_tags_of(clients, Part::LoadBalancer, &arns).await?;
+        if let Some(foreign) = arns.iter().find(|arn| !tags.get(*arn).is_some_and(|t| owned_by(t, &spec.name))) {
+            return Err(Error::NameTaken {
+                part: Part::LoadBalancer,
+                name: spec.name.clone(),
+                aws_name,
+                id: foreign.clone(),
+            });
+        }
+    }
+    if let Some(arn) = single_leftover(Part::LoadBalancer, &spec.name, arns)? {
+        progress.load_balancer_arn = Some(arn.clone());
+        info!(load_balancer = %arn, "adopting the load balancer left by an interrupted apply");
+        let lb = named
+            .iter()
+            .find(|lb| lb.load_balancer_arn() == Some(arn.as_str()))
+            .ok_or_else(|| Error::NotFound {
+                part: Part::LoadBalancer,
+                id: arn.clone(),
+            })?;
+        if let Some(difference) = load_balancer::immutable_mismatch(lb, spec) {
+            return Err(mismatch(Part::LoadBalancer, &arn, spec, difference));
+        }
+        return Ok((arn, Origin::Adopted));
+    }
+    let arn = create_load_balancer(clients, spec).await?;
+    progress.load_balancer_arn = Some(arn.clone());
+    info!(load_balancer = %arn, "created the load balancer");
+    Ok((arn, Origin::Created))
+}
+
+async fn ensure_listener(
+    clients: &AwsClients,
+    spec: &BundleSpec,
+    load_balancer_arn: &str,
+    target_group_arn: &str,
+    progress: &mut PartialBundle,
+) -> Result<String> {
+    if let Some(arn) = progress.listener_arn.clone() {
+        let listener = find_listener(clients, &arn).await?;
+        if forward_target(&listener).as_deref() != Some(target_group_arn) {
+            warn!(listener = %arn, target_group = %target_group_arn, "pointing the listener at the recreated target group");
+            forward_listener_to(clients, &arn, target_group_arn).await?;
+        }
+        return Ok(arn);
+    }
+    // A listener on this bundle's load balancer and port can only be a leftover of this bundle.
+    let on_port: Vec<_> = listeners_of(clients, load_balancer_arn)
+        .await?
+        .into_iter()
+        .filter(|listener| listener.port() == Some(i32::from(spec.port)))
+        .collect();
+    if let Some(listener) = on_port.first() {
+        let arn = listener.listener_arn().unwrap_or_default().to_owned();
+        progress.listener_arn = Some(arn.clone());
+        info!(listener = %arn, "adopting the listener left by an interrupted apply");
+        if listener.protocol() != Some(&ProtocolEnum::Tcp) {
+            return Err(mismatch(
+                Part::Listener,
+                &arn,
+                spec,
+                (
+                    "protocol",
+                    "TCP".into(),
+                    listener.protocol().map(|p| p.as_str().to_owned()).unwrap_or_default(),
+                ),
+            ));
+        }
+        if forward_target(listener).as_deref() != Some(target_group_arn) {
+            forward_listener_to(clients, &arn, target_group_arn).await?;
+        }
+        converge_elb_tags(clients, Part::Listener, &arn, &spec.part_tags()).await?;
+        return Ok(arn);
+    }
+    let arn = create_listener(clients, load_balancer_arn, target_group_arn, spec.port, &spec.part_tags()).await?;
+    progress.listener_arn = Some(arn.clone());
+    info!(listener = %arn, "created the listener");
+    Ok(arn)
+}
+
+async fn ensure_endpoint_service(
+    clients: &AwsClients,
+    spec: &BundleSpec,
+    load_balancer_arn: &str,
+    progress: &mut PartialBundle,
+) -> Result<String> {
+    if let Some(id) = progress.service_id.clone() {
+        let service = find_endpoint_service(clients, &id).await?;
+        point_at_load_balancer(clients, &service, load_balancer_arn).await?;
+        return Ok(id);
+    }
+    let leftover = single_leftover(
+        Part::EndpointService,
+        &spec.name,
+        find_tagged_endpoint_services(clients, &spec.name).await?,
+    )?;
+    let id = match leftover {
+        Some(id) => {
+            progress.service_id = Some(id.clone());
+            info!(endpoint_service = %id, "adopting the endpoint service left by an interrupted apply");
+            let service = find_endpoint_service(clients, &id).await?;
+            point_at_load_balancer(clients, &service, load_balancer_arn).await?;
+            if service.acceptance_required() != Some(spec.acceptance_required) {
+                update_acceptance(clients, &id, spec.acceptance_required).await?;
+            }
+            converge_ec2_tags(clients, Part::EndpointService, &id, &from_ec2(service.tags()), &spec.part_tags()).await?;
+            id
+        }
+        None => {
+            let service =
+                create_endpoint_service(clients, load_balancer_arn, spec.acceptance_required, &spec.part_tags()).await?;
+            let id = service.service_id().unwrap_or_default().to_owned();
+            progress.service_id = Some(id.clone());
+            info!(endpoint_service = %id, "created the endpoint service");
+            id
+        }
+    };
+    converge_principals(clients, &id, &spec.principal_set()).await?;
+    Ok(id)
+}
