@@ -61,3 +61,5 @@ check-terraform:
 	  echo "error: terraform is not on PATH; the acceptance tests run the real terraform CLI." >&2; \
 	  echo "       Install Terraform (>= 1.11) and run 'make test' again." >&2; \
 	  exit 1; }
+
+include lambda/lambda.mk

@@ -5,11 +5,11 @@
 # Usage: lambda/scripts/build-zip.sh [OUT.zip]     (default: <repo>/target/lambda/rdslink-sync.zip)
 #
 # Environment:
-#   RDSLINK_LAMBDA_TARGET_DIR  cargo target dir of this nested build
-#                              (default: <repo>/target/lambda-build). It must differ from the
-#                              target dir of any cargo that runs this script (a provider build.rs):
-#                              sharing it deadlocks on cargo's build-directory lock.
-#   CARGO_ZIGBUILD             cargo-zigbuild to use (default: <repo>/target/lambda-tools/venv/bin,
+#   RDSLINK_LAMBDA_TARGET_DIR  cargo target dir of this nested build (default:
+#                              ${CARGO_TARGET_DIR:-<repo>/target}/lambda-build). It must differ from
+#                              the target dir of any cargo that runs this script (a provider
+#                              build.rs): sharing it deadlocks on cargo's build-directory lock.
+#   CARGO_ZIGBUILD             cargo-zigbuild to use (default: <repo>/.cache/lambda-tools/bin,
 #                              installed by `make lambda-tools`, then PATH)
 #
 # Safe to call from a build.rs: the cargo/rustc variables a parent cargo exports (CARGO_*,
@@ -22,8 +22,8 @@ readonly PROFILE=lambda
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 out="${1:-$repo/target/lambda/rdslink-sync.zip}"
-target_dir="${RDSLINK_LAMBDA_TARGET_DIR:-$repo/target/lambda-build}"
-tools_bin="$repo/target/lambda-tools/venv/bin"
+target_dir="${RDSLINK_LAMBDA_TARGET_DIR:-${CARGO_TARGET_DIR:-$repo/target}/lambda-build}"
+tools_bin="$repo/.cache/lambda-tools/bin"
 
 zigbuild="${CARGO_ZIGBUILD:-}"
 if [[ -z "$zigbuild" ]]; then

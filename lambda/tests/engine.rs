@@ -13,3 +13,5 @@ mod measure;
 mod reconcile;
 #[path = "engine/support.rs"]
 mod support;
+#[path = "engine/experiment.rs"]
+mod experiment;

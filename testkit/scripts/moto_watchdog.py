@@ -28,7 +28,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import make_server
 
 
-def main() -> int:
+def main() -> None:
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     # One access-log line per request would bury real errors; tracebacks are still logged.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -52,9 +52,11 @@ def main() -> int:
         while sys.stdin.buffer.read(4096):
             pass
     finally:
-        server.server_close()
-    return 0
+        # Exit at once: a graceful shutdown would wait for request threads, which a client that
+        # keeps a connection open could stall forever. The emulator has no state worth flushing.
+        sys.stderr.flush()
+        os._exit(0)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -171,8 +171,12 @@ mod tests {
 
     #[test]
     fn account_ids_have_twelve_digits_and_differ() {
-        let ids: std::collections::HashSet<String> = (0..1000).map(|_| random_account_id()).collect();
+        let ids: std::collections::HashSet<String> =
+            (0..1000).map(|_| random_account_id()).collect();
         assert_eq!(ids.len(), 1000);
-        assert!(ids.iter().all(|id| id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())));
+        assert!(
+            ids.iter()
+                .all(|id| id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()))
+        );
     }
 }

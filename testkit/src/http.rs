@@ -70,7 +70,8 @@ fn authority(endpoint: &str) -> std::io::Result<&str> {
 }
 
 fn parse_response(raw: &[u8]) -> std::io::Result<Response> {
-    let invalid = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned());
+    let invalid =
+        |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned());
     let text = String::from_utf8_lossy(raw);
     let (head, body) = text
         .split_once("\r\n\r\n")
@@ -93,8 +94,14 @@ mod tests {
 
     #[test]
     fn authority_is_host_and_port() {
-        assert_eq!(authority("http://127.0.0.1:5000").unwrap(), "127.0.0.1:5000");
-        assert_eq!(authority("http://127.0.0.1:5000/").unwrap(), "127.0.0.1:5000");
+        assert_eq!(
+            authority("http://127.0.0.1:5000").unwrap(),
+            "127.0.0.1:5000"
+        );
+        assert_eq!(
+            authority("http://127.0.0.1:5000/").unwrap(),
+            "127.0.0.1:5000"
+        );
         assert!(authority("https://127.0.0.1:5000").is_err());
     }
 

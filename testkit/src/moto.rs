@@ -113,7 +113,8 @@ async fn wait_until_configured(endpoint: &str, timeout: Duration) -> Result<()> 
         )
         .await;
         let err = match attempt {
-            Ok(response) if response.status == 200 => return Ok(()),
+            // moto answers 201 to this POST (and to a GET of the same path).
+            Ok(response) if (200..300).contains(&response.status) => return Ok(()),
             Ok(response) => Error::Emulator {
                 what: "POST /moto-api/config".to_owned(),
                 detail: format!("status {}: {}", response.status, response.body),

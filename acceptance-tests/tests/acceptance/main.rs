@@ -3,6 +3,7 @@
 
 mod database;
 mod docs;
+mod endpoint_service;
 mod logging;
 mod schema;
 mod validate;

@@ -60,7 +60,9 @@ impl SilentDns {
 
 impl std::fmt::Debug for SilentDns {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SilentDns").field("addr", &self.addr).finish()
+        f.debug_struct("SilentDns")
+            .field("addr", &self.addr)
+            .finish()
     }
 }
 

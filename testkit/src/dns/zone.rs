@@ -76,9 +76,10 @@ impl Zone {
                 Some(Entry::A(ips)) => {
                     if matches!(query_type, RecordType::A | RecordType::ANY) {
                         let owner = Name::from(&current);
-                        records.extend(ips.iter().map(|ip| {
-                            Record::from_rdata(owner.clone(), TTL, RData::A(A(*ip)))
-                        }));
+                        records
+                            .extend(ips.iter().map(|ip| {
+                                Record::from_rdata(owner.clone(), TTL, RData::A(A(*ip)))
+                            }));
                     }
                     return Answer::Records(records);
                 }
@@ -116,7 +117,10 @@ mod tests {
     #[test]
     fn set_a_replaces_the_whole_rrset() {
         let mut zone = Zone::default();
-        zone.set_a(name("db.example."), &[Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2)]);
+        zone.set_a(
+            name("db.example."),
+            &[Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2)],
+        );
         zone.set_a(name("db.example."), &[Ipv4Addr::new(10, 0, 0, 3)]);
         let answer = zone.answer(&lower("db.example."), RecordType::A);
         assert_eq!(addresses(&answer), [Ipv4Addr::new(10, 0, 0, 3)]);
@@ -148,9 +152,13 @@ mod tests {
     #[test]
     fn unknown_names_and_dangling_cnames_are_nxdomain() {
         let mut zone = Zone::default();
-        assert_eq!(zone.answer(&lower("nothing.example."), RecordType::A), Answer::NxDomain(vec![]));
+        assert_eq!(
+            zone.answer(&lower("nothing.example."), RecordType::A),
+            Answer::NxDomain(vec![])
+        );
         zone.set_cname(name("dangling.example."), name("gone.example."));
-        let Answer::NxDomain(chain) = zone.answer(&lower("dangling.example."), RecordType::A) else {
+        let Answer::NxDomain(chain) = zone.answer(&lower("dangling.example."), RecordType::A)
+        else {
             panic!("expected NXDOMAIN");
         };
         assert_eq!(chain.len(), 1);
@@ -160,7 +168,10 @@ mod tests {
     fn other_types_of_an_address_name_have_no_data() {
         let mut zone = Zone::default();
         zone.set_a(name("db.example."), &[Ipv4Addr::new(10, 0, 0, 1)]);
-        assert_eq!(zone.answer(&lower("db.example."), RecordType::AAAA), Answer::Records(vec![]));
+        assert_eq!(
+            zone.answer(&lower("db.example."), RecordType::AAAA),
+            Answer::Records(vec![])
+        );
     }
 
     #[test]
@@ -168,9 +179,15 @@ mod tests {
         let mut zone = Zone::default();
         zone.set_a(name("db.example."), &[Ipv4Addr::new(10, 0, 0, 1)]);
         zone.remove(&name("db.example."));
-        assert_eq!(zone.answer(&lower("db.example."), RecordType::A), Answer::NxDomain(vec![]));
+        assert_eq!(
+            zone.answer(&lower("db.example."), RecordType::A),
+            Answer::NxDomain(vec![])
+        );
         zone.set_cname(name("a.example."), name("b.example."));
         zone.set_cname(name("b.example."), name("a.example."));
-        assert_eq!(zone.answer(&lower("a.example."), RecordType::A), Answer::ServFail);
+        assert_eq!(
+            zone.answer(&lower("a.example."), RecordType::A),
+            Answer::ServFail
+        );
     }
 }

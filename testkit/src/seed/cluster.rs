@@ -96,7 +96,11 @@ pub async fn aurora_cluster(
 ///
 /// # Panics
 /// If the emulator refuses or reports no writer.
-pub async fn failover_cluster(account: &Account, cluster: &Cluster, target: Option<&str>) -> String {
+pub async fn failover_cluster(
+    account: &Account,
+    cluster: &Cluster,
+    target: Option<&str>,
+) -> String {
     or_panic(
         failover(account, cluster, target).await,
         format_args!("a failover of cluster {}", cluster.id),
@@ -138,13 +142,18 @@ async fn create_cluster(account: &Account, cluster_id: &str, members: usize) -> 
 
     let described = describe_cluster(account, cluster_id).await?;
     let endpoint = required(described.endpoint(), "rds:DescribeDBClusters", "Endpoint")?;
-    let reader_endpoint = required(described.reader_endpoint(), "rds:DescribeDBClusters", "ReaderEndpoint")?;
-    let port = described.port().and_then(|port| u16::try_from(port).ok()).ok_or(
-        Error::Incomplete {
+    let reader_endpoint = required(
+        described.reader_endpoint(),
+        "rds:DescribeDBClusters",
+        "ReaderEndpoint",
+    )?;
+    let port = described
+        .port()
+        .and_then(|port| u16::try_from(port).ok())
+        .ok_or(Error::Incomplete {
             operation: "rds:DescribeDBClusters",
             missing: "a valid Port",
-        },
-    )?;
+        })?;
     let vpc_id = match described.db_subnet_group() {
         Some(group) => subnet_group_vpc(account, group).await?,
         None => None,
@@ -154,7 +163,8 @@ async fn create_cluster(account: &Account, cluster_id: &str, members: usize) -> 
     for number in 1..=members {
         let id = format!("{cluster_id}-{number}");
         let is_writer = described.db_cluster_members().iter().any(|member| {
-            member.db_instance_identifier() == Some(id.as_str()) && member.is_cluster_writer() == Some(true)
+            member.db_instance_identifier() == Some(id.as_str())
+                && member.is_cluster_writer() == Some(true)
         });
         seeded.push(Member {
             endpoint: instance_endpoint(account, &id).await?,
@@ -245,8 +255,7 @@ pub(super) async fn instance_endpoint(account: &Account, instance_id: &str) -> R
 }
 
 fn required(value: Option<&str>, operation: &'static str, missing: &'static str) -> Result<String> {
-    value.map(str::to_owned).ok_or(Error::Incomplete {
-        operation,
-        missing,
-    })
+    value
+        .map(str::to_owned)
+        .ok_or(Error::Incomplete { operation, missing })
 }

@@ -6,7 +6,10 @@ async fn each_fresh_account_is_a_separate_account() {
     assert_ne!(a.id, b.id);
     for account in [&a, &b] {
         assert_eq!(account.id.len(), 12);
-        assert_eq!(account.role_arn, format!("arn:aws:iam::{}:role/rdslink-test", account.id));
+        assert_eq!(
+            account.role_arn,
+            format!("arn:aws:iam::{}:role/rdslink-test", account.id)
+        );
         assert_eq!(account.region, REGION);
         let identity = account.sts().get_caller_identity().send().await.unwrap();
         assert_eq!(identity.account(), Some(account.id.as_str()));

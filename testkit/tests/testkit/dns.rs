@@ -58,7 +58,9 @@ async fn unknown_and_removed_names_are_nxdomain() {
         let resolver = resolver(dns.addr(), Transport::Udp, Duration::from_secs(2));
         async move { resolver.lookup_ip(format!("{name}.")).await }
     };
-    let err = lookup("nothing.example").await.expect_err("an unknown name");
+    let err = lookup("nothing.example")
+        .await
+        .expect_err("an unknown name");
     assert!(err.is_nx_domain(), "expected NXDOMAIN, got {err}");
 
     dns.set_a(WRITER, &[ip(1)]);
@@ -76,7 +78,10 @@ async fn every_lookup_reaches_the_server() {
     for _ in 0..3 {
         assert_eq!(ipv4(dns.addr(), WRITER).await, [ip(1)]);
     }
-    assert!(dns.query_count() >= before + 3, "TTL 0 answers must not be served from a cache");
+    assert!(
+        dns.query_count() >= before + 3,
+        "TTL 0 answers must not be served from a cache"
+    );
 }
 
 #[tokio::test]
@@ -109,8 +114,17 @@ async fn silent_dns_makes_lookups_time_out() {
             !err.is_nx_domain() && !err.is_no_records_found(),
             "{transport:?}: expected a timeout, got {err}"
         );
-        assert!(elapsed >= timeout, "{transport:?}: gave up after {elapsed:?}");
-        assert!(elapsed < Duration::from_secs(10), "{transport:?}: took {elapsed:?}");
+        assert!(
+            elapsed >= timeout,
+            "{transport:?}: gave up after {elapsed:?}"
+        );
+        assert!(
+            elapsed < Duration::from_secs(10),
+            "{transport:?}: took {elapsed:?}"
+        );
     }
-    assert!(silent.query_count() >= 2, "both transports reached the server");
+    assert!(
+        silent.query_count() >= 2,
+        "both transports reached the server"
+    );
 }

@@ -6,15 +6,24 @@ use std::time::{Duration, Instant};
 
 use rdslink_testkit::moto;
 
-/// A blocking `GET` of moto's control API (the test needs no HTTP client for one call).
-fn get(endpoint: &str, path: &str) -> String {
+/// A blocking `GET` of moto's control API (the test needs no HTTP client for one call); returns
+/// the status code and the body.
+fn get(endpoint: &str, path: &str) -> (u16, String) {
     let authority = endpoint.trim_start_matches("http://");
     let mut stream = TcpStream::connect(authority).expect("moto accepts connections");
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     write!(stream, "GET {path} HTTP/1.0\r\nHost: {authority}\r\n\r\n").unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
-    response
+    let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP response");
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {head:?}"));
+    (status, body.to_owned())
 }
 
 #[tokio::test]
@@ -22,13 +31,21 @@ async fn moto_is_shared_and_configured_for_lambda_without_docker() {
     let first = moto().await;
     let second = moto().await;
     assert!(std::ptr::eq(first, second), "one server per process");
-    assert!(first.endpoint.starts_with("http://127.0.0.1:"), "{}", first.endpoint);
+    assert!(
+        first.endpoint.starts_with("http://127.0.0.1:"),
+        "{}",
+        first.endpoint
+    );
 
-    let response = get(&first.endpoint, "/moto-api/config");
-    assert!(response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200"), "{response}");
-    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
-    let config: serde_json::Value = serde_json::from_str(body).expect("JSON config");
-    assert_eq!(config["lambda"]["use_docker"], serde_json::json!(false), "{config}");
+    // moto answers this GET with 201.
+    let (status, body) = get(&first.endpoint, "/moto-api/config");
+    assert!((200..300).contains(&status), "{status}: {body}");
+    let config: serde_json::Value = serde_json::from_str(&body).expect("JSON config");
+    assert_eq!(
+        config["lambda"]["use_docker"],
+        serde_json::json!(false),
+        "{config}"
+    );
 }
 
 /// The guarantee behind "moto never outlives its test run": the watchdog stops the server when its
@@ -37,7 +54,11 @@ async fn moto_is_shared_and_configured_for_lambda_without_docker() {
 fn the_watchdog_stops_moto_when_its_stdin_closes() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let python = root.join("../.venv/bin/python");
-    assert!(python.is_file(), "{} is missing: run `make venv`", python.display());
+    assert!(
+        python.is_file(),
+        "{} is missing: run `make venv`",
+        python.display()
+    );
     let mut watchdog = Command::new(python)
         .arg(root.join("scripts/moto_watchdog.py"))
         .stdin(Stdio::piped())
@@ -56,7 +77,8 @@ fn the_watchdog_stops_moto_when_its_stdin_closes() {
         .and_then(|port| port.parse().ok())
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
     let endpoint = format!("http://127.0.0.1:{port}");
-    assert!(get(&endpoint, "/moto-api/config").contains("200"), "moto serves");
+    let (status, _) = get(&endpoint, "/moto-api/config");
+    assert!((200..300).contains(&status), "moto serves ({status})");
 
     drop(watchdog.stdin.take());
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -64,9 +86,15 @@ fn the_watchdog_stops_moto_when_its_stdin_closes() {
         if let Some(status) = watchdog.try_wait().unwrap() {
             break status;
         }
-        assert!(Instant::now() < deadline, "the watchdog ignored EOF on stdin");
+        assert!(
+            Instant::now() < deadline,
+            "the watchdog ignored EOF on stdin"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "{status}");
-    assert!(TcpStream::connect(("127.0.0.1", port)).is_err(), "the port is closed");
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "the port is closed"
+    );
 }

@@ -29,7 +29,9 @@ pub fn resolver(server: SocketAddr, transport: Transport, timeout: Duration) -> 
     options.cache_size = 0;
     options.timeout = timeout;
     options.attempts = 1;
-    builder.build().expect("a resolver for one loopback nameserver")
+    builder
+        .build()
+        .expect("a resolver for one loopback nameserver")
 }
 
 /// The IPv4 addresses `name` resolves to through `server` (UDP), sorted.

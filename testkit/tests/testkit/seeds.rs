@@ -12,20 +12,39 @@ async fn aurora_cluster_points_dns_at_its_members() {
     let dns = DnsServer::start().await;
     let cluster = seed::aurora_cluster(&account, &dns, "orders", 3).await;
 
-    let ids: Vec<&str> = cluster.members.iter().map(|member| member.id.as_str()).collect();
+    let ids: Vec<&str> = cluster
+        .members
+        .iter()
+        .map(|member| member.id.as_str())
+        .collect();
     assert_eq!(ids, ["orders-1", "orders-2", "orders-3"]);
-    let writers: Vec<bool> = cluster.members.iter().map(|member| member.is_writer).collect();
+    let writers: Vec<bool> = cluster
+        .members
+        .iter()
+        .map(|member| member.is_writer)
+        .collect();
     assert_eq!(writers, [true, false, false]);
     assert_eq!(cluster.port, 5432);
     let distinct: HashSet<Ipv4Addr> = cluster.members.iter().map(|member| member.ip).collect();
     assert_eq!(distinct.len(), 3, "every member has its own address");
-    assert!(cluster.members.iter().all(|member| member.ip.octets()[0] == 10));
+    assert!(
+        cluster
+            .members
+            .iter()
+            .all(|member| member.ip.octets()[0] == 10)
+    );
 
     for member in &cluster.members {
         assert_eq!(ipv4(dns.addr(), &member.endpoint).await, [member.ip]);
     }
-    assert_eq!(ipv4(dns.addr(), &cluster.endpoint).await, [cluster.members[0].ip]);
-    assert_eq!(ipv4(dns.addr(), &cluster.reader_endpoint).await, [cluster.members[1].ip]);
+    assert_eq!(
+        ipv4(dns.addr(), &cluster.endpoint).await,
+        [cluster.members[0].ip]
+    );
+    assert_eq!(
+        ipv4(dns.addr(), &cluster.reader_endpoint).await,
+        [cluster.members[1].ip]
+    );
 
     let vpc = seed::default_vpc(&account).await;
     assert_eq!(cluster.vpc_id.as_deref(), Some(vpc.id.as_str()));
@@ -53,8 +72,16 @@ async fn failover_flips_the_writer_and_leaves_dns_to_the_caller() {
     );
 
     let next_writer = seed::failover_cluster(&account, &cluster, None).await;
-    assert_ne!(next_writer, "billing-3", "a failover without a target picks another member");
-    assert!(cluster.members.iter().any(|member| member.id == next_writer));
+    assert_ne!(
+        next_writer, "billing-3",
+        "a failover without a target picks another member"
+    );
+    assert!(
+        cluster
+            .members
+            .iter()
+            .any(|member| member.id == next_writer)
+    );
 }
 
 #[tokio::test]

@@ -43,6 +43,23 @@ impl Leftovers {
     }
 }
 
+impl Leftovers {
+    /// Adds `other`'s ids that are not already listed.
+    pub fn merge(&mut self, other: Leftovers) {
+        fn extend(ids: &mut Vec<String>, more: Vec<String>) {
+            for id in more {
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+        extend(&mut self.endpoint_services, other.endpoint_services);
+        extend(&mut self.listeners, other.listeners);
+        extend(&mut self.load_balancers, other.load_balancers);
+        extend(&mut self.target_groups, other.target_groups);
+    }
+}
+
 impl From<&PartialBundle> for Leftovers {
     fn from(parts: &PartialBundle) -> Self {
         Leftovers {
@@ -69,10 +86,10 @@ pub async fn find_leftovers(clients: &AwsClients, name: &str) -> Result<Leftover
     })
 }
 
-/// Deletes the recorded parts, then, when `name` is given, anything else carrying the ownership
-/// tag for it (leftovers of interrupted applies). Parts already gone count as deleted. AWS's
-/// documented "still in use" refusals are retried until `timeout`; `cancel` completing stops at
-/// once (a later delete resumes where this one stopped).
+/// Deletes the recorded parts and, when `name` is given, anything else carrying the ownership tag
+/// for it (leftovers of interrupted applies), all in dependency order. Parts already gone count as
+/// deleted. AWS's documented "still in use" refusals are retried until `timeout`; `cancel`
+/// completing stops at once (a later delete resumes where this one stopped).
 pub async fn delete(
     clients: &AwsClients,
     parts: &PartialBundle,
@@ -82,15 +99,17 @@ pub async fn delete(
 ) -> Result<()> {
     let deadline = Deadline::after(timeout);
     let mut cancel = Cancel::new(cancel);
-    delete_all(clients, &Leftovers::from(parts), deadline, &mut cancel).await?;
+    let mut doomed = Leftovers::from(parts);
     if let Some(name) = name {
-        let rest = find_leftovers(clients, name).await?;
-        if !rest.is_empty() {
-            info!(?rest, "deleting leftovers of interrupted applies");
-            delete_all(clients, &rest, deadline, &mut cancel).await?;
+        // One set, one order: a recorded target group cannot go before an unrecorded listener
+        // that still forwards to it.
+        let leftovers = find_leftovers(clients, name).await?;
+        if !leftovers.is_empty() {
+            info!(?leftovers, "also deleting parts tagged for this bundle");
         }
+        doomed.merge(leftovers);
     }
-    Ok(())
+    delete_all(clients, &doomed, deadline, &mut cancel).await
 }
 
 /// Deletes every part carrying the ownership tag for `name`, and returns what it found.

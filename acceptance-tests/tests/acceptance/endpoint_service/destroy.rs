@@ -1,0 +1,25 @@
+//! Destroy: AWS, asked directly, holds nothing of the bundle afterwards.
+
+use rdslink_testkit::seed;
+
+use super::aws::{inventory, service};
+use super::{Bench, Service, destroy, state, state_list, text};
+
+#[tokio::test]
+async fn destroy_leaves_nothing_with_the_ownership_tag() {
+    let bench = Bench::new().await;
+    seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
+    bench.configure(&Service::new(&bench, "orders").hcl()).await;
+    bench.workspace().apply().await.unwrap();
+    let created = state(bench.workspace()).await;
+    assert_eq!(inventory(bench.account()).await.owned().counts(), (1, 1, 1, 1));
+
+    destroy(bench.workspace()).await;
+
+    assert_eq!(state_list(bench.workspace()).await, Vec::<String>::new());
+    let left = inventory(bench.account()).await;
+    assert!(left.owned().is_empty(), "parts with the ownership tag remain: {left:#?}");
+    // Nothing else either: this account only ever held this bundle.
+    assert!(left.is_empty(), "parts remain: {left:#?}");
+    assert!(service(bench.account(), text(&created, "id")).await.is_none());
+}

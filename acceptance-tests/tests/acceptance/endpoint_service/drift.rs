@@ -1,0 +1,69 @@
+//! Failover drift: the plan compares the target group with the database *now*, and apply re-syncs it.
+
+use std::collections::BTreeSet;
+use std::net::Ipv4Addr;
+
+use rdslink_testkit::seed;
+use serde_json::json;
+
+use super::aws::targets;
+use super::{Bench, Service, assert_plan, state, text};
+
+/// After apply, the target group holds exactly `ip` on `port`, and Terraform's state says so.
+async fn assert_targets(bench: &Bench, ip: Ipv4Addr, port: u16) {
+    let values = state(bench.workspace()).await;
+    let registered = targets(bench.account(), text(&values, "target_group_arn")).await;
+    assert_eq!(registered, BTreeSet::from([(ip.to_string(), i32::from(port))]));
+    assert_eq!(values["registered_targets"], json!([ip.to_string()]));
+}
+
+#[tokio::test]
+async fn cluster_failover_shows_in_the_plan_and_apply_moves_the_target_to_the_new_writer() {
+    let bench = Bench::new().await;
+    let cluster = seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
+    bench.configure(&Service::new(&bench, "orders").hcl()).await;
+    bench.workspace().apply().await.unwrap();
+    assert_targets(&bench, cluster.writer().ip, cluster.port).await;
+    let before = state(bench.workspace()).await;
+
+    // The RDS API reports the new writer at once; the cluster endpoint's DNS is left stale on
+    // purpose (rdslink must not wait for it).
+    let new_writer_id = seed::failover_cluster(bench.account(), &cluster, None).await;
+    let new_writer = cluster.member(&new_writer_id);
+    assert_ne!(new_writer.ip, cluster.writer().ip);
+
+    let run = assert_plan(bench.workspace(), 2, "a failover must show in the plan").await;
+    assert!(run.stdout.contains("registered_targets"), "the plan does not show registered_targets:\n{}", run.stdout);
+    assert!(run.stdout.contains(&new_writer.ip.to_string()), "the plan lacks the new writer's IP:\n{}", run.stdout);
+    assert!(run.stdout.contains("1 to change"), "the failover must be an in-place update:\n{}", run.stdout);
+
+    bench.workspace().apply().await.unwrap();
+    assert_targets(&bench, new_writer.ip, cluster.port).await;
+    let after = state(bench.workspace()).await;
+    for part in ["id", "nlb_arn", "target_group_arn", "listener_arn"] {
+        assert_eq!(after[part], before[part], "{part} changed by a re-sync");
+    }
+    assert_plan(bench.workspace(), 0, "converged, the plan must be empty").await;
+}
+
+#[tokio::test]
+async fn instance_address_change_shows_in_the_plan_and_apply_moves_the_target() {
+    let bench = Bench::new().await;
+    let instance = seed::instance(bench.account(), bench.dns(), "billing").await;
+    let service = Service::new(&bench, "billing").database("db_instance_identifier = \"billing\"");
+    bench.configure(&service.hcl()).await;
+    bench.workspace().apply().await.unwrap();
+    assert_targets(&bench, instance.ip, instance.port).await;
+
+    // A Multi-AZ instance failover moves its endpoint's A record.
+    let moved = Ipv4Addr::new(10, 99, 0, 7);
+    bench.dns().set_a(&instance.endpoint, &[moved]);
+
+    let run = assert_plan(bench.workspace(), 2, "the moved address must show in the plan").await;
+    assert!(run.stdout.contains("registered_targets"), "{}", run.stdout);
+    assert!(run.stdout.contains(&moved.to_string()), "{}", run.stdout);
+
+    bench.workspace().apply().await.unwrap();
+    assert_targets(&bench, moved, instance.port).await;
+    assert_plan(bench.workspace(), 0, "converged, the plan must be empty").await;
+}

@@ -1,0 +1,90 @@
+//! Import: of a bundle rdslink built (through an `import` block in another workspace), and of one
+//! built by hand (through `terraform import`).
+
+use std::collections::BTreeSet;
+
+use rdslink_testkit::seed;
+use serde_json::Value;
+
+use super::aws::{hand_built, parts};
+use super::{ADDRESS, Bench, OWNERSHIP_TAG, Service, actions, assert_plan, is_replacement, plan_json, state, text};
+
+/// The attributes compared between the original and the imported state: everything but the
+/// `timeouts` block (configuration only) and the list order of `subnet_ids`.
+fn comparable(values: &Value) -> Value {
+    let mut values = values.clone();
+    let object = values.as_object_mut().expect("state values are an object");
+    object.remove("timeouts");
+    if let Some(subnets) = object.get_mut("subnet_ids").and_then(Value::as_array_mut) {
+        subnets.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+    }
+    values
+}
+
+#[tokio::test]
+async fn a_bundle_rdslink_created_imports_into_another_workspace_with_identical_state() {
+    let bench = Bench::new().await;
+    seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
+    let service = Service::new(&bench, "orders")
+        .with("tags = { team = \"data\" }")
+        .with("health_check {\n    interval_seconds = 30\n  }");
+    bench.configure(&service.hcl()).await;
+    bench.workspace().apply().await.unwrap();
+    let original = state(bench.workspace()).await;
+    let id = text(&original, "id");
+
+    let import_block = format!("import {{\n  to = {ADDRESS}\n  id = \"{id}\"\n}}\n");
+    let other = bench.other_workspace(&format!("{import_block}\n{}", service.hcl())).await;
+    let run = other.terraform(&["plan", "-no-color"]).await.unwrap().success().unwrap();
+    assert!(run.stdout.contains("1 to import"), "the plan does not import:\n{}", run.stdout);
+    assert!(run.stdout.contains("0 to add") && run.stdout.contains("0 to destroy"), "{}", run.stdout);
+
+    other.apply().await.unwrap();
+    let imported = state(&other).await;
+    assert_eq!(comparable(&imported), comparable(&original), "the imported state differs from the original");
+    assert_plan(&other, 0, "imported and applied, the plan must be empty").await;
+    assert_plan(bench.workspace(), 0, "the import must not disturb the original").await;
+}
+
+#[tokio::test]
+async fn a_bundle_built_by_hand_imports_by_service_id_and_is_adopted_without_replacement() {
+    let bench = Bench::new().await;
+    let cluster = seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
+    let built = hand_built(bench.account(), &bench.vpc.id, bench.subnets(), cluster.port).await;
+    let service = Service::new(&bench, "legacy").with("acceptance_required = true");
+    bench.configure(&service.hcl()).await;
+
+    bench
+        .workspace()
+        .terraform(&["import", "-no-color", ADDRESS, &built.service_id])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    let imported = state(bench.workspace()).await;
+    assert_eq!(text(&imported, "id"), built.service_id);
+    assert_eq!(text(&imported, "nlb_arn"), built.load_balancer_arn);
+    assert_eq!(text(&imported, "listener_arn"), built.listener_arn);
+    assert_eq!(text(&imported, "target_group_arn"), built.target_group_arn);
+    assert_eq!(text(&imported, "vpc_id"), bench.vpc.id);
+    assert_eq!(imported["port"], cluster.port);
+    assert_eq!(imported["acceptance_required"], true);
+    assert!(text(&imported, "service_name").ends_with(&built.service_id), "{imported:#}");
+
+    let planned = actions(&plan_json(bench.workspace()).await);
+    assert!(!is_replacement(&planned) && !planned.contains(&"delete".to_owned()), "import then plan replaces: {planned:?}");
+
+    // Applying adopts the bundle: same parts, now tagged, targets and principals synced.
+    bench.workspace().apply().await.unwrap();
+    let adopted = state(bench.workspace()).await;
+    assert_eq!(text(&adopted, "id"), built.service_id);
+    assert_eq!(text(&adopted, "nlb_arn"), built.load_balancer_arn);
+    assert_eq!(text(&adopted, "target_group_arn"), built.target_group_arn);
+    let parts = parts(bench.account(), &adopted).await;
+    for (part, tags) in parts.all_tags() {
+        assert_eq!(tags.get(OWNERSHIP_TAG).map(String::as_str), Some("legacy"), "{part}: {tags:?}");
+    }
+    assert_eq!(parts.target_ips(), [cluster.writer().ip.to_string()]);
+    assert_eq!(parts.principals, BTreeSet::from([super::CONSUMER.to_owned()]));
+    assert_plan(bench.workspace(), 0, "adopted, the plan must be empty").await;
+}
