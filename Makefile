@@ -35,9 +35,14 @@ $(VENV_STAMP): requirements-dev.txt
 test: venv check-terraform
 	$(WITH_MOTO) $(CARGO) test --workspace $(TEST_ARGS)
 
-## demo: the demo program against a local moto server.
-demo: venv
-	$(WITH_MOTO) $(CARGO) run -p rdslink-testkit --bin rdslink-demo
+## demo: the demo (acceptance-tests/src/bin/rdslink-demo.rs) against a local moto server. It drives
+## the real terraform CLI with the provider binary found next to its own executable, so both are
+## built by one cargo invocation (one feature resolution, no second build by `cargo run`).
+demo: venv check-terraform
+	$(CARGO) build --workspace --bins
+	target_dir=$$($(CARGO) metadata --format-version 1 --no-deps \
+	  | $(PYTHON) -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])'); \
+	$(WITH_MOTO) "$$target_dir/debug/rdslink-demo"
 
 build:
 	$(CARGO) build --workspace --all-targets

@@ -17,6 +17,9 @@ pub mod docs;
 /// The provider's source address, as configurations name it.
 pub const PROVIDER_SOURCE: &str = "registry.terraform.io/rdslink/rdslink";
 
+const REQUIRED_PROVIDERS: &str =
+    "terraform {\n  required_providers {\n    rdslink = {\n      source = \"rdslink/rdslink\"\n    }\n  }\n}\n";
+
 /// The directory holding the `terraform-provider-rdslink` that cargo built alongside these tests.
 ///
 /// `cargo test --workspace` builds every binary of packages with integration tests, so the provider
@@ -96,6 +99,10 @@ impl Workspace {
             ),
         )?;
         std::fs::write(dir.path().join("main.tf"), configuration)?;
+        if !configuration.contains("required_providers") {
+            // Without it Terraform reads `rdslink` as hashicorp/rdslink, which dev_overrides does not cover.
+            std::fs::write(dir.path().join("versions.tf"), REQUIRED_PROVIDERS)?;
+        }
         let env = vec![
             ("TF_CLI_CONFIG_FILE".into(), cli_config.display().to_string()),
             ("TF_IN_AUTOMATION".into(), "1".into()),
@@ -167,14 +174,10 @@ impl Workspace {
         Ok(outputs)
     }
 
-    /// One output's value.
+    /// One output's value; null when Terraform left it out (it omits outputs whose value is null).
     pub async fn output(&self, name: &str) -> Result<serde_json::Value> {
         let outputs = self.outputs().await?;
-        outputs
-            .get(name)
-            .and_then(|o| o.get("value"))
-            .cloned()
-            .with_context(|| format!("no output {name:?} in {outputs}"))
+        Ok(outputs.get(name).and_then(|o| o.get("value")).cloned().unwrap_or(serde_json::Value::Null))
     }
 
     /// `terraform validate -json` as JSON.

@@ -33,7 +33,12 @@ pub const PORT: &str = "RDSLINK_PORT";
 pub const DNS_NAMESERVERS: &str = "RDSLINK_DNS_NAMESERVERS";
 pub const DNS_WAIT_SECONDS: &str = "RDSLINK_DNS_WAIT_SECONDS";
 
-const DATABASE_VARIABLES: [&str; 4] = [DB_INSTANCE_IDENTIFIER, DB_CLUSTER_IDENTIFIER, DB_PROXY_NAME, ENDPOINT];
+const DATABASE_VARIABLES: [&str; 4] = [
+    DB_INSTANCE_IDENTIFIER,
+    DB_CLUSTER_IDENTIFIER,
+    DB_PROXY_NAME,
+    ENDPOINT,
+];
 
 /// A Lambda invocation lasts at most 15 minutes; a longer wait could never finish.
 const MAX_DNS_WAIT_SECONDS: u64 = 900;
@@ -101,14 +106,17 @@ impl Config {
         let required = |name: &'static str| get(name).ok_or(ConfigError::Missing { name });
 
         let arn = required(TARGET_GROUP_ARN)?;
-        let target_group_arn = TargetGroupArn::parse(&arn).map_err(|reason| ConfigError::Invalid {
-            name: TARGET_GROUP_ARN,
-            value: arn.clone(),
-            reason,
-        })?;
+        let target_group_arn =
+            TargetGroupArn::parse(&arn).map_err(|reason| ConfigError::Invalid {
+                name: TARGET_GROUP_ARN,
+                value: arn.clone(),
+                reason,
+            })?;
         let database = database(&get)?;
         let port = port(&required(PORT)?)?;
-        let dns_nameservers = get(DNS_NAMESERVERS).map(|value| nameservers(&value)).transpose()?;
+        let dns_nameservers = get(DNS_NAMESERVERS)
+            .map(|value| nameservers(&value))
+            .transpose()?;
         let dns_wait = match get(DNS_WAIT_SECONDS) {
             Some(value) => dns_wait(&value)?,
             None => DEFAULT_DNS_WAIT,
@@ -145,14 +153,19 @@ fn database(get: &impl Fn(&str) -> Option<String>) -> Result<DatabaseSelector, C
         DB_INSTANCE_IDENTIFIER => DatabaseSelector::Instance(value),
         DB_CLUSTER_IDENTIFIER => {
             let role = match role {
-                Some(role) => role.parse::<ClusterRole>().map_err(|_| ConfigError::Invalid {
-                    name: ROLE,
-                    value: role.clone(),
-                    reason: "expected writer or reader".to_owned(),
-                })?,
+                Some(role) => role
+                    .parse::<ClusterRole>()
+                    .map_err(|_| ConfigError::Invalid {
+                        name: ROLE,
+                        value: role.clone(),
+                        reason: "expected writer or reader".to_owned(),
+                    })?,
                 None => ClusterRole::Writer,
             };
-            DatabaseSelector::Cluster { identifier: value, role }
+            DatabaseSelector::Cluster {
+                identifier: value,
+                role,
+            }
         }
         DB_PROXY_NAME => DatabaseSelector::Proxy(value),
         _ => DatabaseSelector::Endpoint(value),
@@ -181,9 +194,11 @@ fn nameservers(value: &str) -> Result<Vec<SocketAddr>, ConfigError> {
         .split(',')
         .map(str::trim)
         .map(|entry| {
-            entry
-                .parse::<SocketAddr>()
-                .map_err(|_| invalid(format!("{entry:?} is not an ip:port address ([v6]:port for IPv6)")))
+            entry.parse::<SocketAddr>().map_err(|_| {
+                invalid(format!(
+                    "{entry:?} is not an ip:port address ([v6]:port for IPv6)"
+                ))
+            })
         })
         .collect()
 }
@@ -222,7 +237,8 @@ impl TargetGroupArn {
             return Err(format!("account {account:?} is not a 12-digit account id"));
         }
         let mut path = resource.split('/');
-        let (Some("targetgroup"), Some(name), Some(id), None) = (path.next(), path.next(), path.next(), path.next())
+        let (Some("targetgroup"), Some(name), Some(id), None) =
+            (path.next(), path.next(), path.next(), path.next())
         else {
             return Err("resource is not targetgroup/<name>/<id>".to_owned());
         };
@@ -261,11 +277,16 @@ fn is_region(region: &str) -> bool {
     let words: Vec<&str> = region.split('-').collect();
     words.len() >= 3
         && words.iter().all(|word| is_lower_alnum_word(word))
-        && words.last().is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()))
+        && words
+            .last()
+            .is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn is_lower_alnum_word(word: &str) -> bool {
-    !word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
 fn is_target_group_name(name: &str) -> bool {
@@ -283,7 +304,10 @@ mod tests {
     const ARN: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/rdslink-db/0123456789abcdef";
 
     fn parse(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|name| map.get(name).cloned())
     }
 
@@ -306,13 +330,25 @@ mod tests {
     #[test]
     fn every_database_kind_is_read() {
         let cases = [
-            (DB_CLUSTER_IDENTIFIER, DatabaseSelector::Cluster { identifier: "c".into(), role: ClusterRole::Writer }),
+            (
+                DB_CLUSTER_IDENTIFIER,
+                DatabaseSelector::Cluster {
+                    identifier: "c".into(),
+                    role: ClusterRole::Writer,
+                },
+            ),
             (DB_PROXY_NAME, DatabaseSelector::Proxy("c".into())),
             (ENDPOINT, DatabaseSelector::Endpoint("c".into())),
-            (DB_INSTANCE_IDENTIFIER, DatabaseSelector::Instance("c".into())),
+            (
+                DB_INSTANCE_IDENTIFIER,
+                DatabaseSelector::Instance("c".into()),
+            ),
         ];
         for (name, expected) in cases {
-            assert_eq!(parse(&with_base(&[(name, "c")])).expect(name).database, expected);
+            assert_eq!(
+                parse(&with_base(&[(name, "c")])).expect(name).database,
+                expected
+            );
         }
     }
 
@@ -327,9 +363,15 @@ mod tests {
         .expect("valid");
         assert_eq!(
             config.database,
-            DatabaseSelector::Cluster { identifier: "aurora".into(), role: ClusterRole::Reader }
+            DatabaseSelector::Cluster {
+                identifier: "aurora".into(),
+                role: ClusterRole::Reader
+            }
         );
-        let expected: Vec<SocketAddr> = vec!["127.0.0.1:5353".parse().unwrap(), "[::1]:53".parse().unwrap()];
+        let expected: Vec<SocketAddr> = vec![
+            "127.0.0.1:5353".parse().unwrap(),
+            "[::1]:53".parse().unwrap(),
+        ];
         assert_eq!(config.dns_nameservers, Some(expected));
         assert_eq!(config.dns_wait, Duration::ZERO);
     }
@@ -355,18 +397,49 @@ mod tests {
             (vec![(PORT, "5432"), (ENDPOINT, "db")], TARGET_GROUP_ARN),
             (vec![(TARGET_GROUP_ARN, ARN), (ENDPOINT, "db")], PORT),
             (with_base(&[]), DB_INSTANCE_IDENTIFIER),
-            (with_base(&[(ENDPOINT, "a"), (DB_PROXY_NAME, "b")]), DB_PROXY_NAME),
-            (with_base(&[(DB_INSTANCE_IDENTIFIER, "a"), (ROLE, "writer")]), ROLE),
-            (with_base(&[(DB_CLUSTER_IDENTIFIER, "a"), (ROLE, "primary")]), ROLE),
-            (with_base(&[(ENDPOINT, "a"), (DNS_NAMESERVERS, "127.0.0.1")]), DNS_NAMESERVERS),
-            (with_base(&[(ENDPOINT, "a"), (DNS_NAMESERVERS, "1.1.1.1:53,,")]), DNS_NAMESERVERS),
-            (with_base(&[(ENDPOINT, "a"), (DNS_WAIT_SECONDS, "-1")]), DNS_WAIT_SECONDS),
-            (with_base(&[(ENDPOINT, "a"), (DNS_WAIT_SECONDS, "901")]), DNS_WAIT_SECONDS),
-            (vec![(TARGET_GROUP_ARN, "arn:aws:s3:::bucket"), (PORT, "1"), (ENDPOINT, "a")], TARGET_GROUP_ARN),
+            (
+                with_base(&[(ENDPOINT, "a"), (DB_PROXY_NAME, "b")]),
+                DB_PROXY_NAME,
+            ),
+            (
+                with_base(&[(DB_INSTANCE_IDENTIFIER, "a"), (ROLE, "writer")]),
+                ROLE,
+            ),
+            (
+                with_base(&[(DB_CLUSTER_IDENTIFIER, "a"), (ROLE, "primary")]),
+                ROLE,
+            ),
+            (
+                with_base(&[(ENDPOINT, "a"), (DNS_NAMESERVERS, "127.0.0.1")]),
+                DNS_NAMESERVERS,
+            ),
+            (
+                with_base(&[(ENDPOINT, "a"), (DNS_NAMESERVERS, "1.1.1.1:53,,")]),
+                DNS_NAMESERVERS,
+            ),
+            (
+                with_base(&[(ENDPOINT, "a"), (DNS_WAIT_SECONDS, "-1")]),
+                DNS_WAIT_SECONDS,
+            ),
+            (
+                with_base(&[(ENDPOINT, "a"), (DNS_WAIT_SECONDS, "901")]),
+                DNS_WAIT_SECONDS,
+            ),
+            (
+                vec![
+                    (TARGET_GROUP_ARN, "arn:aws:s3:::bucket"),
+                    (PORT, "1"),
+                    (ENDPOINT, "a"),
+                ],
+                TARGET_GROUP_ARN,
+            ),
         ];
         for (vars, variable) in cases {
             let error = parse(&vars).expect_err(variable);
-            assert!(error.to_string().contains(variable), "{error} should name {variable}");
+            assert!(
+                error.to_string().contains(variable),
+                "{error} should name {variable}"
+            );
             assert!(error.variables().contains(&variable), "{error:?}");
         }
     }
@@ -375,10 +448,16 @@ mod tests {
     fn ports_outside_the_range_are_rejected() {
         for bad in ["0", "65536", "-1", "5432/tcp", "abc"] {
             let error = parse(&with_base(&[(ENDPOINT, "a"), (PORT, bad)])).expect_err(bad);
-            assert!(matches!(error, ConfigError::Invalid { name: PORT, .. }), "{bad}: {error}");
+            assert!(
+                matches!(error, ConfigError::Invalid { name: PORT, .. }),
+                "{bad}: {error}"
+            );
         }
         for good in ["1", "65535"] {
-            assert!(parse(&with_base(&[(ENDPOINT, "a"), (PORT, good)])).is_ok(), "{good}");
+            assert!(
+                parse(&with_base(&[(ENDPOINT, "a"), (PORT, good)])).is_ok(),
+                "{good}"
+            );
         }
     }
 

@@ -266,7 +266,10 @@ impl Discoverer {
     /// Re-resolves only the DNS part of an earlier discovery, for selectors whose addresses are
     /// exactly their endpoint's (instance, proxy, hostname). Used while waiting for DNS to move
     /// after a failover: the RDS API has nothing new to say then.
-    pub(crate) async fn refresh_addresses(&self, discovery: &Discovery) -> Result<Discovery, Error> {
+    pub(crate) async fn refresh_addresses(
+        &self,
+        discovery: &Discovery,
+    ) -> Result<Discovery, Error> {
         debug_assert!(discovery.kind != DatabaseKind::Cluster);
         let target_ips = self.resolver.resolve_ipv4(&discovery.endpoint).await?;
         Ok(Discovery {
@@ -340,7 +343,8 @@ impl Discoverer {
                 (cluster.endpoint(), target_ips, instance_vpc_id(&instance))
             }
             ClusterRole::Reader => {
-                let (target_ips, vpc_id) = self.readers(&cluster, identifier, &writer, calls).await?;
+                let (target_ips, vpc_id) =
+                    self.readers(&cluster, identifier, &writer, calls).await?;
                 (cluster.reader_endpoint(), target_ips, vpc_id)
             }
         };
@@ -423,7 +427,11 @@ impl Discoverer {
     /// The cluster's VPC through its DB subnet group, for when the member instances' own
     /// descriptions do not carry the group (AWS includes it; some emulators do not). Best effort:
     /// the VPC is informative (the data source shows it), so a failure here only leaves it out.
-    async fn cluster_subnet_group_vpc(&self, cluster: &DbCluster, calls: &AwsCalls) -> Option<String> {
+    async fn cluster_subnet_group_vpc(
+        &self,
+        cluster: &DbCluster,
+        calls: &AwsCalls,
+    ) -> Option<String> {
         let group = cluster.db_subnet_group()?;
         calls.record();
         match self
@@ -541,7 +549,11 @@ impl Discoverer {
         Ok(output.db_instances().to_vec())
     }
 
-    async fn describe_cluster(&self, identifier: &str, calls: &AwsCalls) -> Result<DbCluster, Error> {
+    async fn describe_cluster(
+        &self,
+        identifier: &str,
+        calls: &AwsCalls,
+    ) -> Result<DbCluster, Error> {
         calls.record();
         let output = self
             .rds
@@ -597,7 +609,10 @@ impl Discoverer {
 }
 
 /// The instance's endpoint address, or why it has none worth targeting.
-fn usable_instance_endpoint<'a>(instance: &'a DbInstance, identifier: &str) -> Result<&'a str, Error> {
+fn usable_instance_endpoint<'a>(
+    instance: &'a DbInstance,
+    identifier: &str,
+) -> Result<&'a str, Error> {
     let status = instance.db_instance_status().unwrap_or_default();
     if UNAVAILABLE_STATUSES.contains(&status) {
         return Err(Error::DatabaseUnavailable {
@@ -664,7 +679,12 @@ mod tests {
 
     #[test]
     fn malformed_selectors_are_config_errors() {
-        for bad in ["orders", "instance:", "cluster:orders:primary", "table:orders"] {
+        for bad in [
+            "orders",
+            "instance:",
+            "cluster:orders:primary",
+            "table:orders",
+        ] {
             let err = bad.parse::<DatabaseSelector>().unwrap_err();
             assert_eq!(err.kind(), "invalid_config", "{bad}: {err}");
         }
@@ -672,8 +692,14 @@ mod tests {
 
     #[test]
     fn roles_parse_and_print() {
-        assert_eq!("writer".parse::<ClusterRole>().unwrap(), ClusterRole::Writer);
-        assert_eq!("reader".parse::<ClusterRole>().unwrap(), ClusterRole::Reader);
+        assert_eq!(
+            "writer".parse::<ClusterRole>().unwrap(),
+            ClusterRole::Writer
+        );
+        assert_eq!(
+            "reader".parse::<ClusterRole>().unwrap(),
+            ClusterRole::Reader
+        );
         assert_eq!(ClusterRole::default(), ClusterRole::Writer);
         assert_eq!(ClusterRole::Reader.to_string(), "reader");
         assert!("Writer".parse::<ClusterRole>().is_err());

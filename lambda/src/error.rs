@@ -99,7 +99,9 @@ pub enum Error {
     Resolver { name: String, message: String },
 
     /// The resolver could not be built (unreadable /etc/resolv.conf, no nameservers).
-    #[error("cannot configure the DNS resolver: {message}; check /etc/resolv.conf or pass explicit nameservers")]
+    #[error(
+        "cannot configure the DNS resolver: {message}; check /etc/resolv.conf or pass explicit nameservers"
+    )]
     ResolverConfig { message: String },
 
     /// A string that must be a DNS name is not one.
@@ -130,7 +132,10 @@ pub enum Error {
 
     /// The engine was configured with something it cannot use.
     #[error("invalid configuration for {field}: {message}")]
-    InvalidConfig { field: &'static str, message: String },
+    InvalidConfig {
+        field: &'static str,
+        message: String,
+    },
 }
 
 impl Error {
@@ -452,7 +457,10 @@ mod tests {
 
         #[test]
         fn server_errors_are_retryable() {
-            assert!(sdk_error_is_retryable(&service_error("InternalFailure", 503)));
+            assert!(sdk_error_is_retryable(&service_error(
+                "InternalFailure",
+                503
+            )));
         }
 
         #[test]

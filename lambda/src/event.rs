@@ -166,25 +166,49 @@ impl fmt::Display for RdsEventId {
 /// convergence until DNS has moved and the next event or the schedule reconciles again.
 pub const ADDRESS_CHANGING_EVENTS: &[(u16, &str)] = &[
     (6, "availability: DB instance restarted"),
-    (12, "configuration change: applying modification to database instance class"),
+    (
+        12,
+        "configuration change: applying modification to database instance class",
+    ),
     (13, "failover: Multi-AZ instance failover started"),
-    (14, "configuration change: finished applying modification to DB instance class"),
-    (15, "failover: Multi-AZ failover to standby complete, DNS propagation may take minutes"),
+    (
+        14,
+        "configuration change: finished applying modification to DB instance class",
+    ),
+    (
+        15,
+        "failover: Multi-AZ failover to standby complete, DNS propagation may take minutes",
+    ),
     (20, "recovery: recovery of the DB instance has started"),
     (21, "recovery: recovery of the DB instance is complete"),
-    (24, "configuration change: applying modification to convert to Multi-AZ"),
+    (
+        24,
+        "configuration change: applying modification to convert to Multi-AZ",
+    ),
     (25, "configuration change: finished converting to Multi-AZ"),
     (26, "maintenance: applying off-line patches to DB instance"),
-    (27, "maintenance: finished applying off-line patches to DB instance"),
+    (
+        27,
+        "maintenance: finished applying off-line patches to DB instance",
+    ),
     (29, "configuration change: finished converting to Single-AZ"),
-    (30, "configuration change: applying modification to convert to Single-AZ"),
-    (34, "failover: abandoning user requested failover (a failover recently occurred)"),
+    (
+        30,
+        "configuration change: applying modification to convert to Single-AZ",
+    ),
+    (
+        34,
+        "failover: abandoning user requested failover (a failover recently occurred)",
+    ),
     (47, "maintenance: database instance patched"),
     (49, "failover: Multi-AZ instance failover completed"),
     (50, "failover: Multi-AZ instance activation started"),
     (51, "failover: Multi-AZ instance activation completed"),
     (52, "recovery: Multi-AZ instance recovery started"),
-    (53, "recovery: Multi-AZ instance recovery completed, pending failover or activation"),
+    (
+        53,
+        "recovery: Multi-AZ instance recovery completed, pending failover or activation",
+    ),
     (65, "failover: recovered from partial failover"),
     (69, "failover: cluster failover failed"),
     (70, "failover: promoting previous primary again"),
@@ -195,10 +219,22 @@ pub const ADDRESS_CHANGING_EVENTS: &[(u16, &str)] = &[
     (88, "notification: DB instance started"),
     (150, "notification: DB cluster stopped"),
     (151, "notification: DB cluster started"),
-    (153, "notification: DB cluster started after exceeding the maximum stopped time"),
-    (154, "notification: DB instance started after exceeding the maximum stopped time"),
-    (173, "maintenance: database cluster engine version upgraded (patched)"),
-    (176, "maintenance: database cluster engine major version upgraded"),
+    (
+        153,
+        "notification: DB cluster started after exceeding the maximum stopped time",
+    ),
+    (
+        154,
+        "notification: DB instance started after exceeding the maximum stopped time",
+    ),
+    (
+        173,
+        "maintenance: database cluster engine version upgraded (patched)",
+    ),
+    (
+        176,
+        "maintenance: database cluster engine major version upgraded",
+    ),
     (181, "global failover: global failover started"),
     (182, "global failover: old primary DB cluster shut down"),
     (183, "global failover: waiting for data synchronization"),
@@ -208,16 +244,40 @@ pub const ADDRESS_CHANGING_EVENTS: &[(u16, &str)] = &[
     (187, "global failover: global failover failed"),
     (247, "notification: blue/green switchover started"),
     (248, "notification: blue/green switchover completed"),
-    (250, "notification: blue/green switchover from primary source to target started"),
-    (251, "notification: blue/green switchover from primary source to target completed"),
-    (259, "notification: blue/green switchover from source to target started"),
-    (260, "notification: blue/green switchover from source to target completed"),
+    (
+        250,
+        "notification: blue/green switchover from primary source to target started",
+    ),
+    (
+        251,
+        "notification: blue/green switchover from primary source to target completed",
+    ),
+    (
+        259,
+        "notification: blue/green switchover from source to target started",
+    ),
+    (
+        260,
+        "notification: blue/green switchover from source to target completed",
+    ),
     (266, "maintenance: the downtime started for the DB instance"),
     (268, "maintenance: the engine version upgrade finished"),
-    (270, "maintenance: engine version upgrade failed, rollback succeeded"),
-    (286, "maintenance: database cluster engine version upgrade started"),
-    (288, "maintenance: cluster operating system upgrade starting"),
-    (289, "maintenance: cluster operating system upgrade completed"),
+    (
+        270,
+        "maintenance: engine version upgrade failed, rollback succeeded",
+    ),
+    (
+        286,
+        "maintenance: database cluster engine version upgrade started",
+    ),
+    (
+        288,
+        "maintenance: cluster operating system upgrade starting",
+    ),
+    (
+        289,
+        "maintenance: cluster operating system upgrade completed",
+    ),
     (290, "maintenance: database cluster has been patched"),
 ];
 
@@ -234,7 +294,9 @@ impl EventSource {
         };
         let (our_kind, ours) = match database {
             DatabaseSelector::Instance(id) => (SourceKind::DbInstance, id.as_str()),
-            DatabaseSelector::Cluster { identifier, .. } => (SourceKind::DbCluster, identifier.as_str()),
+            DatabaseSelector::Cluster { identifier, .. } => {
+                (SourceKind::DbCluster, identifier.as_str())
+            }
             DatabaseSelector::Proxy(name) => (SourceKind::DbProxy, name.as_str()),
             DatabaseSelector::Endpoint(_) => return Relevance::Unknown,
         };
@@ -325,7 +387,9 @@ impl RdsNotice {
                 event_id: self.event_id.map(|id| id.to_string()),
                 source_id: self.source.identifier.clone(),
             },
-            expects_address_change: self.event_id.is_some_and(RdsEventId::expects_address_change),
+            expects_address_change: self
+                .event_id
+                .is_some_and(RdsEventId::expects_address_change),
             event_time: self.time,
         };
         Invocation {
@@ -371,9 +435,11 @@ fn classify_sns(records: &[&Value]) -> Invocation {
         .chain(others)
         .collect();
     let description = descriptions.join("; ");
-    let expects_address_change = notices
-        .iter()
-        .any(|notice| notice.event_id.is_some_and(RdsEventId::expects_address_change));
+    let expects_address_change = notices.iter().any(|notice| {
+        notice
+            .event_id
+            .is_some_and(RdsEventId::expects_address_change)
+    });
     let Some(first) = notices.into_iter().next() else {
         return manual(Origin::Sns, description);
     };
@@ -415,14 +481,22 @@ fn sns_notice(sns: &Value) -> Result<RdsNotice, String> {
     }
     let kind = text_field(&body, "Event Source")
         .map(SourceKind::from_rds_name)
-        .or_else(|| arn.as_deref().and_then(arn_resource_type).map(SourceKind::from_rds_name))
+        .or_else(|| {
+            arn.as_deref()
+                .and_then(arn_resource_type)
+                .map(SourceKind::from_rds_name)
+        })
         .unwrap_or(SourceKind::Unknown);
     let time = text_field(&body, "Event Time")
         .and_then(parse_time)
         .or_else(|| text_field(sns, "Timestamp").and_then(parse_time));
     Ok(RdsNotice {
         event_id,
-        source: EventSource { kind, identifier, arn },
+        source: EventSource {
+            kind,
+            identifier,
+            arn,
+        },
         time,
         message: text_field(&body, "Event Message").map(str::to_owned),
     })
@@ -471,15 +545,29 @@ fn classify_eventbridge(event: &EventBridgeEvent<Value>) -> Invocation {
         .map(str::to_owned);
     let identifier = text_field(detail, "SourceIdentifier")
         .map(strip_rds_prefix)
-        .or_else(|| arn.as_deref().and_then(arn_resource_name).map(str::to_owned));
+        .or_else(|| {
+            arn.as_deref()
+                .and_then(arn_resource_name)
+                .map(str::to_owned)
+        });
     let kind = text_field(detail, "SourceType")
         .map(SourceKind::from_rds_name)
-        .or_else(|| arn.as_deref().and_then(arn_resource_type).map(SourceKind::from_rds_name))
+        .or_else(|| {
+            arn.as_deref()
+                .and_then(arn_resource_type)
+                .map(SourceKind::from_rds_name)
+        })
         .unwrap_or(SourceKind::Unknown);
     let notice = RdsNotice {
         event_id: text_field(detail, "EventID").and_then(RdsEventId::parse),
-        source: EventSource { kind, identifier, arn },
-        time: text_field(detail, "Date").and_then(parse_time).or(event_time),
+        source: EventSource {
+            kind,
+            identifier,
+            arn,
+        },
+        time: text_field(detail, "Date")
+            .and_then(parse_time)
+            .or(event_time),
         message: text_field(detail, "Message").map(str::to_owned),
     };
     let description = notice.describe(&format!("EventBridge ({})", preview(&event.detail_type)));
@@ -598,7 +686,14 @@ mod tests {
 
     #[test]
     fn malformed_event_ids_are_absent() {
-        for case in ["", "RDS-EVENT-", "RDS-EVENT-12345", "RDS-EVENT-00x9", "EVENT-0049", "#"] {
+        for case in [
+            "",
+            "RDS-EVENT-",
+            "RDS-EVENT-12345",
+            "RDS-EVENT-00x9",
+            "EVENT-0049",
+            "#",
+        ] {
             assert_eq!(RdsEventId::parse(case), None, "{case:?}");
         }
     }
@@ -606,7 +701,9 @@ mod tests {
     #[test]
     fn address_changing_table_is_sorted_and_unique() {
         assert!(
-            ADDRESS_CHANGING_EVENTS.windows(2).all(|pair| pair[0].0 < pair[1].0),
+            ADDRESS_CHANGING_EVENTS
+                .windows(2)
+                .all(|pair| pair[0].0 < pair[1].0),
             "binary search needs a strictly sorted table"
         );
     }

@@ -99,8 +99,12 @@ impl Function {
             config.target_group_arn.as_str(),
             config.port,
         );
-        let dimensions = Dimensions::new(config.target_group_arn.as_str(), config.database.to_string());
-        let engine = Engine::new(discoverer, config.database, target_group).with_dns_wait(config.dns_wait);
+        let dimensions = Dimensions::new(
+            config.target_group_arn.as_str(),
+            config.database.to_string(),
+        );
+        let engine =
+            Engine::new(discoverer, config.database, target_group).with_dns_wait(config.dns_wait);
         info!(
             database = %engine.selector(),
             target_group = engine.target_group().arn(),
@@ -135,7 +139,11 @@ pub async fn handle(function: &Function, payload: Value) -> Result<Summary, Invo
     let now = SystemTime::now();
     match result {
         Ok(report) => {
-            metrics::emit(&metrics::reconcile_succeeded(&function.dimensions, &report, now));
+            metrics::emit(&metrics::reconcile_succeeded(
+                &function.dimensions,
+                &report,
+                now,
+            ));
             Ok(summarise(function, &invocation, relevance, report))
         }
         Err(err) => {
@@ -218,7 +226,11 @@ fn summarise(
 impl InvocationError {
     /// `Rdslink.<Retryable|Fatal>.<Kind>`, the kind in UpperCamelCase.
     pub fn error_type(&self) -> String {
-        let class = if self.0.is_retryable() { "Retryable" } else { "Fatal" };
+        let class = if self.0.is_retryable() {
+            "Retryable"
+        } else {
+            "Fatal"
+        };
         format!("Rdslink.{class}.{}", upper_camel_case(self.0.kind()))
     }
 }
@@ -270,7 +282,9 @@ fn upper_camel_case(snake: &str) -> String {
 /// report: the process exits next either way.
 pub async fn report_init_error(error: &InitError) {
     let Ok(api) = std::env::var("AWS_LAMBDA_RUNTIME_API") else {
-        error!("AWS_LAMBDA_RUNTIME_API is not set: not running under Lambda; init error not reported");
+        error!(
+            "AWS_LAMBDA_RUNTIME_API is not set: not running under Lambda; init error not reported"
+        );
         return;
     };
     if let Err(report_error) = post_init_error(&api, Diagnostic::from(error)).await {
@@ -287,7 +301,10 @@ async fn post_init_error(api: &str, diagnostic: Diagnostic) -> Result<(), lambda
     let request = lambda_runtime_api_client::build_request()
         .method(http::Method::POST)
         .uri("/2018-06-01/runtime/init/error")
-        .header("lambda-runtime-function-error-type", diagnostic.error_type.as_str())
+        .header(
+            "lambda-runtime-function-error-type",
+            diagnostic.error_type.as_str(),
+        )
         .header(http::header::CONTENT_TYPE, "application/json")
         .body(lambda_runtime_api_client::body::Body::from(body))?;
     let response = client.call(request).await?;
@@ -308,10 +325,16 @@ mod tests {
             nameservers: "ns".into(),
         });
         assert_eq!(timeout.error_type(), "Rdslink.Retryable.ResolverTimeout");
-        let missing = InvocationError(Error::DbInstanceNotFound { identifier: "x".into() });
+        let missing = InvocationError(Error::DbInstanceNotFound {
+            identifier: "x".into(),
+        });
         let diagnostic = Diagnostic::from(missing);
         assert_eq!(diagnostic.error_type, "Rdslink.Fatal.DbInstanceNotFound");
-        assert!(diagnostic.error_message.contains("\"x\""), "{}", diagnostic.error_message);
+        assert!(
+            diagnostic.error_message.contains("\"x\""),
+            "{}",
+            diagnostic.error_message
+        );
     }
 
     #[test]
@@ -321,7 +344,11 @@ mod tests {
         });
         let diagnostic = Diagnostic::from(&error);
         assert_eq!(diagnostic.error_type, "Rdslink.Init.InvalidEnvironment");
-        assert!(diagnostic.error_message.contains("RDSLINK_TARGET_GROUP_ARN"));
+        assert!(
+            diagnostic
+                .error_message
+                .contains("RDSLINK_TARGET_GROUP_ARN")
+        );
     }
 
     #[test]

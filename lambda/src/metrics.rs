@@ -102,7 +102,10 @@ pub fn reconcile_succeeded(dimensions: &Dimensions, report: &Report, at: SystemT
 /// could not be found (RDS API or DNS), `ReconcileFailures` is always 1.
 pub fn reconcile_failed(dimensions: &Dimensions, error: &Error, at: SystemTime) -> String {
     let metrics = [
-        count("DiscoveryFailures", usize::from(error.is_discovery_failure())),
+        count(
+            "DiscoveryFailures",
+            usize::from(error.is_discovery_failure()),
+        ),
         count("ReconcileFailures", 1),
     ];
     embedded_metric_line(dimensions, &metrics, at)
@@ -190,7 +193,10 @@ mod tests {
     #[test]
     fn the_target_group_dimension_is_the_group_name() {
         assert_eq!(dims().target_group, "orders-tg");
-        assert_eq!(Dimensions::new("not-an-arn", "x").target_group, "not-an-arn");
+        assert_eq!(
+            Dimensions::new("not-an-arn", "x").target_group,
+            "not-an-arn"
+        );
     }
 
     #[test]
@@ -201,7 +207,10 @@ mod tests {
         assert_eq!(doc["_aws"]["Timestamp"], json!(1_700_000_000_123u64));
         let directive = &doc["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(directive["Namespace"], json!("rdslink"));
-        assert_eq!(directive["Dimensions"], json!([["TargetGroup", "Database"]]));
+        assert_eq!(
+            directive["Dimensions"],
+            json!([["TargetGroup", "Database"]])
+        );
         assert_eq!(doc["TargetGroup"], json!("orders-tg"));
         assert_eq!(doc["Database"], json!("instance:orders"));
 

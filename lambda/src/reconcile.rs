@@ -135,7 +135,11 @@ pub struct Engine {
 
 impl Engine {
     /// An engine with the default DNS wait (90 s) and poll backoff (1 s doubling to 10 s).
-    pub fn new(discoverer: Discoverer, selector: DatabaseSelector, target_group: TargetGroup) -> Self {
+    pub fn new(
+        discoverer: Discoverer,
+        selector: DatabaseSelector,
+        target_group: TargetGroup,
+    ) -> Self {
         Engine {
             discoverer,
             selector,

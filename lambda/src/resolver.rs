@@ -9,6 +9,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{
     ConnectionConfig, LookupIpStrategy, NameServerConfig, ResolveHosts, ResolverConfig,
     ResolverOpts,
@@ -17,7 +18,6 @@ use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{Name, RData, RecordType};
-use hickory_resolver::TokioResolver;
 
 use crate::Error;
 
@@ -233,7 +233,9 @@ fn fully_qualified(host: &str) -> Result<Name, Error> {
         return Err(invalid("it is empty".to_string()));
     }
     if host.parse::<IpAddr>().is_ok() {
-        return Err(invalid("IPv6 addresses cannot be NLB IP targets here".to_string()));
+        return Err(invalid(
+            "IPv6 addresses cannot be NLB IP targets here".to_string(),
+        ));
     }
     let mut name = Name::from_str(host).map_err(|err| invalid(err.to_string()))?;
     name.set_fqdn(true);

@@ -93,7 +93,9 @@ impl TargetGroup {
                 continue;
             };
             let id = target.id().unwrap_or_default();
-            let state = description.target_health().and_then(|health| health.state());
+            let state = description
+                .target_health()
+                .and_then(|health| health.state());
             if state == Some(&TargetHealthStateEnum::Draining) {
                 continue;
             }

@@ -83,7 +83,9 @@ impl Function {
     }
 }
 
-fn collect_lines(stream: impl tokio::io::AsyncRead + Unpin + Send + 'static) -> Arc<Mutex<Vec<String>>> {
+fn collect_lines(
+    stream: impl tokio::io::AsyncRead + Unpin + Send + 'static,
+) -> Arc<Mutex<Vec<String>>> {
     let lines = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&lines);
     tokio::spawn(async move {
@@ -97,14 +99,24 @@ fn collect_lines(stream: impl tokio::io::AsyncRead + Unpin + Send + 'static) -> 
 
 /// The environment Lambda gives a function, plus AWS access to `account` and the RDSLINK_*
 /// configuration in `rdslink`.
-async fn lambda_env(api: &RuntimeApi, account: Option<&Account>, rdslink: &[(&str, String)]) -> HashMap<String, String> {
+async fn lambda_env(
+    api: &RuntimeApi,
+    account: Option<&Account>,
+    rdslink: &[(&str, String)],
+) -> HashMap<String, String> {
     let mut env: HashMap<String, String> = [
         ("AWS_LAMBDA_RUNTIME_API", api.address()),
         ("AWS_LAMBDA_FUNCTION_NAME", "rdslink-sync".to_owned()),
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".to_owned()),
-        ("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/rdslink-sync".to_owned()),
-        ("AWS_LAMBDA_LOG_STREAM_NAME", "2026/01/01/[$LATEST]0123456789abcdef".to_owned()),
+        (
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            "/aws/lambda/rdslink-sync".to_owned(),
+        ),
+        (
+            "AWS_LAMBDA_LOG_STREAM_NAME",
+            "2026/01/01/[$LATEST]0123456789abcdef".to_owned(),
+        ),
         ("AWS_REGION", REGION.to_owned()),
         ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
         ("RUST_LOG", "info".to_owned()),
@@ -121,8 +133,14 @@ async fn lambda_env(api: &RuntimeApi, account: Option<&Account>, rdslink: &[(&st
             .await
             .expect("the account's credentials");
         env.insert("AWS_ENDPOINT_URL".to_owned(), moto().await.endpoint.clone());
-        env.insert("AWS_ACCESS_KEY_ID".to_owned(), credentials.access_key_id().to_owned());
-        env.insert("AWS_SECRET_ACCESS_KEY".to_owned(), credentials.secret_access_key().to_owned());
+        env.insert(
+            "AWS_ACCESS_KEY_ID".to_owned(),
+            credentials.access_key_id().to_owned(),
+        );
+        env.insert(
+            "AWS_SECRET_ACCESS_KEY".to_owned(),
+            credentials.secret_access_key().to_owned(),
+        );
         if let Some(token) = credentials.session_token() {
             env.insert("AWS_SESSION_TOKEN".to_owned(), token.to_owned());
         }
@@ -177,7 +195,9 @@ impl Setup {
     async fn invoke_ok(&self, payload: &Value) -> Value {
         match self.api.invoke(payload).await {
             Outcome::Response(summary) => summary,
-            Outcome::Error(report) => panic!("invocation failed: {report:?}\n{}", self.function.output()),
+            Outcome::Error(report) => {
+                panic!("invocation failed: {report:?}\n{}", self.function.output())
+            }
         }
     }
 
@@ -202,7 +222,8 @@ impl Setup {
 
     /// The 0049 "Multi-AZ failover completed" fixture, rewritten to name this setup's instance.
     fn failover_event(&self) -> Value {
-        let mut event = fixture("eventbridge_db_instance_failover_RDS-EVENT-0049__awsdocs-rds-guide.json");
+        let mut event =
+            fixture("eventbridge_db_instance_failover_RDS-EVENT-0049__awsdocs-rds-guide.json");
         event["account"] = json!(self.account.id);
         event["resources"] = json!([self.instance.arn]);
         event["detail"]["SourceArn"] = json!(self.instance.arn);
@@ -219,7 +240,8 @@ fn fixture(name: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../shared/fixtures/rds-events")
         .join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
 }
 
@@ -242,7 +264,11 @@ fn ips(summary: &Value, field: &str) -> Vec<Ipv4Addr> {
         .as_array()
         .unwrap_or_else(|| panic!("{field} is not a list in {summary}"))
         .iter()
-        .map(|ip| ip.as_str().and_then(|ip| ip.parse().ok()).unwrap_or_else(|| panic!("{ip} in {summary}")))
+        .map(|ip| {
+            ip.as_str()
+                .and_then(|ip| ip.parse().ok())
+                .unwrap_or_else(|| panic!("{ip} in {summary}"))
+        })
         .collect()
 }
 
@@ -266,19 +292,35 @@ async fn a_failover_event_moves_the_target_group_to_the_new_address() {
     assert_eq!(ips(&failover, "targets"), [new_ip], "{failover}");
     assert_eq!(ips(&failover, "registered"), [new_ip], "{failover}");
     assert_eq!(ips(&failover, "deregistered"), [old_ip], "{failover}");
-    assert_eq!(failover["trigger"]["event_id"], json!("RDS-EVENT-0049"), "{failover}");
-    assert_eq!(failover["trigger"]["relevance"], json!("ours"), "{failover}");
-    assert_eq!(failover["trigger"]["expects_address_change"], json!(true), "{failover}");
+    assert_eq!(
+        failover["trigger"]["event_id"],
+        json!("RDS-EVENT-0049"),
+        "{failover}"
+    );
+    assert_eq!(
+        failover["trigger"]["relevance"],
+        json!("ours"),
+        "{failover}"
+    );
+    assert_eq!(
+        failover["trigger"]["expects_address_change"],
+        json!(true),
+        "{failover}"
+    );
     assert_eq!(setup.registered().await, [new_ip]);
 
     // Logs are one JSON object per line (CloudWatch), metrics included.
     let stdout = setup.function.stdout.lock().expect("log lock").clone();
     assert!(stdout.len() >= 4, "{}", setup.function.output());
     for line in &stdout {
-        let parsed: Value = serde_json::from_str(line).unwrap_or_else(|err| panic!("not JSON ({err}): {line}"));
+        let parsed: Value =
+            serde_json::from_str(line).unwrap_or_else(|err| panic!("not JSON ({err}): {line}"));
         assert!(parsed.is_object(), "{line}");
     }
-    assert!(stdout.iter().any(|line| line.contains("\"_aws\"")), "an EMF metrics line");
+    assert!(
+        stdout.iter().any(|line| line.contains("\"_aws\"")),
+        "an EMF metrics line"
+    );
 }
 
 #[tokio::test]
@@ -300,7 +342,12 @@ async fn a_failover_event_waits_for_dns_to_move() {
         panic!("{outcome:?}\n{}", setup.function.output());
     };
     assert_eq!(summary["wait"], json!("moved"), "{summary}");
-    assert!(summary["waited"].as_f64().is_some_and(|waited| waited >= 1.0), "{summary}");
+    assert!(
+        summary["waited"]
+            .as_f64()
+            .is_some_and(|waited| waited >= 1.0),
+        "{summary}"
+    );
     assert_eq!(ips(&summary, "targets"), [new_ip], "{summary}");
     assert_eq!(ips(&summary, "deregistered"), [old_ip], "{summary}");
     assert_eq!(setup.registered().await, [new_ip]);
@@ -313,26 +360,52 @@ async fn an_event_about_another_database_reconciles_ours_without_waiting() {
     setup.invoke_ok(&scheduled_event()).await;
     let started = Instant::now();
     let summary = setup
-        .invoke_ok(&fixture("eventbridge_db_instance_failover_RDS-EVENT-0049__awsdocs-rds-guide.json"))
+        .invoke_ok(&fixture(
+            "eventbridge_db_instance_failover_RDS-EVENT-0049__awsdocs-rds-guide.json",
+        ))
         .await;
     assert_eq!(summary["trigger"]["relevance"], json!("other"), "{summary}");
-    assert_eq!(summary["trigger"]["expects_address_change"], json!(false), "{summary}");
+    assert_eq!(
+        summary["trigger"]["expects_address_change"],
+        json!(false),
+        "{summary}"
+    );
     assert_eq!(summary["wait"], json!("not_needed"), "{summary}");
     assert_eq!(ips(&summary, "targets"), [setup.instance.ip], "{summary}");
-    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
 async fn garbage_payloads_still_reconcile_and_the_function_survives_invalid_json() {
     let setup = Setup::instance(&[]).await;
-    for payload in [json!({}), json!([1, 2]), json!("hello"), json!({"Records": [{"Sns": {"Message": "plain text"}}]})] {
+    for payload in [
+        json!({}),
+        json!([1, 2]),
+        json!("hello"),
+        json!({"Records": [{"Sns": {"Message": "plain text"}}]}),
+    ] {
         let summary = setup.invoke_ok(&payload).await;
-        assert_eq!(summary["trigger"]["reason"], json!("manual"), "{payload}: {summary}");
-        assert_eq!(ips(&summary, "targets"), [setup.instance.ip], "{payload}: {summary}");
+        assert_eq!(
+            summary["trigger"]["reason"],
+            json!("manual"),
+            "{payload}: {summary}"
+        );
+        assert_eq!(
+            ips(&summary, "targets"),
+            [setup.instance.ip],
+            "{payload}: {summary}"
+        );
     }
     // Lambda itself only accepts JSON payloads; should anything else arrive, the runtime reports
     // it as this invocation's error and the function keeps serving.
-    let truncated = setup.api.invoke_raw(b"{\"Records\": [".to_vec(), Duration::from_secs(30)).await;
+    let truncated = setup
+        .api
+        .invoke_raw(b"{\"Records\": [".to_vec(), Duration::from_secs(30))
+        .await;
     assert!(matches!(truncated, Outcome::Error(_)), "{truncated:?}");
     let after = setup.invoke_ok(&scheduled_event()).await;
     assert_eq!(after["in_sync"], json!(true), "{after}");
@@ -351,22 +424,38 @@ async fn engine_errors_are_reported_with_a_readable_error_type() {
         ("RDSLINK_PORT", "5432".to_owned()),
         ("RDSLINK_DNS_NAMESERVERS", dns.addr().to_string()),
     ];
-    let function = Function::spawn(None, &native_bootstrap(), &lambda_env(&api, Some(&account), &rdslink).await);
+    let function = Function::spawn(
+        None,
+        &native_bootstrap(),
+        &lambda_env(&api, Some(&account), &rdslink).await,
+    );
     let outcome = api.invoke(&scheduled_event()).await;
     let Outcome::Error(report) = outcome else {
         panic!("expected an error: {outcome:?}\n{}", function.output());
     };
-    assert_eq!(report.error_type, "Rdslink.Fatal.DbInstanceNotFound", "{report:?}");
+    assert_eq!(
+        report.error_type, "Rdslink.Fatal.DbInstanceNotFound",
+        "{report:?}"
+    );
     assert!(report.error_message.contains("no-such-db"), "{report:?}");
 }
 
 #[tokio::test]
 async fn a_bad_environment_is_an_init_error_naming_the_variable() {
     let cases = [
-        (vec![("RDSLINK_DB_INSTANCE_IDENTIFIER", "orders"), ("RDSLINK_PORT", "5432")], "RDSLINK_TARGET_GROUP_ARN"),
         (
             vec![
-                ("RDSLINK_TARGET_GROUP_ARN", "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/0123456789abcdef"),
+                ("RDSLINK_DB_INSTANCE_IDENTIFIER", "orders"),
+                ("RDSLINK_PORT", "5432"),
+            ],
+            "RDSLINK_TARGET_GROUP_ARN",
+        ),
+        (
+            vec![
+                (
+                    "RDSLINK_TARGET_GROUP_ARN",
+                    "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/0123456789abcdef",
+                ),
                 ("RDSLINK_DB_INSTANCE_IDENTIFIER", "orders"),
                 ("RDSLINK_PORT", "99999"),
             ],
@@ -375,22 +464,37 @@ async fn a_bad_environment_is_an_init_error_naming_the_variable() {
     ];
     for (vars, variable) in cases {
         let api = RuntimeApi::start().await;
-        let rdslink: Vec<(&str, String)> = vars.iter().map(|(name, value)| (*name, (*value).to_owned())).collect();
+        let rdslink: Vec<(&str, String)> = vars
+            .iter()
+            .map(|(name, value)| (*name, (*value).to_owned()))
+            .collect();
         let env = lambda_env(&api, None, &rdslink).await;
         let mut function = Function::spawn(None, &native_bootstrap(), &env);
         let report = api
             .init_error(Duration::from_secs(20))
             .await
             .unwrap_or_else(|| panic!("no init error for {variable}\n{}", function.output()));
-        assert_eq!(report.error_type, "Rdslink.Init.InvalidEnvironment", "{report:?}");
-        assert_eq!(report.header_error_type.as_deref(), Some("Rdslink.Init.InvalidEnvironment"));
-        assert!(report.error_message.contains(variable), "{variable}: {report:?}");
+        assert_eq!(
+            report.error_type, "Rdslink.Init.InvalidEnvironment",
+            "{report:?}"
+        );
+        assert_eq!(
+            report.header_error_type.as_deref(),
+            Some("Rdslink.Init.InvalidEnvironment")
+        );
+        assert!(
+            report.error_message.contains(variable),
+            "{variable}: {report:?}"
+        );
         let status = tokio::time::timeout(Duration::from_secs(10), function.child.wait())
             .await
             .expect("the function exits after an init error")
             .expect("exit status");
         assert!(!status.success(), "{status}");
-        assert!(api.first_poll().is_none(), "a function that failed init must not ask for work");
+        assert!(
+            api.first_poll().is_none(),
+            "a function that failed init must not ask for work"
+        );
     }
 }
 
@@ -399,7 +503,8 @@ async fn a_bad_environment_is_an_init_error_naming_the_variable() {
 /// build, e.g. the `lambda` profile); the bounds only catch gross regressions.
 #[tokio::test]
 async fn the_function_starts_quickly_and_stays_small() {
-    let program = std::env::var_os("RDSLINK_BOOTSTRAP").map_or_else(native_bootstrap, PathBuf::from);
+    let program =
+        std::env::var_os("RDSLINK_BOOTSTRAP").map_or_else(native_bootstrap, PathBuf::from);
     let setup = Setup::start(None, &program, &[]).await;
     let init_done = setup.api.wait_for_first_poll(Duration::from_secs(30)).await;
     let summary = setup.invoke_ok(&scheduled_event()).await;
@@ -407,7 +512,10 @@ async fn the_function_starts_quickly_and_stays_small() {
     let warm_started = Instant::now();
     setup.invoke_ok(&scheduled_event()).await;
     let warm = warm_started.elapsed();
-    let peak_rss_kib = setup.function.peak_rss_kib().expect("VmHWM of the running function");
+    let peak_rss_kib = setup
+        .function
+        .peak_rss_kib()
+        .expect("VmHWM of the running function");
     println!(
         "bootstrap {}: init {:?}, process start to first response {first_response:?}, warm invoke \
          {warm:?}, peak RSS {:.1} MiB",
@@ -416,7 +524,10 @@ async fn the_function_starts_quickly_and_stays_small() {
         peak_rss_kib as f64 / 1024.0,
     );
     assert_eq!(summary["in_sync"], json!(true), "{summary}");
-    assert!(first_response < Duration::from_secs(10), "{first_response:?}");
+    assert!(
+        first_response < Duration::from_secs(10),
+        "{first_response:?}"
+    );
     assert!(peak_rss_kib < 200 * 1024, "{peak_rss_kib} KiB");
 }
 
@@ -427,15 +538,19 @@ async fn the_function_starts_quickly_and_stays_small() {
 /// `qemu-aarch64-static` fails this test with what to run; it never skips.
 #[tokio::test]
 async fn arm64_artifact_runs_under_qemu() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace root");
-    let zip = std::env::var_os("RDSLINK_LAMBDA_ZIP").map_or_else(|| repo.join(DEFAULT_ZIP), PathBuf::from);
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace root");
+    let zip = std::env::var_os("RDSLINK_LAMBDA_ZIP")
+        .map_or_else(|| repo.join(DEFAULT_ZIP), PathBuf::from);
     assert!(
         zip.is_file(),
         "the arm64 artifact {} is missing: run `make lambda-zip` (or set RDSLINK_LAMBDA_ZIP)",
         zip.display()
     );
-    let qemu = which("qemu-aarch64-static")
-        .expect("qemu-aarch64-static is not installed: run `make lambda-qemu` (Debian qemu-user-static)");
+    let qemu = which("qemu-aarch64-static").expect(
+        "qemu-aarch64-static is not installed: run `make lambda-qemu` (Debian qemu-user-static)",
+    );
 
     let unpacked = tempfile::tempdir().expect("temp dir");
     let entries = unzip_bootstrap(&zip, unpacked.path());

@@ -13,5 +13,3 @@ mod measure;
 mod reconcile;
 #[path = "engine/support.rs"]
 mod support;
-#[path = "engine/experiment.rs"]
-mod experiment;

@@ -18,7 +18,8 @@ fn fixtures_dir() -> PathBuf {
 
 fn fixture(name: &str) -> Value {
     let path = fixtures_dir().join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
 }
 
@@ -139,12 +140,21 @@ fn every_fixture_file_is_classified_as_expected() {
     let expected = expectations();
     let mut files: Vec<String> = std::fs::read_dir(fixtures_dir())
         .unwrap_or_else(|err| panic!("{}: {err}", fixtures_dir().display()))
-        .map(|entry| entry.expect("directory entry").file_name().to_string_lossy().into_owned())
+        .map(|entry| {
+            entry
+                .expect("directory entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .filter(|name| name.ends_with(".json"))
         .collect();
     files.sort();
     let listed: Vec<String> = expected.keys().map(|name| name.to_string()).collect();
-    assert_eq!(files, listed, "every fixture needs an expectation here, and every expectation a file");
+    assert_eq!(
+        files, listed,
+        "every fixture needs an expectation here, and every expectation a file"
+    );
 
     for (name, want) in expected {
         let invocation = classify(&fixture(name));
@@ -154,7 +164,11 @@ fn every_fixture_file_is_classified_as_expected() {
         assert_eq!(trigger.expects_address_change, want.waits, "{name}");
         let source = invocation.source.as_ref().expect(name);
         assert_eq!(source.kind, want.kind, "{name}");
-        assert_eq!(source.identifier.as_deref(), Some(want.identifier), "{name}");
+        assert_eq!(
+            source.identifier.as_deref(),
+            Some(want.identifier),
+            "{name}"
+        );
         assert_eq!(source.arn.as_deref(), want.arn, "{name}");
         match &trigger.reason {
             TriggerReason::RdsEvent { source_id, .. } => {
@@ -162,10 +176,22 @@ fn every_fixture_file_is_classified_as_expected() {
             }
             other => panic!("{name}: {other:?}"),
         }
-        let time = trigger.event_time.expect(name).duration_since(UNIX_EPOCH).expect(name);
+        let time = trigger
+            .event_time
+            .expect(name)
+            .duration_since(UNIX_EPOCH)
+            .expect(name);
         assert_eq!(time.as_secs(), want.time, "{name}");
-        assert!(invocation.description.contains(want.event_id), "{name}: {}", invocation.description);
-        assert!(invocation.description.contains(want.identifier), "{name}: {}", invocation.description);
+        assert!(
+            invocation.description.contains(want.event_id),
+            "{name}: {}",
+            invocation.description
+        );
+        assert!(
+            invocation.description.contains(want.identifier),
+            "{name}: {}",
+            invocation.description
+        );
     }
 }
 
@@ -173,19 +199,37 @@ fn every_fixture_file_is_classified_as_expected() {
 fn documentation_samples_and_captured_events_name_the_same_source() {
     // `SourceIdentifier` is `rds:my-db-instance` in the documentation sample, `testdb` in the
     // captured event; both come out as the bare identifier.
-    let documented = classify(&fixture("eventbridge_db_instance_failover_RDS-EVENT-0049__awsdocs-rds-guide.json"));
-    let captured = classify(&fixture("eventbridge_db_instance_stopped_RDS-EVENT-0087__awsdocs-rds-guide-tutorial.json"));
-    assert_eq!(documented.source.expect("source").identifier.as_deref(), Some("my-db-instance"));
-    assert_eq!(captured.source.expect("source").identifier.as_deref(), Some("testdb"));
+    let documented = classify(&fixture(
+        "eventbridge_db_instance_failover_RDS-EVENT-0049__awsdocs-rds-guide.json",
+    ));
+    let captured = classify(&fixture(
+        "eventbridge_db_instance_stopped_RDS-EVENT-0087__awsdocs-rds-guide-tutorial.json",
+    ));
+    assert_eq!(
+        documented.source.expect("source").identifier.as_deref(),
+        Some("my-db-instance")
+    );
+    assert_eq!(
+        captured.source.expect("source").identifier.as_deref(),
+        Some("testdb")
+    );
 }
 
 #[test]
 fn the_source_is_compared_with_the_configured_database() {
-    let instance = classify(&fixture("eventbridge_db_instance_failover_RDS-EVENT-0049__awsdocs-rds-guide.json"))
-        .source
-        .expect("source");
-    assert_eq!(instance.relevance_to(&DatabaseSelector::Instance("my-db-instance".into())), Relevance::Ours);
-    assert_eq!(instance.relevance_to(&DatabaseSelector::Instance("orders".into())), Relevance::Other);
+    let instance = classify(&fixture(
+        "eventbridge_db_instance_failover_RDS-EVENT-0049__awsdocs-rds-guide.json",
+    ))
+    .source
+    .expect("source");
+    assert_eq!(
+        instance.relevance_to(&DatabaseSelector::Instance("my-db-instance".into())),
+        Relevance::Ours
+    );
+    assert_eq!(
+        instance.relevance_to(&DatabaseSelector::Instance("orders".into())),
+        Relevance::Other
+    );
     // An instance event while following a cluster may concern one of its members.
     let cluster_selector = DatabaseSelector::Cluster {
         identifier: "orders".into(),
@@ -193,9 +237,11 @@ fn the_source_is_compared_with_the_configured_database() {
     };
     assert_eq!(instance.relevance_to(&cluster_selector), Relevance::Unknown);
 
-    let cluster = classify(&fixture("eventbridge_db_cluster_failover_completed_RDS-EVENT-0071__aimably-fixture.json"))
-        .source
-        .expect("source");
+    let cluster = classify(&fixture(
+        "eventbridge_db_cluster_failover_completed_RDS-EVENT-0071__aimably-fixture.json",
+    ))
+    .source
+    .expect("source");
     let ours = DatabaseSelector::Cluster {
         identifier: "auroratestscaling".into(),
         role: ClusterRole::Reader,
@@ -239,22 +285,36 @@ fn proxy_events_are_rds_events_about_a_proxy() {
     assert!(!invocation.trigger.expects_address_change);
     let source = invocation.source.expect("source");
     assert_eq!(source.kind, SourceKind::DbProxy);
-    assert_eq!(source.relevance_to(&DatabaseSelector::Proxy("orders-proxy".into())), Relevance::Ours);
+    assert_eq!(
+        source.relevance_to(&DatabaseSelector::Proxy("orders-proxy".into())),
+        Relevance::Ours
+    );
     // Proxy ARNs carry a resource id, not the name: another name is not proof of another proxy.
-    assert_eq!(source.relevance_to(&DatabaseSelector::Proxy("billing".into())), Relevance::Unknown);
+    assert_eq!(
+        source.relevance_to(&DatabaseSelector::Proxy("billing".into())),
+        Relevance::Unknown
+    );
 }
 
 #[test]
 fn an_eventbridge_rds_event_without_event_id_still_reconciles() {
-    let mut payload = fixture("eventbridge_db_instance_failover_RDS-EVENT-0049__awsdocs-rds-guide.json");
-    payload["detail"].as_object_mut().expect("detail").remove("EventID");
+    let mut payload =
+        fixture("eventbridge_db_instance_failover_RDS-EVENT-0049__awsdocs-rds-guide.json");
+    payload["detail"]
+        .as_object_mut()
+        .expect("detail")
+        .remove("EventID");
     let invocation = classify(&payload);
     assert!(matches!(
         &invocation.trigger.reason,
         TriggerReason::RdsEvent { event_id: None, source_id: Some(id) } if id == "my-db-instance"
     ));
     assert!(!invocation.trigger.expects_address_change);
-    assert!(invocation.description.contains("without an event id"), "{}", invocation.description);
+    assert!(
+        invocation.description.contains("without an event id"),
+        "{}",
+        invocation.description
+    );
 }
 
 #[test]
@@ -270,7 +330,12 @@ fn the_source_falls_back_to_resources_when_detail_lacks_it() {
     assert_eq!(source.kind, SourceKind::DbInstance);
     assert_eq!(source.identifier.as_deref(), Some("orders"));
     // The envelope's time stands in for the missing detail.Date.
-    let time = invocation.trigger.event_time.expect("time").duration_since(UNIX_EPOCH).expect("after epoch");
+    let time = invocation
+        .trigger
+        .event_time
+        .expect("time")
+        .duration_since(UNIX_EPOCH)
+        .expect("after epoch");
     assert_eq!(time, Duration::from_secs(1_704_067_200));
 }
 
@@ -314,7 +379,10 @@ fn sns_message_attributes_stand_in_for_missing_body_fields() {
     assert_eq!(event_id(&invocation.trigger.reason), Some("RDS-EVENT-0049"));
     assert!(invocation.trigger.expects_address_change);
     let source = invocation.source.expect("source");
-    assert_eq!(source.arn.as_deref(), Some("arn:aws:rds:us-east-1:123456789012:db:orders"));
+    assert_eq!(
+        source.arn.as_deref(),
+        Some("arn:aws:rds:us-east-1:123456789012:db:orders")
+    );
     assert_eq!(source.identifier.as_deref(), Some("orders"));
 }
 
@@ -327,7 +395,11 @@ fn the_subscription_notice_is_a_manual_reconcile() {
     assert!(is_manual(&invocation.trigger.reason));
     assert!(!invocation.trigger.expects_address_change);
     assert_eq!(invocation.origin, Origin::Sns);
-    assert!(invocation.description.contains("plain text"), "{}", invocation.description);
+    assert!(
+        invocation.description.contains("plain text"),
+        "{}",
+        invocation.description
+    );
 }
 
 #[test]
@@ -368,7 +440,11 @@ fn any_sns_record_can_ask_for_the_dns_wait() {
     let invocation = classify(&payload);
     assert_eq!(event_id(&invocation.trigger.reason), Some("RDS-EVENT-0002"));
     assert!(invocation.trigger.expects_address_change);
-    assert!(invocation.description.contains("RDS-EVENT-0049"), "{}", invocation.description);
+    assert!(
+        invocation.description.contains("RDS-EVENT-0049"),
+        "{}",
+        invocation.description
+    );
 }
 
 #[test]
@@ -413,7 +489,11 @@ fn garbage_is_a_manual_reconcile() {
     ];
     for payload in payloads {
         let invocation = classify(&payload);
-        assert!(is_manual(&invocation.trigger.reason), "{payload}: {:?}", invocation.trigger);
+        assert!(
+            is_manual(&invocation.trigger.reason),
+            "{payload}: {:?}",
+            invocation.trigger
+        );
         assert!(!invocation.trigger.expects_address_change, "{payload}");
         assert!(invocation.trigger.event_time.is_none(), "{payload}");
         assert!(!invocation.description.is_empty(), "{payload}");
@@ -439,7 +519,10 @@ fn wrongly_typed_rds_fields_are_ignored_not_fatal() {
     let invocation = classify(&payload);
     assert!(matches!(
         invocation.trigger.reason,
-        TriggerReason::RdsEvent { event_id: None, source_id: None }
+        TriggerReason::RdsEvent {
+            event_id: None,
+            source_id: None
+        }
     ));
     assert!(!invocation.trigger.expects_address_change);
     assert_eq!(
@@ -501,16 +584,22 @@ fn classification_never_panics() {
 /// `(event number, categories)` from `rds-event-ids.csv`, merged over the RDS and Aurora guides.
 fn documented_categories() -> BTreeMap<u16, BTreeSet<String>> {
     let path = fixtures_dir().join("rds-event-ids.csv");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
     let mut rows = text.lines().map(csv_fields);
     let header = rows.next().expect("header row");
     let column = |name: &str| header.iter().position(|field| field == name).expect(name);
     let (category, id) = (column("category"), column("event_id"));
     let mut categories: BTreeMap<u16, BTreeSet<String>> = BTreeMap::new();
     for row in rows.filter(|row| row.len() == header.len()) {
-        let number = RdsEventId::parse(&row[id]).unwrap_or_else(|| panic!("bad id in {row:?}")).number();
+        let number = RdsEventId::parse(&row[id])
+            .unwrap_or_else(|| panic!("bad id in {row:?}"))
+            .number();
         for name in row[category].split(',') {
-            categories.entry(number).or_default().insert(name.trim().to_owned());
+            categories
+                .entry(number)
+                .or_default()
+                .insert(name.trim().to_owned());
         }
     }
     categories
@@ -538,7 +627,10 @@ fn csv_fields(line: &str) -> Vec<String> {
 #[test]
 fn every_failover_event_expects_an_address_change() {
     let documented = documented_categories();
-    assert!(documented.len() > 200, "the CSV lists every documented event");
+    assert!(
+        documented.len() > 200,
+        "the CSV lists every documented event"
+    );
     for (number, categories) in &documented {
         if categories.contains("failover") || categories.contains("global failover") {
             let id = RdsEventId::parse(&format!("RDS-EVENT-{number:04}")).expect("id");
@@ -563,21 +655,44 @@ fn the_address_changing_table_matches_the_documented_categories() {
         let categories = documented
             .get(number)
             .unwrap_or_else(|| panic!("RDS-EVENT-{number:04} is not a documented event"));
-        let (category, _) = description.split_once(':').expect("<category>: <what happened>");
+        let (category, _) = description
+            .split_once(':')
+            .expect("<category>: <what happened>");
         assert!(
             categories.contains(category),
             "RDS-EVENT-{number:04}: table says {category:?}, the documentation {categories:?}"
         );
-        assert!(allowed.contains(&category), "RDS-EVENT-{number:04}: {category} events do not move addresses");
+        assert!(
+            allowed.contains(&category),
+            "RDS-EVENT-{number:04}: {category} events do not move addresses"
+        );
     }
 }
 
 #[test]
 fn events_without_an_outage_do_not_wait() {
-    for id in ["RDS-EVENT-0002", "RDS-EVENT-0169", "RDS-EVENT-0155", "RDS-EVENT-0207", "RDS-EVENT-0089"] {
-        assert!(!RdsEventId::parse(id).expect(id).expects_address_change(), "{id}");
+    for id in [
+        "RDS-EVENT-0002",
+        "RDS-EVENT-0169",
+        "RDS-EVENT-0155",
+        "RDS-EVENT-0207",
+        "RDS-EVENT-0089",
+    ] {
+        assert!(
+            !RdsEventId::parse(id).expect(id).expects_address_change(),
+            "{id}"
+        );
     }
-    for id in ["RDS-EVENT-0013", "RDS-EVENT-0088", "RDS-EVENT-0248", "RDS-EVENT-0251", "RDS-EVENT-0260"] {
-        assert!(RdsEventId::parse(id).expect(id).expects_address_change(), "{id}");
+    for id in [
+        "RDS-EVENT-0013",
+        "RDS-EVENT-0088",
+        "RDS-EVENT-0248",
+        "RDS-EVENT-0251",
+        "RDS-EVENT-0260",
+    ] {
+        assert!(
+            RdsEventId::parse(id).expect(id).expects_address_change(),
+            "{id}"
+        );
     }
 }

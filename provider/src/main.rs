@@ -1,13 +1,10 @@
 //! Serves the provider to Terraform; nothing else.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use terraform_provider_rdslink::plugin::{
-    self, Block, Context, DataSource, Diagnostics, Provider, Resource, Schema, Value,
-};
+use terraform_provider_rdslink::plugin;
+use terraform_provider_rdslink::provider::RdslinkProvider;
 
 fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -20,7 +17,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let outcome = runtime.block_on(plugin::serve(PlaceholderProvider));
+    let outcome = runtime.block_on(plugin::serve(RdslinkProvider::new()));
     // Work still running after shutdown (e.g. a blocked DNS lookup) must not delay the exit.
     runtime.shutdown_timeout(Duration::from_millis(100));
     match outcome {
@@ -30,31 +27,4 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Stands in for the rdslink provider until it lands: an empty provider that makes the
-/// protocol work end to end.
-struct PlaceholderProvider;
-
-#[async_trait]
-impl Provider for PlaceholderProvider {
-    fn type_name(&self) -> &'static str {
-        "rdslink"
-    }
-
-    fn schema(&self) -> Schema {
-        Schema::new(Block::new(
-            "Private, failover-proof access to Amazon RDS through AWS PrivateLink.",
-        ))
-    }
-
-    fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        Vec::new()
-    }
-
-    fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        Vec::new()
-    }
-
-    async fn configure(&self, _config: &Value, _ctx: &Context, _diags: &mut Diagnostics) {}
 }

@@ -13,8 +13,8 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 use rdslink_testkit::fresh_account;
 use terraform_provider_rdslink::provider::endpoint_service::aws::{
-    self as es, AwsClients, Bundle, BundleSpec, Error, HealthCheck, OWNERSHIP_TAG, Observed,
-    PartialBundle, Part,
+    self as es, AwsClients, Bundle, BundleSpec, Error, HealthCheck, OWNERSHIP_TAG, Observed, Part,
+    PartialBundle,
 };
 
 /// Generous: moto answers in milliseconds; a slow CI machine should not fail a test.
@@ -52,7 +52,11 @@ async fn fixture() -> Fixture {
             .or_insert_with(|| subnet.subnet_id().unwrap_or_default().to_owned());
     }
     let subnet_ids: Vec<String> = by_zone.into_values().take(2).collect();
-    assert_eq!(subnet_ids.len(), 2, "the default VPC should have subnets in two zones");
+    assert_eq!(
+        subnet_ids.len(),
+        2,
+        "the default VPC should have subnets in two zones"
+    );
     Fixture {
         clients,
         vpc_id,
@@ -127,12 +131,23 @@ struct Census {
 
 async fn census(fixture: &Fixture) -> Census {
     let elbv2 = &fixture.clients.elbv2;
-    let target_groups = elbv2.describe_target_groups().send().await.expect("DescribeTargetGroups");
-    let load_balancers = elbv2.describe_load_balancers().send().await.expect("DescribeLoadBalancers");
+    let target_groups = elbv2
+        .describe_target_groups()
+        .send()
+        .await
+        .expect("DescribeTargetGroups");
+    let load_balancers = elbv2
+        .describe_load_balancers()
+        .send()
+        .await
+        .expect("DescribeLoadBalancers");
     let mut listeners = 0;
     for lb in load_balancers.load_balancers() {
         let arn = lb.load_balancer_arn().expect("load balancer ARN");
-        listeners += es::listeners_of(&fixture.clients, arn).await.expect("listeners").len();
+        listeners += es::listeners_of(&fixture.clients, arn)
+            .await
+            .expect("listeners")
+            .len();
     }
     let services = fixture
         .clients
@@ -188,11 +203,20 @@ async fn create_builds_every_part_and_read_returns_each_as_configured() {
     let tg = observed.target_group.as_ref().expect("target group");
     assert_eq!(tg.arn, bundle.target_group_arn);
     assert_eq!(tg.name, "rdslink-orders");
-    assert_eq!((tg.protocol.as_str(), tg.target_type.as_str()), ("TCP", "ip"));
-    assert_eq!((tg.port, tg.vpc_id.as_str()), (5432, fixture.vpc_id.as_str()));
+    assert_eq!(
+        (tg.protocol.as_str(), tg.target_type.as_str()),
+        ("TCP", "ip")
+    );
+    assert_eq!(
+        (tg.port, tg.vpc_id.as_str()),
+        (5432, fixture.vpc_id.as_str())
+    );
     assert_eq!(tg.health_check, spec.health_check);
     assert_eq!(tg.health_check_protocol, "TCP");
-    assert_eq!(tg.health_check_timeout_seconds, spec.health_check.timeout_seconds());
+    assert_eq!(
+        tg.health_check_timeout_seconds,
+        spec.health_check.timeout_seconds()
+    );
     assert_eq!(tg.deregistration_delay_seconds, 45);
     assert!(tg.terminate_connections);
     assert!(tg.registered_targets.is_empty());
@@ -201,7 +225,10 @@ async fn create_builds_every_part_and_read_returns_each_as_configured() {
     let lb = observed.load_balancer.as_ref().expect("load balancer");
     assert_eq!(lb.arn, bundle.nlb_arn);
     assert_eq!(lb.name, "rdslink-orders");
-    assert_eq!((lb.load_balancer_type.as_str(), lb.scheme.as_str()), ("network", "internal"));
+    assert_eq!(
+        (lb.load_balancer_type.as_str(), lb.scheme.as_str()),
+        ("network", "internal")
+    );
     assert_eq!(lb.state, "active");
     assert_eq!(lb.vpc_id, fixture.vpc_id);
     let mut subnets = fixture.subnet_ids.clone();
@@ -218,19 +245,32 @@ async fn create_builds_every_part_and_read_returns_each_as_configured() {
     assert_eq!(listener.arn, bundle.listener_arn);
     assert_eq!(listener.load_balancer_arn, bundle.nlb_arn);
     assert_eq!((listener.port, listener.protocol.as_str()), (5432, "TCP"));
-    assert_eq!(listener.target_group_arn.as_deref(), Some(bundle.target_group_arn.as_str()));
+    assert_eq!(
+        listener.target_group_arn.as_deref(),
+        Some(bundle.target_group_arn.as_str())
+    );
     assert_eq!(listener.tags, expected_tags);
 
-    let service = observed.endpoint_service.as_ref().expect("endpoint service");
+    let service = observed
+        .endpoint_service
+        .as_ref()
+        .expect("endpoint service");
     assert_eq!(service.id, bundle.service_id);
     assert!(service.id.starts_with("vpce-svc-"));
     assert_eq!(service.name, bundle.service_name);
-    assert!(service.state.eq_ignore_ascii_case("available"), "{}", service.state);
+    assert!(
+        service.state.eq_ignore_ascii_case("available"),
+        "{}",
+        service.state
+    );
     assert_eq!(service.nlb_arns, vec![bundle.nlb_arn.clone()]);
     assert!(!service.acceptance_required);
     assert_eq!(
         service.allowed_principals,
-        vec!["arn:aws:iam::111111111111:root".to_owned(), "arn:aws:iam::222222222222:root".to_owned()]
+        vec![
+            "arn:aws:iam::111111111111:root".to_owned(),
+            "arn:aws:iam::222222222222:root".to_owned()
+        ]
     );
     assert_eq!(service.tags, expected_tags);
 
@@ -291,7 +331,9 @@ async fn create_adopts_and_fixes_up_parts_left_by_a_crash_between_steps() {
         .expect("ARN")
         .to_owned();
 
-    let leftovers = es::find_leftovers(&fixture.clients, "crashed").await.expect("find leftovers");
+    let leftovers = es::find_leftovers(&fixture.clients, "crashed")
+        .await
+        .expect("find leftovers");
     assert_eq!(leftovers.target_groups, vec![leftover_tg.clone()]);
     assert_eq!(leftovers.load_balancers, vec![leftover_lb.clone()]);
 
@@ -328,9 +370,15 @@ async fn a_name_used_by_something_else_is_refused_before_anything_is_created() {
         .await
         .expect("CreateTargetGroup");
     let mut progress = PartialBundle::default();
-    let err = es::create(&fixture.clients, &spec(&fixture, "taken"), &mut progress, TIMEOUT, pending())
-        .await
-        .expect_err("the name is taken");
+    let err = es::create(
+        &fixture.clients,
+        &spec(&fixture, "taken"),
+        &mut progress,
+        TIMEOUT,
+        pending(),
+    )
+    .await
+    .expect_err("the name is taken");
     assert!(
         matches!(&err, Error::NameTaken { part: Part::TargetGroup, aws_name, .. } if aws_name == "rdslink-taken"),
         "{err:?}"
@@ -418,16 +466,29 @@ async fn import_finds_a_bundle_built_by_hand_without_rdslink_tags() {
         .await
         .expect("import");
     assert_eq!(
-        (bundle.nlb_arn.as_str(), bundle.listener_arn.as_str(), bundle.target_group_arn.as_str()),
+        (
+            bundle.nlb_arn.as_str(),
+            bundle.listener_arn.as_str(),
+            bundle.target_group_arn.as_str()
+        ),
         (lb.as_str(), listener.as_str(), tg.as_str())
     );
-    assert!(bundle.service_name.ends_with(&service_id), "{}", bundle.service_name);
+    assert!(
+        bundle.service_name.ends_with(&service_id),
+        "{}",
+        bundle.service_name
+    );
     assert_eq!(bundle.availability_zones.len(), 2);
 
     let observed = read(&fixture, &bundle).await;
     assert!(observed.is_complete());
     assert_eq!(observed.owner_name(), None);
-    assert!(observed.endpoint_service.expect("service").acceptance_required);
+    assert!(
+        observed
+            .endpoint_service
+            .expect("service")
+            .acceptance_required
+    );
     assert_eq!(observed.listener.expect("listener").port, 3306);
 
     // A second TCP listener makes the bundle ambiguous: say so instead of guessing.
@@ -438,7 +499,12 @@ async fn import_finds_a_bundle_built_by_hand_without_rdslink_tags() {
         .load_balancer_arn(&lb)
         .protocol(ProtocolEnum::Tcp)
         .port(3307)
-        .default_actions(Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(&tg).build())
+        .default_actions(
+            Action::builder()
+                .r#type(ActionTypeEnum::Forward)
+                .target_group_arn(&tg)
+                .build(),
+        )
         .send()
         .await
         .expect("CreateListener");
@@ -446,7 +512,13 @@ async fn import_finds_a_bundle_built_by_hand_without_rdslink_tags() {
         .await
         .expect_err("two TCP listeners");
     assert!(
-        matches!(&err, Error::Miswired { part: Part::LoadBalancer, .. }) && err.to_string().contains("2 TCP listeners"),
+        matches!(
+            &err,
+            Error::Miswired {
+                part: Part::LoadBalancer,
+                ..
+            }
+        ) && err.to_string().contains("2 TCP listeners"),
         "{err}"
     );
 
@@ -469,14 +541,24 @@ async fn delete_removes_every_part_and_nothing_tagged_remains() {
     .await
     .expect("register a target");
 
-    es::delete(&fixture.clients, &PartialBundle::from(&bundle), Some("doomed"), TIMEOUT, pending())
-        .await
-        .expect("delete");
+    es::delete(
+        &fixture.clients,
+        &PartialBundle::from(&bundle),
+        Some("doomed"),
+        TIMEOUT,
+        pending(),
+    )
+    .await
+    .expect("delete");
 
     assert!(read(&fixture, &bundle).await.is_gone());
-    let leftovers = es::find_leftovers(&fixture.clients, "doomed").await.expect("find leftovers");
+    let leftovers = es::find_leftovers(&fixture.clients, "doomed")
+        .await
+        .expect("find leftovers");
     assert!(leftovers.is_empty(), "{leftovers:?}");
-    let swept = es::sweep(&fixture.clients, "doomed", TIMEOUT, pending()).await.expect("sweep");
+    let swept = es::sweep(&fixture.clients, "doomed", TIMEOUT, pending())
+        .await
+        .expect("sweep");
     assert!(swept.is_empty(), "{swept:?}");
     assert_eq!(census(&fixture).await, nothing());
 }
@@ -504,12 +586,24 @@ async fn delete_tolerates_parts_already_gone_and_can_run_twice() {
         .expect("DeleteListener");
 
     let parts = PartialBundle::from(&bundle);
-    es::delete(&fixture.clients, &parts, Some("halfgone"), TIMEOUT, pending())
-        .await
-        .expect("delete with parts gone");
-    es::delete(&fixture.clients, &parts, Some("halfgone"), TIMEOUT, pending())
-        .await
-        .expect("delete again");
+    es::delete(
+        &fixture.clients,
+        &parts,
+        Some("halfgone"),
+        TIMEOUT,
+        pending(),
+    )
+    .await
+    .expect("delete with parts gone");
+    es::delete(
+        &fixture.clients,
+        &parts,
+        Some("halfgone"),
+        TIMEOUT,
+        pending(),
+    )
+    .await
+    .expect("delete again");
     assert_eq!(census(&fixture).await, nothing());
 }
 
@@ -522,9 +616,15 @@ async fn delete_also_removes_leftovers_that_were_never_recorded() {
         target_group_arn: Some(bundle.target_group_arn.clone()),
         ..PartialBundle::default()
     };
-    es::delete(&fixture.clients, &recorded, Some("unrecorded"), TIMEOUT, pending())
-        .await
-        .expect("delete");
+    es::delete(
+        &fixture.clients,
+        &recorded,
+        Some("unrecorded"),
+        TIMEOUT,
+        pending(),
+    )
+    .await
+    .expect("delete");
     assert_eq!(census(&fixture).await, nothing());
 }
 
@@ -551,13 +651,23 @@ async fn parts_deleted_out_of_band_read_as_none_and_are_recreated() {
         .expect("DeleteListener");
 
     let observed = read(&fixture, &bundle).await;
-    assert!(observed.listener.is_none() && observed.endpoint_service.is_none(), "{observed:#?}");
+    assert!(
+        observed.listener.is_none() && observed.endpoint_service.is_none(),
+        "{observed:#?}"
+    );
     assert!(observed.target_group.is_some() && observed.load_balancer.is_some());
 
     let mut progress = PartialBundle::default();
-    let restored = es::recreate_missing(&fixture.clients, &spec, &observed, &mut progress, TIMEOUT, pending())
-        .await
-        .expect("recreate_missing");
+    let restored = es::recreate_missing(
+        &fixture.clients,
+        &spec,
+        &observed,
+        &mut progress,
+        TIMEOUT,
+        pending(),
+    )
+    .await
+    .expect("recreate_missing");
     assert_eq!(restored.target_group_arn, bundle.target_group_arn);
     assert_eq!(restored.nlb_arn, bundle.nlb_arn);
     assert_ne!(restored.listener_arn, bundle.listener_arn);
@@ -569,16 +679,73 @@ async fn parts_deleted_out_of_band_read_as_none_and_are_recreated() {
     let service = observed.endpoint_service.expect("service");
     assert_eq!(service.nlb_arns, vec![restored.nlb_arn.clone()]);
     assert_eq!(service.allowed_principals.len(), 2);
-    assert_eq!(service.tags.get(OWNERSHIP_TAG).map(String::as_str), Some("disappears"));
     assert_eq!(
-        observed.listener.expect("listener").target_group_arn.as_deref(),
+        service.tags.get(OWNERSHIP_TAG).map(String::as_str),
+        Some("disappears")
+    );
+    assert_eq!(
+        observed
+            .listener
+            .expect("listener")
+            .target_group_arn
+            .as_deref(),
         Some(restored.target_group_arn.as_str())
     );
     assert_eq!(census(&fixture).await, one_of_each());
 }
 
+#[tokio::test]
+async fn a_load_balancer_deleted_out_of_band_is_recreated_and_the_service_repointed() {
+    // AWS refuses to delete a load balancer an endpoint service uses; the emulator allows it,
+    // which lets this test reach the rewiring that a half-deleted bundle needs.
+    let fixture = fixture().await;
+    let spec = spec(&fixture, "nolb");
+    let bundle = create(&fixture, &spec).await;
+    fixture
+        .clients
+        .elbv2
+        .delete_load_balancer()
+        .load_balancer_arn(&bundle.nlb_arn)
+        .send()
+        .await
+        .expect("DeleteLoadBalancer");
+
+    let observed = read(&fixture, &bundle).await;
+    assert!(
+        observed.load_balancer.is_none() && observed.listener.is_none(),
+        "{observed:#?}"
+    );
+    let mut progress = PartialBundle::default();
+    let restored = es::recreate_missing(
+        &fixture.clients,
+        &spec,
+        &observed,
+        &mut progress,
+        TIMEOUT,
+        pending(),
+    )
+    .await
+    .expect("recreate_missing");
+    assert_ne!(restored.nlb_arn, bundle.nlb_arn);
+    assert_eq!(restored.service_id, bundle.service_id);
+    assert_eq!(restored.target_group_arn, bundle.target_group_arn);
+
+    let observed = read(&fixture, &restored).await;
+    assert!(observed.is_complete(), "{observed:#?}");
+    assert_eq!(
+        observed.endpoint_service.expect("service").nlb_arns,
+        vec![restored.nlb_arn.clone()]
+    );
+    assert!(observed.load_balancer.expect("load balancer").cross_zone);
+    assert_eq!(census(&fixture).await, one_of_each());
+}
+
 /// Creating must fail with `expected` and leave the account as it was.
-async fn assert_refused_before_creating(fixture: &Fixture, spec: &BundleSpec, expected: impl Fn(&Error) -> bool) {
+async fn assert_refused_before_creating(
+    fixture: &Fixture,
+    spec: &BundleSpec,
+    expected: impl Fn(&Error) -> bool,
+) {
     let before = census(fixture).await;
     let mut progress = PartialBundle::default();
     let err = es::create(&fixture.clients, spec, &mut progress, TIMEOUT, pending())
@@ -635,11 +802,17 @@ async fn network_mistakes_are_refused_before_anything_is_created() {
 
     let mut bad = spec(&fixture, "badnet");
     bad.vpc_id = "vpc-0000000000000000f".into();
-    assert_refused_before_creating(&fixture, &bad, |err| matches!(err, Error::VpcNotFound { .. })).await;
+    assert_refused_before_creating(&fixture, &bad, |err| {
+        matches!(err, Error::VpcNotFound { .. })
+    })
+    .await;
 
     let mut bad = spec(&fixture, "badnet");
     bad.security_group_ids = vec![foreign_group.clone()];
-    assert_refused_before_creating(&fixture, &bad, |err| matches!(err, Error::SecurityGroupsOutsideVpc { .. })).await;
+    assert_refused_before_creating(&fixture, &bad, |err| {
+        matches!(err, Error::SecurityGroupsOutsideVpc { .. })
+    })
+    .await;
 
     let zone_of_first = fixture
         .clients
@@ -669,12 +842,19 @@ async fn network_mistakes_are_refused_before_anything_is_created() {
         .to_owned();
     let mut bad = spec(&fixture, "badnet");
     bad.subnet_ids.push(same_zone);
-    assert_refused_before_creating(&fixture, &bad, |err| matches!(err, Error::SubnetsShareZone { zone, .. } if *zone == zone_of_first))
-        .await;
+    assert_refused_before_creating(
+        &fixture,
+        &bad,
+        |err| matches!(err, Error::SubnetsShareZone { zone, .. } if *zone == zone_of_first),
+    )
+    .await;
 
     let mut bad = spec(&fixture, "badnet");
     bad.health_check.interval_seconds = 3;
-    assert_refused_before_creating(&fixture, &bad, |err| matches!(err, Error::InvalidSpec { .. })).await;
+    assert_refused_before_creating(&fixture, &bad, |err| {
+        matches!(err, Error::InvalidSpec { .. })
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -694,7 +874,9 @@ async fn updates_in_place_are_read_back() {
     )
     .await
     .expect("update_principals");
-    es::update_acceptance(clients, &bundle.service_id, true).await.expect("update_acceptance");
+    es::update_acceptance(clients, &bundle.service_id, true)
+        .await
+        .expect("update_acceptance");
     let new_tags = BTreeMap::from([
         ("team".to_owned(), "platform".to_owned()),
         ("owner".to_owned(), "alice".to_owned()),
@@ -713,16 +895,25 @@ async fn updates_in_place_are_read_back() {
     es::update_target_group_attributes(clients, &bundle.target_group_arn, 0, false)
         .await
         .expect("update_target_group_attributes");
-    es::update_cross_zone(clients, &bundle.nlb_arn, false).await.expect("update_cross_zone");
-    es::update_security_groups(clients, &bundle.nlb_arn, std::slice::from_ref(&second_group))
+    es::update_cross_zone(clients, &bundle.nlb_arn, false)
         .await
-        .expect("update_security_groups");
+        .expect("update_cross_zone");
+    es::update_security_groups(
+        clients,
+        &bundle.nlb_arn,
+        std::slice::from_ref(&second_group),
+    )
+    .await
+    .expect("update_security_groups");
 
     let observed = read(&fixture, &bundle).await;
     let service = observed.endpoint_service.expect("service");
     assert_eq!(
         service.allowed_principals,
-        vec!["arn:aws:iam::222222222222:root".to_owned(), "arn:aws:iam::333333333333:root".to_owned()]
+        vec![
+            "arn:aws:iam::222222222222:root".to_owned(),
+            "arn:aws:iam::333333333333:root".to_owned()
+        ]
     );
     assert!(service.acceptance_required);
     let expected_tags = es::with_ownership(&new_tags, "tweaked");
@@ -731,7 +922,10 @@ async fn updates_in_place_are_read_back() {
     assert_eq!(tg.tags, expected_tags);
     assert_eq!(tg.health_check, health_check);
     assert_eq!(tg.health_check_timeout_seconds, 10);
-    assert_eq!((tg.deregistration_delay_seconds, tg.terminate_connections), (0, false));
+    assert_eq!(
+        (tg.deregistration_delay_seconds, tg.terminate_connections),
+        (0, false)
+    );
     let lb = observed.load_balancer.expect("load balancer");
     assert_eq!(lb.tags, expected_tags);
     assert!(!lb.cross_zone);
@@ -742,7 +936,10 @@ async fn updates_in_place_are_read_back() {
     let err = es::update_security_groups(clients, &bundle.nlb_arn, &[])
         .await
         .expect_err("dropping every security group");
-    assert!(matches!(err, Error::SecurityGroupsNeedReplacement { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::SecurityGroupsNeedReplacement { .. }),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -757,18 +954,33 @@ async fn sync_targets_converges_registering_first_and_never_empties_the_group() 
     let sync = |desired: BTreeSet<Ipv4Addr>| {
         let clients = fixture.clients.clone();
         let arn = bundle.target_group_arn.clone();
-        async move { es::sync_targets(&clients, &arn, 5432, &desired).await.expect("sync_targets") }
+        async move {
+            es::sync_targets(&clients, &arn, 5432, &desired)
+                .await
+                .expect("sync_targets")
+        }
     };
     assert_eq!(sync(BTreeSet::from([b, a])).await, vec![a, b]);
     assert_eq!(sync(BTreeSet::from([c])).await, vec![c]);
     // No address is never a reason to empty the group.
     assert_eq!(sync(BTreeSet::new()).await, vec![c]);
     let observed = read(&fixture, &bundle).await;
-    assert_eq!(observed.target_group.expect("target group").registered_targets, vec![c]);
+    assert_eq!(
+        observed
+            .target_group
+            .expect("target group")
+            .registered_targets,
+        vec![c]
+    );
 
-    let err = es::sync_targets(&fixture.clients, "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/none/0", 5432, &BTreeSet::from([a]))
-        .await
-        .expect_err("no such target group");
+    let err = es::sync_targets(
+        &fixture.clients,
+        "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/none/0",
+        5432,
+        &BTreeSet::from([a]),
+    )
+    .await
+    .expect_err("no such target group");
     assert!(err.is_not_found(), "{err:?}");
 }
 
@@ -780,13 +992,17 @@ async fn waiting_for_an_active_load_balancer_returns_it() {
         .await
         .expect("wait");
     assert_eq!(lb.load_balancer_arn(), Some(bundle.nlb_arn.as_str()));
-    let (state, _) = es::load_balancer_status(&fixture.clients, &bundle.nlb_arn).await.expect("status");
+    let (state, _) = es::load_balancer_status(&fixture.clients, &bundle.nlb_arn)
+        .await
+        .expect("status");
     assert_eq!(state.as_str(), "active");
 }
 
 /// Clients whose every call hangs: a TCP server that accepts connections and never answers.
 async fn hanging_clients() -> (AwsClients, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let address = listener.local_addr().expect("address");
     let server = tokio::spawn(async move {
         let mut held = Vec::new();
@@ -797,13 +1013,20 @@ async fn hanging_clients() -> (AwsClients, tokio::task::JoinHandle<()>) {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(format!("http://{address}"))
         .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "hanging-test"))
+        .credentials_provider(aws_credential_types::Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "hanging-test",
+        ))
         .load()
         .await;
     (AwsClients::new(&config), server)
 }
 
-const SOME_LB: &str = "arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/net/rdslink-x/0";
+const SOME_LB: &str =
+    "arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/net/rdslink-x/0";
 
 #[tokio::test]
 async fn waiting_for_the_load_balancer_stops_promptly_when_cancelled_even_mid_call() {
@@ -814,7 +1037,11 @@ async fn waiting_for_the_load_balancer_stops_promptly_when_cancelled_even_mid_ca
         .await
         .expect_err("cancelled");
     assert!(matches!(err, Error::Cancelled { .. }), "{err:?}");
-    assert!(started.elapsed() < Duration::from_secs(3), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
     server.abort();
 }
 
@@ -822,9 +1049,10 @@ async fn waiting_for_the_load_balancer_stops_promptly_when_cancelled_even_mid_ca
 async fn waiting_for_the_load_balancer_gives_up_at_its_timeout() {
     let (clients, server) = hanging_clients().await;
     let started = Instant::now();
-    let err = es::wait_load_balancer_active(&clients, SOME_LB, Duration::from_millis(500), pending())
-        .await
-        .expect_err("timed out");
+    let err =
+        es::wait_load_balancer_active(&clients, SOME_LB, Duration::from_millis(500), pending())
+            .await
+            .expect_err("timed out");
     match &err {
         Error::Timeout { what, after, .. } => {
             assert!(what.contains(SOME_LB), "{what}");
@@ -832,7 +1060,11 @@ async fn waiting_for_the_load_balancer_gives_up_at_its_timeout() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(started.elapsed() < Duration::from_secs(3), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
     server.abort();
 }
 
@@ -840,9 +1072,15 @@ async fn waiting_for_the_load_balancer_gives_up_at_its_timeout() {
 async fn a_create_cancelled_before_it_starts_creates_and_records_nothing() {
     let fixture = fixture().await;
     let mut progress = PartialBundle::default();
-    let err = es::create(&fixture.clients, &spec(&fixture, "interrupted"), &mut progress, TIMEOUT, std::future::ready(()))
-        .await
-        .expect_err("cancelled");
+    let err = es::create(
+        &fixture.clients,
+        &spec(&fixture, "interrupted"),
+        &mut progress,
+        TIMEOUT,
+        std::future::ready(()),
+    )
+    .await
+    .expect_err("cancelled");
     assert!(matches!(err, Error::Cancelled { .. }), "{err:?}");
     assert!(progress.is_empty());
     assert_eq!(census(&fixture).await, nothing());

@@ -20,6 +20,17 @@
 //!
 //! Setup failures panic with a message saying what to do (e.g. run `make venv`): these helpers
 //! serve tests, where a broken environment should stop the test at once.
+//!
+//! # Where moto comes from
+//! `make test` starts one server for the whole run (`testkit/scripts/with-moto`) and exports
+//! [`MOTO_ENDPOINT_ENV`] (`RDSLINK_MOTO_ENDPOINT`). A plain `cargo test` has no such variable:
+//! each test process then starts its own server from the project venv (`make venv` creates it) and
+//! that server stops when the process exits, whatever way it exits.
+//!
+//! # Runtimes
+//! [`DnsServer`] and [`SilentDns`] run on the Tokio runtime that started them and stop when
+//! dropped; an [`Account`]'s HTTP connections belong to the runtime that first used them. Create
+//! them inside each `#[tokio::test]` rather than sharing them between tests.
 
 mod account;
 mod dns;

@@ -142,7 +142,9 @@ impl RuntimeApi {
         match tokio::time::timeout(timeout, answered).await {
             Ok(Ok(outcome)) => outcome,
             Ok(Err(_)) => panic!("invocation {request_id}: the emulator dropped it"),
-            Err(_) => panic!("invocation {request_id}: no answer from the function within {timeout:?}"),
+            Err(_) => {
+                panic!("invocation {request_id}: no answer from the function within {timeout:?}")
+            }
         }
     }
 
@@ -158,7 +160,11 @@ impl RuntimeApi {
 
     /// When the function first asked for an invocation (its init was over), if it has.
     pub fn first_poll(&self) -> Option<Instant> {
-        *self.state.first_poll.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        *self
+            .state
+            .first_poll
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Waits until the function first asks for an invocation; returns when that was.
@@ -395,7 +401,10 @@ async fn route(state: &State, request: &Request) -> Response {
 
 async fn next_invocation(state: &State) -> Response {
     {
-        let mut first = state.first_poll.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut first = state
+            .first_poll
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if first.is_none() {
             *first = Some(Instant::now());
         }
@@ -416,10 +425,16 @@ async fn next_invocation(state: &State) -> Response {
     response.headers = vec![
         ("Lambda-Runtime-Aws-Request-Id", pending.request_id.clone()),
         ("Lambda-Runtime-Deadline-Ms", deadline_ms.to_string()),
-        ("Lambda-Runtime-Invoked-Function-Arn", FUNCTION_ARN.to_owned()),
+        (
+            "Lambda-Runtime-Invoked-Function-Arn",
+            FUNCTION_ARN.to_owned(),
+        ),
         (
             "Lambda-Runtime-Trace-Id",
-            format!("Root=1-00000000-{};Sampled=0", pending.request_id.replace('-', "")[..24].to_owned()),
+            format!(
+                "Root=1-00000000-{};Sampled=0",
+                pending.request_id.replace('-', "")[..24].to_owned()
+            ),
         ),
     ];
     response
@@ -433,7 +448,10 @@ fn error_report(request: &Request) -> ErrorReport {
         error_type: field("errorType").unwrap_or_default(),
         error_message: field("errorMessage")
             .unwrap_or_else(|| String::from_utf8_lossy(&request.body).into_owned()),
-        header_error_type: request.headers.get("lambda-runtime-function-error-type").cloned(),
+        header_error_type: request
+            .headers
+            .get("lambda-runtime-function-error-type")
+            .cloned(),
     }
 }
 
@@ -494,7 +512,11 @@ mod tests {
             .to_owned();
         let accepted = exchange(
             &api,
-            post(&format!("/2018-06-01/runtime/invocation/{id}/response"), r#"{"ok":true}"#, ""),
+            post(
+                &format!("/2018-06-01/runtime/invocation/{id}/response"),
+                r#"{"ok":true}"#,
+                "",
+            ),
         )
         .await;
         assert!(accepted.starts_with("HTTP/1.1 202"), "{accepted}");
@@ -516,7 +538,10 @@ mod tests {
         )
         .await;
         assert!(accepted.starts_with("HTTP/1.1 202"), "{accepted}");
-        let report = api.init_error(Duration::from_secs(1)).await.expect("recorded");
+        let report = api
+            .init_error(Duration::from_secs(1))
+            .await
+            .expect("recorded");
         assert_eq!(report.error_type, "Init.Bad");
         assert_eq!(report.error_message, "VAR is not set");
         assert_eq!(report.header_error_type.as_deref(), Some("Init.Bad"));
@@ -525,7 +550,11 @@ mod tests {
     #[tokio::test]
     async fn unknown_request_ids_are_refused() {
         let api = RuntimeApi::start().await;
-        let refused = exchange(&api, post("/2018-06-01/runtime/invocation/nope/response", "{}", "")).await;
+        let refused = exchange(
+            &api,
+            post("/2018-06-01/runtime/invocation/nope/response", "{}", ""),
+        )
+        .await;
         assert!(refused.starts_with("HTTP/1.1 400"), "{refused}");
         assert_eq!(api.init_error(Duration::from_millis(10)).await, None);
     }

@@ -4,9 +4,13 @@ use rdslink_acceptance_tests::{Workspace, validate_errors};
 
 const VALID_PROVIDER: &str = "provider \"rdslink\" {\n  region = \"us-east-1\"\n}\n";
 
+/// A data source that makes Terraform start, and so validate, the provider.
+const USES_THE_PROVIDER: &str = "data \"rdslink_database\" \"any\" {\n  endpoint = \"db.example.internal\"\n}\n";
+
 /// Validates `configuration` and returns its errors as (summary, underlined source) pairs.
+/// Terraform validates a provider block only when something uses the provider.
 async fn errors_of(configuration: &str) -> Vec<(String, String)> {
-    let workspace = Workspace::new(configuration).unwrap();
+    let workspace = Workspace::new(&format!("{configuration}\n{USES_THE_PROVIDER}")).unwrap();
     let answer = workspace.validate_json().await.unwrap();
     validate_errors(&answer)
 }

@@ -111,7 +111,10 @@ async fn cluster_writer_follows_the_rds_api_not_the_stale_cluster_dns() {
         "discovery",
     );
     assert_ne!(new_writer, aurora.writer().id);
-    assert_eq!(found.writer_instance_identifier.as_deref(), Some(new_writer.as_str()));
+    assert_eq!(
+        found.writer_instance_identifier.as_deref(),
+        Some(new_writer.as_str())
+    );
     assert_eq!(found.target_ips, vec![aurora.member(&new_writer).ip]);
 }
 
@@ -229,7 +232,10 @@ async fn unknown_databases_are_typed_not_found_errors() {
     let fx = Fixture::new().await;
     let discoverer = fx.discoverer();
     let cases = [
-        (DatabaseSelector::Instance("nope".into()), "db_instance_not_found"),
+        (
+            DatabaseSelector::Instance("nope".into()),
+            "db_instance_not_found",
+        ),
         (cluster("nope", ClusterRole::Writer), "db_cluster_not_found"),
         (DatabaseSelector::Proxy("nope".into()), "db_proxy_not_found"),
     ];
@@ -273,7 +279,10 @@ async fn a_name_that_does_not_exist_and_a_name_without_addresses_differ() {
         .await
         .unwrap_err();
     assert_eq!(missing.kind(), "name_does_not_resolve", "{missing}");
-    assert!(missing.to_string().contains(&fx.dns.addr().to_string()), "{missing}");
+    assert!(
+        missing.to_string().contains(&fx.dns.addr().to_string()),
+        "{missing}"
+    );
 
     let empty = discoverer
         .discover(&DatabaseSelector::Endpoint("empty.corp.example".into()))
@@ -324,5 +333,8 @@ async fn a_silent_nameserver_times_out_within_the_configured_budget() {
     assert!(silent.query_count() > 0, "the resolver never asked");
     // attempts x timeout, plus one timeout of slack, plus scheduling noise.
     assert!(took < Duration::from_millis(1500), "took {took:?}");
-    assert!(took >= Duration::from_millis(300), "gave up too early: {took:?}");
+    assert!(
+        took >= Duration::from_millis(300),
+        "gave up too early: {took:?}"
+    );
 }

@@ -42,9 +42,15 @@ async fn instance_reconcile_latency_and_calls() {
     let fx = Fixture::new().await;
     let db = seed::instance(&fx.account, &fx.dns, "orders").await;
     let engine = fx
-        .engine(DatabaseSelector::Instance("orders".into()), Duration::from_secs(5))
+        .engine(
+            DatabaseSelector::Instance("orders".into()),
+            Duration::from_secs(5),
+        )
         .await;
-    ok(reconcile(&engine, &Trigger::schedule()).await, "initial sync");
+    ok(
+        reconcile(&engine, &Trigger::schedule()).await,
+        "initial sync",
+    );
 
     let (latencies, noop_calls) = noop_latencies(&engine).await;
 
@@ -84,7 +90,10 @@ async fn aurora_reconcile_latency_and_calls() {
             Duration::from_secs(5),
         )
         .await;
-    ok(reconcile(&engine, &Trigger::schedule()).await, "initial sync");
+    ok(
+        reconcile(&engine, &Trigger::schedule()).await,
+        "initial sync",
+    );
 
     let (latencies, noop_calls) = noop_latencies(&engine).await;
 

@@ -44,7 +44,10 @@ async fn instance_failover_with_dns_already_moved() {
     let engine = fx
         .engine(DatabaseSelector::Instance("orders".into()), SHORT_WAIT)
         .await;
-    ok(reconcile(&engine, &Trigger::schedule()).await, "initial sync");
+    ok(
+        reconcile(&engine, &Trigger::schedule()).await,
+        "initial sync",
+    );
 
     let standby = Ipv4Addr::new(10, 250, 0, 2);
     fx.dns.set_a(&db.endpoint, &[standby]);
@@ -71,7 +74,10 @@ async fn instance_failover_waits_for_lagging_dns() {
     let engine = fx
         .engine(DatabaseSelector::Instance("orders".into()), SHORT_WAIT)
         .await;
-    ok(reconcile(&engine, &Trigger::schedule()).await, "initial sync");
+    ok(
+        reconcile(&engine, &Trigger::schedule()).await,
+        "initial sync",
+    );
 
     let standby = Ipv4Addr::new(10, 250, 0, 3);
     let trigger = failover_event("orders");
@@ -84,7 +90,11 @@ async fn instance_failover_waits_for_lagging_dns() {
     let report = ok(report, "failover run");
 
     assert_eq!(report.wait, WaitOutcome::Moved);
-    assert!(report.waited >= Duration::from_millis(900), "{:?}", report.waited);
+    assert!(
+        report.waited >= Duration::from_millis(900),
+        "{:?}",
+        report.waited
+    );
     assert!(report.waited < SHORT_WAIT, "{:?}", report.waited);
     assert_eq!(report.registered, vec![standby]);
     assert_eq!(report.deregistered, vec![db.ip]);
@@ -100,7 +110,10 @@ async fn a_failover_whose_dns_never_moves_changes_nothing_after_the_wait() {
     let engine = fx
         .engine(DatabaseSelector::Instance("orders".into()), wait)
         .await;
-    ok(reconcile(&engine, &Trigger::schedule()).await, "initial sync");
+    ok(
+        reconcile(&engine, &Trigger::schedule()).await,
+        "initial sync",
+    );
 
     let report = ok(
         reconcile(&engine, &failover_event("orders")).await,
@@ -120,7 +133,10 @@ async fn a_scheduled_run_never_waits_for_dns() {
     let engine = fx
         .engine(DatabaseSelector::Instance("orders".into()), SHORT_WAIT)
         .await;
-    ok(reconcile(&engine, &Trigger::schedule()).await, "initial sync");
+    ok(
+        reconcile(&engine, &Trigger::schedule()).await,
+        "initial sync",
+    );
 
     let report = ok(reconcile(&engine, &Trigger::schedule()).await, "second run");
     assert_eq!(report.wait, WaitOutcome::NotNeeded);
@@ -136,7 +152,10 @@ async fn aurora_writer_failover_converges_without_waiting_for_cluster_dns() {
         role: ClusterRole::Writer,
     };
     let engine = fx.engine(selector, SHORT_WAIT).await;
-    let first = ok(reconcile(&engine, &Trigger::schedule()).await, "initial sync");
+    let first = ok(
+        reconcile(&engine, &Trigger::schedule()).await,
+        "initial sync",
+    );
     assert_eq!(first.targets, vec![aurora.writer().ip]);
 
     let new_writer = seed::failover_cluster(&fx.account, &aurora, None).await;
@@ -166,7 +185,10 @@ async fn cluster_reader_role_follows_the_reader_set_through_a_failover() {
     let engine = fx.engine(selector, SHORT_WAIT).await;
     let ip = |id: &str| aurora.member(id).ip;
 
-    let first = ok(reconcile(&engine, &Trigger::schedule()).await, "initial sync");
+    let first = ok(
+        reconcile(&engine, &Trigger::schedule()).await,
+        "initial sync",
+    );
     let mut readers = vec![ip("aurora-2"), ip("aurora-3")];
     readers.sort();
     assert_eq!(first.targets, readers);
@@ -194,7 +216,10 @@ async fn proxy_with_several_addresses_keeps_the_unchanged_ones() {
         .engine(DatabaseSelector::Proxy("orders-proxy".into()), SHORT_WAIT)
         .await;
 
-    let first = ok(reconcile(&engine, &Trigger::schedule()).await, "initial sync");
+    let first = ok(
+        reconcile(&engine, &Trigger::schedule()).await,
+        "initial sync",
+    );
     assert_eq!(first.targets, vec![a, b, c]);
 
     fx.dns.set_a(&proxy.endpoint, &[b, c, d]);
@@ -211,7 +236,10 @@ async fn a_discovery_failure_deregisters_nothing() {
     let engine = fx
         .engine(DatabaseSelector::Instance("orders".into()), SHORT_WAIT)
         .await;
-    ok(reconcile(&engine, &Trigger::schedule()).await, "initial sync");
+    ok(
+        reconcile(&engine, &Trigger::schedule()).await,
+        "initial sync",
+    );
 
     // The name vanishes (e.g. mid-rename) and then exists with no address.
     fx.dns.remove(&db.endpoint);
@@ -235,7 +263,10 @@ async fn a_deleted_database_deregisters_nothing() {
     let engine = fx
         .engine(DatabaseSelector::Instance("orders".into()), SHORT_WAIT)
         .await;
-    ok(reconcile(&engine, &Trigger::schedule()).await, "initial sync");
+    ok(
+        reconcile(&engine, &Trigger::schedule()).await,
+        "initial sync",
+    );
 
     fx.account
         .rds()

@@ -187,7 +187,8 @@ fn invalid_value(summary: &str, error: ValueError) -> Diagnostic {
 
 /// Runs a handler inside a span naming the RPC, logging its start and duration.
 async fn traced<T>(rpc: &'static str, type_name: &str, handler: impl Future<Output = T>) -> T {
-    let span = tracing::info_span!("rpc", tf_rpc = rpc, tf_type_name = type_name);
+    // At ERROR level the span is enabled whenever logging is, so even warnings carry its fields.
+    let span = tracing::error_span!("rpc", tf_rpc = rpc, tf_type_name = type_name);
     async move {
         let started = Instant::now();
         tracing::debug!("Received request");
@@ -622,7 +623,8 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     None => diags.push(stopped(&format!("Importing {}", request.type_name))),
                     Some(None) if !diags.has_errors() => diags.push(no_result("Importing")),
                     Some(None) => {}
-                    Some(Some(state)) => {
+                    Some(Some(mut state)) => {
+                        null_write_only(&entry.schema.block, &mut state);
                         if let Some(state) = encode(&state, &entry.ty, "imported state", &mut diags)
                         {
                             response.imported_resources =

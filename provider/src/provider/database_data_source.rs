@@ -49,12 +49,6 @@ impl DataSource for DatabaseDataSource {
                 "What was discovered: `instance`, `cluster`, `proxy` or `endpoint`.",
             ))
             .attribute(Attribute::computed(
-                "endpoint",
-                Type::String,
-                "The hostname clients use: the instance, cluster (writer) or reader endpoint, the proxy endpoint, \
-                 or the given hostname.",
-            ))
-            .attribute(Attribute::computed(
                 "port",
                 Type::Number,
                 "The database's port, when RDS reports one (null for `endpoint`).",

@@ -19,7 +19,9 @@ use super::endpoint_service::{
     find_tagged_endpoint_services, point_at_load_balancer, update_acceptance, wait_available,
 };
 use super::error::{Error, Part, Result};
-use super::listener::{create_listener, find_listener, forward_listener_to, forward_target, listeners_of};
+use super::listener::{
+    create_listener, find_listener, forward_listener_to, forward_target, listeners_of,
+};
 use super::load_balancer::{
     self, create_load_balancer, find_load_balancers_by_name, update_cross_zone,
     update_security_groups, wait_active, zones,
@@ -28,7 +30,9 @@ use super::network::validate_network;
 use super::observed::Observed;
 use super::poll::{Cancel, Deadline};
 use super::spec::BundleSpec;
-use super::tags::{converge_ec2_tags, converge_elb_tags, elb_tags_of, elb_tags_of_one, from_ec2, owned_by};
+use super::tags::{
+    converge_ec2_tags, converge_elb_tags, elb_tags_of, elb_tags_of_one, from_ec2, owned_by,
+};
 use super::target_group::{
     self, create_target_group, find_target_group_by_name, update_health_check,
     update_target_group_attributes,
@@ -61,7 +65,14 @@ pub async fn create(
     spec.validate()?;
     validate_network(clients, spec).await?;
     let mut cancel = Cancel::new(cancel);
-    assemble(clients, spec, progress, Deadline::after(timeout), &mut cancel).await
+    assemble(
+        clients,
+        spec,
+        progress,
+        Deadline::after(timeout),
+        &mut cancel,
+    )
+    .await
 }
 
 /// Recreates the parts `observed` lacks (deleted outside Terraform), in dependency order, and
@@ -82,7 +93,14 @@ pub async fn recreate_missing(
         validate_network(clients, spec).await?;
     }
     let mut cancel = Cancel::new(cancel);
-    assemble(clients, spec, progress, Deadline::after(timeout), &mut cancel).await
+    assemble(
+        clients,
+        spec,
+        progress,
+        Deadline::after(timeout),
+        &mut cancel,
+    )
+    .await
 }
 
 async fn assemble(
@@ -100,17 +118,32 @@ async fn assemble(
     let load_balancer = wait_active(clients, &load_balancer_arn, deadline, cancel).await?;
     // Attributes are set once the load balancer is active, as AWS's own tooling does.
     match origin {
-        Origin::Created => update_cross_zone(clients, &load_balancer_arn, spec.cross_zone_load_balancing).await?,
+        Origin::Created => {
+            update_cross_zone(clients, &load_balancer_arn, spec.cross_zone_load_balancing).await?
+        }
         Origin::Adopted => {
             update_cross_zone(clients, &load_balancer_arn, spec.cross_zone_load_balancing).await?;
             update_security_groups(clients, &load_balancer_arn, &spec.security_group_ids).await?;
-            converge_elb_tags(clients, Part::LoadBalancer, &load_balancer_arn, &spec.part_tags()).await?;
+            converge_elb_tags(
+                clients,
+                Part::LoadBalancer,
+                &load_balancer_arn,
+                &spec.part_tags(),
+            )
+            .await?;
         }
         Origin::Existing => {}
     }
 
     cancel.check("creating the listener")?;
-    let listener_arn = ensure_listener(clients, spec, &load_balancer_arn, &target_group_arn, progress).await?;
+    let listener_arn = ensure_listener(
+        clients,
+        spec,
+        &load_balancer_arn,
+        &target_group_arn,
+        progress,
+    )
+    .await?;
 
     cancel.check("creating the endpoint service")?;
     let service_id = ensure_endpoint_service(clients, spec, &load_balancer_arn, progress).await?;
@@ -141,7 +174,12 @@ fn single_leftover(part: Part, name: &str, mut ids: Vec<String>) -> Result<Optio
     }
 }
 
-fn mismatch(part: Part, id: &str, spec: &BundleSpec, (field, expected, actual): (&'static str, String, String)) -> Error {
+fn mismatch(
+    part: Part,
+    id: &str,
+    spec: &BundleSpec,
+    (field, expected, actual): (&'static str, String, String),
+) -> Error {
     Error::LeftoverMismatch {
         part,
         id: id.to_owned(),
@@ -152,7 +190,11 @@ fn mismatch(part: Part, id: &str, spec: &BundleSpec, (field, expected, actual): 
     }
 }
 
-async fn ensure_target_group(clients: &AwsClients, spec: &BundleSpec, progress: &mut PartialBundle) -> Result<String> {
+async fn ensure_target_group(
+    clients: &AwsClients,
+    spec: &BundleSpec,
+    progress: &mut PartialBundle,
+) -> Result<String> {
     if let Some(arn) = &progress.target_group_arn {
         return Ok(arn.clone());
     }
@@ -213,7 +255,10 @@ async fn ensure_load_balancer(
         .collect();
     if !arns.is_empty() {
         let tags = elb_tags_of(clients, Part::LoadBalancer, &arns).await?;
-        if let Some(foreign) = arns.iter().find(|arn| !tags.get(*arn).is_some_and(|t| owned_by(t, &spec.name))) {
+        if let Some(foreign) = arns
+            .iter()
+            .find(|arn| !tags.get(*arn).is_some_and(|t| owned_by(t, &spec.name)))
+        {
             return Err(Error::NameTaken {
                 part: Part::LoadBalancer,
                 name: spec.name.clone(),
@@ -276,7 +321,10 @@ async fn ensure_listener(
                 (
                     "protocol",
                     "TCP".into(),
-                    listener.protocol().map(|p| p.as_str().to_owned()).unwrap_or_default(),
+                    listener
+                        .protocol()
+                        .map(|p| p.as_str().to_owned())
+                        .unwrap_or_default(),
                 ),
             ));
         }
@@ -286,7 +334,14 @@ async fn ensure_listener(
         converge_elb_tags(clients, Part::Listener, &arn, &spec.part_tags()).await?;
         return Ok(arn);
     }
-    let arn = create_listener(clients, load_balancer_arn, target_group_arn, spec.port, &spec.part_tags()).await?;
+    let arn = create_listener(
+        clients,
+        load_balancer_arn,
+        target_group_arn,
+        spec.port,
+        &spec.part_tags(),
+    )
+    .await?;
     progress.listener_arn = Some(arn.clone());
     info!(listener = %arn, "created the listener");
     Ok(arn)
@@ -317,12 +372,24 @@ async fn ensure_endpoint_service(
             if service.acceptance_required() != Some(spec.acceptance_required) {
                 update_acceptance(clients, &id, spec.acceptance_required).await?;
             }
-            converge_ec2_tags(clients, Part::EndpointService, &id, &from_ec2(service.tags()), &spec.part_tags()).await?;
+            converge_ec2_tags(
+                clients,
+                Part::EndpointService,
+                &id,
+                &from_ec2(service.tags()),
+                &spec.part_tags(),
+            )
+            .await?;
             id
         }
         None => {
-            let service =
-                create_endpoint_service(clients, load_balancer_arn, spec.acceptance_required, &spec.part_tags()).await?;
+            let service = create_endpoint_service(
+                clients,
+                load_balancer_arn,
+                spec.acceptance_required,
+                &spec.part_tags(),
+            )
+            .await?;
             let id = service.service_id().unwrap_or_default().to_owned();
             progress.service_id = Some(id.clone());
             info!(endpoint_service = %id, "created the endpoint service");

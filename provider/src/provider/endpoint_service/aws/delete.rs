@@ -144,15 +144,27 @@ async fn delete_all(
     for arn in &parts.load_balancers {
         // In use while an endpoint service that was just deleted still refers to it.
         let what = format!("load balancer {arn} to be released by its endpoint service");
-        retry_while_in_use(&what, deadline, cancel, || delete_load_balancer(clients, arn)).await?;
+        retry_while_in_use(&what, deadline, cancel, || {
+            delete_load_balancer(clients, arn)
+        })
+        .await?;
         load_balancer::wait_deleted(clients, arn, deadline, cancel).await?;
-        wait_network_interfaces_released(clients, arn, deadline.capped(NETWORK_INTERFACES_GRACE), cancel).await?;
+        wait_network_interfaces_released(
+            clients,
+            arn,
+            deadline.capped(NETWORK_INTERFACES_GRACE),
+            cancel,
+        )
+        .await?;
         info!(load_balancer = %arn, "deleted the load balancer");
     }
     for arn in &parts.target_groups {
         // In use until the listener and the load balancer that forwarded to it are fully gone.
         let what = format!("target group {arn} to be released by its load balancer");
-        retry_while_in_use(&what, deadline, cancel, || delete_target_group(clients, arn)).await?;
+        retry_while_in_use(&what, deadline, cancel, || {
+            delete_target_group(clients, arn)
+        })
+        .await?;
         info!(target_group = %arn, "deleted the target group");
     }
     Ok(())
@@ -160,15 +172,27 @@ async fn delete_all(
 
 /// Deletes the service, retrying for [`CONNECTIONS_GRACE`] while consumers are still connected,
 /// then waits until it is gone.
-async fn delete_service(clients: &AwsClients, service_id: &str, deadline: Deadline, cancel: &mut Cancel<'_>) -> Result<()> {
+async fn delete_service(
+    clients: &AwsClients,
+    service_id: &str,
+    deadline: Deadline,
+    cancel: &mut Cancel<'_>,
+) -> Result<()> {
     let what = format!("consumers to disconnect from endpoint service {service_id}");
-    let attempts = wait_for(&what, deadline.capped(CONNECTIONS_GRACE), cancel, || async {
-        match delete_endpoint_service(clients, service_id).await {
-            Ok(()) => Ok(Probe::Done(())),
-            Err(err @ Error::EndpointServiceHasConnections { .. }) => Ok(Probe::Pending(err.to_string())),
-            Err(err) => Err(err),
-        }
-    })
+    let attempts = wait_for(
+        &what,
+        deadline.capped(CONNECTIONS_GRACE),
+        cancel,
+        || async {
+            match delete_endpoint_service(clients, service_id).await {
+                Ok(()) => Ok(Probe::Done(())),
+                Err(err @ Error::EndpointServiceHasConnections { .. }) => {
+                    Ok(Probe::Pending(err.to_string()))
+                }
+                Err(err) => Err(err),
+            }
+        },
+    )
     .await;
     match attempts {
         Ok(()) => {}
@@ -192,18 +216,26 @@ async fn wait_network_interfaces_released(
         return Ok(());
     };
     let description = format!("ELB {suffix}");
-    let what = format!("the network interfaces of load balancer {load_balancer_arn} to be released");
+    let what =
+        format!("the network interfaces of load balancer {load_balancer_arn} to be released");
     wait_for(&what, deadline, cancel, || async {
         let output = clients
             .ec2
             .describe_network_interfaces()
-            .filters(Filter::builder().name("description").values(&description).build())
+            .filters(
+                Filter::builder()
+                    .name("description")
+                    .values(&description)
+                    .build(),
+            )
             .send()
             .await
             .map_err(|err| aws("ec2:DescribeNetworkInterfaces", &[], err))?;
         match output.network_interfaces().len() {
             0 => Ok(Probe::Done(())),
-            n => Ok(Probe::Pending(format!("{n} network interface(s) still attached"))),
+            n => Ok(Probe::Pending(format!(
+                "{n} network interface(s) still attached"
+            ))),
         }
     })
     .await

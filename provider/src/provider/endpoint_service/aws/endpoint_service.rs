@@ -51,7 +51,10 @@ fn is_gone(service: &ServiceConfiguration) -> bool {
 }
 
 /// The endpoint service with this id. One being deleted counts as not found.
-pub async fn find_endpoint_service(clients: &AwsClients, service_id: &str) -> Result<ServiceConfiguration> {
+pub async fn find_endpoint_service(
+    clients: &AwsClients,
+    service_id: &str,
+) -> Result<ServiceConfiguration> {
     let output = clients
         .ec2
         .describe_vpc_endpoint_service_configurations()
@@ -77,7 +80,10 @@ pub async fn find_endpoint_service(clients: &AwsClients, service_id: &str) -> Re
 }
 
 /// Endpoint services carrying bundle `name`'s ownership tag (not being deleted).
-pub async fn find_tagged_endpoint_services(clients: &AwsClients, name: &str) -> Result<Vec<String>> {
+pub async fn find_tagged_endpoint_services(
+    clients: &AwsClients,
+    name: &str,
+) -> Result<Vec<String>> {
     let mut ids = Vec::new();
     // The filter narrows AWS's answer; the check below is what decides (an emulator may ignore
     // filters).
@@ -93,12 +99,14 @@ pub async fn find_tagged_endpoint_services(clients: &AwsClients, name: &str) -> 
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|err| aws("ec2:DescribeVpcEndpointServiceConfigurations", &[], err))?;
+        let page =
+            page.map_err(|err| aws("ec2:DescribeVpcEndpointServiceConfigurations", &[], err))?;
         for service in page.service_configurations() {
-            if owned_by(&from_ec2(service.tags()), name) && !is_gone(service) {
-                if let Some(id) = service.service_id() {
-                    ids.push(id.to_owned());
-                }
+            if let Some(id) = service.service_id()
+                && owned_by(&from_ec2(service.tags()), name)
+                && !is_gone(service)
+            {
+                ids.push(id.to_owned());
             }
         }
     }
@@ -132,10 +140,13 @@ pub(crate) async fn create_endpoint_service(
                 err,
             )
         })?;
-    let service = output.service_configuration().cloned().ok_or(Error::Incomplete {
-        operation: "ec2:CreateVpcEndpointServiceConfiguration",
-        missing: "the service configuration",
-    })?;
+    let service = output
+        .service_configuration()
+        .cloned()
+        .ok_or(Error::Incomplete {
+            operation: "ec2:CreateVpcEndpointServiceConfiguration",
+            missing: "the service configuration",
+        })?;
     if service.service_id().is_none() {
         return Err(Error::Incomplete {
             operation: "ec2:CreateVpcEndpointServiceConfiguration",
@@ -188,14 +199,23 @@ pub async fn allowed_principals(clients: &AwsClients, service_id: &str) -> Resul
                 err,
             )
         })?;
-        principals.extend(page.allowed_principals().iter().filter_map(|p| p.principal().map(str::to_owned)));
+        principals.extend(
+            page.allowed_principals()
+                .iter()
+                .filter_map(|p| p.principal().map(str::to_owned)),
+        );
     }
     Ok(principals.into_iter().collect())
 }
 
 /// Allows `add` and disallows `remove`. Connections already accepted for a removed principal
 /// stay until someone rejects them (AWS does not close them).
-pub async fn update_principals(clients: &AwsClients, service_id: &str, add: &[String], remove: &[String]) -> Result<()> {
+pub async fn update_principals(
+    clients: &AwsClients,
+    service_id: &str,
+    add: &[String],
+    remove: &[String],
+) -> Result<()> {
     if add.is_empty() && remove.is_empty() {
         return Ok(());
     }
@@ -234,14 +254,25 @@ impl PrincipalChanges {
 }
 
 /// Makes the allowed principals exactly `desired`.
-pub(crate) async fn converge_principals(clients: &AwsClients, service_id: &str, desired: &BTreeSet<String>) -> Result<()> {
-    let current: BTreeSet<String> = allowed_principals(clients, service_id).await?.into_iter().collect();
+pub(crate) async fn converge_principals(
+    clients: &AwsClients,
+    service_id: &str,
+    desired: &BTreeSet<String>,
+) -> Result<()> {
+    let current: BTreeSet<String> = allowed_principals(clients, service_id)
+        .await?
+        .into_iter()
+        .collect();
     let changes = PrincipalChanges::between(&current, desired);
     update_principals(clients, service_id, &changes.add, &changes.remove).await
 }
 
 /// Whether consumers' endpoint connections wait for acceptance.
-pub async fn update_acceptance(clients: &AwsClients, service_id: &str, acceptance_required: bool) -> Result<()> {
+pub async fn update_acceptance(
+    clients: &AwsClients,
+    service_id: &str,
+    acceptance_required: bool,
+) -> Result<()> {
     clients
         .ec2
         .modify_vpc_endpoint_service_configuration()
@@ -268,7 +299,11 @@ pub(crate) async fn point_at_load_balancer(
     let service_id = service.service_id().unwrap_or_default();
     let current = service.network_load_balancer_arns();
     let add = !current.iter().any(|arn| arn == load_balancer_arn);
-    let remove: Vec<String> = current.iter().filter(|arn| *arn != load_balancer_arn).cloned().collect();
+    let remove: Vec<String> = current
+        .iter()
+        .filter(|arn| *arn != load_balancer_arn)
+        .cloned()
+        .collect();
     if !add && remove.is_empty() {
         return Ok(());
     }
@@ -283,7 +318,10 @@ pub(crate) async fn point_at_load_balancer(
         .map_err(|err| {
             aws(
                 "ec2:ModifyVpcEndpointServiceConfiguration",
-                &[(Part::EndpointService, service_id), (Part::LoadBalancer, load_balancer_arn)],
+                &[
+                    (Part::EndpointService, service_id),
+                    (Part::LoadBalancer, load_balancer_arn),
+                ],
                 err,
             )
         })?;
@@ -291,7 +329,10 @@ pub(crate) async fn point_at_load_balancer(
 }
 
 /// The endpoint service, its principals and its tags.
-pub async fn read_endpoint_service(clients: &AwsClients, service_id: &str) -> Result<ObservedEndpointService> {
+pub async fn read_endpoint_service(
+    clients: &AwsClients,
+    service_id: &str,
+) -> Result<ObservedEndpointService> {
     let service = find_endpoint_service(clients, service_id).await?;
     let allowed_principals = allowed_principals(clients, service_id).await?;
     let mut nlb_arns = service.network_load_balancer_arns().to_vec();
@@ -339,7 +380,13 @@ pub(crate) async fn delete_endpoint_service(clients: &AwsClients, service_id: &s
             message,
         });
     }
-    match from_code("ec2:DeleteVpcEndpointServiceConfigurations", &subject, code, message, false) {
+    match from_code(
+        "ec2:DeleteVpcEndpointServiceConfigurations",
+        &subject,
+        code,
+        message,
+        false,
+    ) {
         err if err.is_not_found() => Ok(()),
         err => Err(err),
     }
@@ -376,6 +423,9 @@ mod tests {
         let changes = PrincipalChanges::between(&set(&["a", "b"]), &set(&["b", "c"]));
         assert_eq!(changes.add, vec!["c".to_owned()]);
         assert_eq!(changes.remove, vec!["a".to_owned()]);
-        assert_eq!(PrincipalChanges::between(&set(&["a"]), &set(&["a"])), PrincipalChanges::default());
+        assert_eq!(
+            PrincipalChanges::between(&set(&["a"]), &set(&["a"])),
+            PrincipalChanges::default()
+        );
     }
 }

@@ -322,7 +322,11 @@ const TRANSIENT_CODES: &[&str] = &[
 ];
 
 /// Turns an SDK failure into an [`Error`], typed when the code says "not found" or "in use".
-pub(crate) fn aws<E>(operation: &'static str, subject: Subject<'_>, err: SdkError<E, HttpResponse>) -> Error
+pub(crate) fn aws<E>(
+    operation: &'static str,
+    subject: Subject<'_>,
+    err: SdkError<E, HttpResponse>,
+) -> Error
 where
     E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
 {
@@ -336,7 +340,9 @@ where
         SdkError::ConstructionFailure(_) => false,
         SdkError::ServiceError(_) => {
             status.is_some_and(|status| status >= 500)
-                || code.as_deref().is_some_and(|code| TRANSIENT_CODES.contains(&code))
+                || code
+                    .as_deref()
+                    .is_some_and(|code| TRANSIENT_CODES.contains(&code))
         }
         // No usable answer (network, timeout, garbled response), or a failure mode added later.
         _ => true,
@@ -386,7 +392,10 @@ mod tests {
     fn not_found_codes_name_the_part_and_the_id_the_call_addressed() {
         let err = from_code(
             "elbv2:CreateListener",
-            &[(Part::LoadBalancer, "arn:lb"), (Part::TargetGroup, "arn:tg")],
+            &[
+                (Part::LoadBalancer, "arn:lb"),
+                (Part::TargetGroup, "arn:tg"),
+            ],
             Some("TargetGroupNotFound".into()),
             "m".into(),
             false,
@@ -395,8 +404,17 @@ mod tests {
             matches!(&err, Error::NotFound { part: Part::TargetGroup, id } if id == "arn:tg"),
             "{err:?}"
         );
-        for code in ["InvalidVpcEndpointServiceId.NotFound", "InvalidVpcEndpointService.NotFound"] {
-            let err = from_code("ec2:X", &[(Part::EndpointService, "vpce-svc-1")], Some(code.into()), "m".into(), false);
+        for code in [
+            "InvalidVpcEndpointServiceId.NotFound",
+            "InvalidVpcEndpointService.NotFound",
+        ] {
+            let err = from_code(
+                "ec2:X",
+                &[(Part::EndpointService, "vpce-svc-1")],
+                Some(code.into()),
+                "m".into(),
+                false,
+            );
             assert!(err.is_not_found(), "{code}: {err:?}");
         }
     }
@@ -416,14 +434,23 @@ mod tests {
 
     #[test]
     fn other_codes_keep_operation_code_and_retry_hint() {
-        let err = from_code("ec2:X", &[], Some("AccessDenied".into()), "no".into(), false);
+        let err = from_code(
+            "ec2:X",
+            &[],
+            Some("AccessDenied".into()),
+            "no".into(),
+            false,
+        );
         assert!(!err.is_retryable() && !err.is_not_found());
         assert!(err.to_string().contains("ec2:X"));
     }
 
     #[test]
     fn engine_target_group_not_found_becomes_typed_not_found() {
-        let err: Error = rdslink_lambda::Error::TargetGroupNotFound { arn: "arn:tg".into() }.into();
+        let err: Error = rdslink_lambda::Error::TargetGroupNotFound {
+            arn: "arn:tg".into(),
+        }
+        .into();
         assert!(err.is_not_found());
     }
 }

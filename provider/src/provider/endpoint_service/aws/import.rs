@@ -16,21 +16,37 @@ pub async fn find_bundle_by_service_id(clients: &AwsClients, service_id: &str) -
     let miswired = |part: Part, id: &str, problem: String| Error::Miswired {
         part,
         id: id.to_owned(),
-        problem: format!("{problem}; rdslink imports a service on one Network Load Balancer with one TCP listener forwarding to one target group"),
+        problem: format!(
+            "{problem}; rdslink imports a service on one Network Load Balancer with one TCP listener forwarding to one target group"
+        ),
     };
 
     let service = find_endpoint_service(clients, service_id).await?;
     if !service.gateway_load_balancer_arns().is_empty() {
-        return Err(miswired(Part::EndpointService, service_id, "is on a Gateway Load Balancer".into()));
+        return Err(miswired(
+            Part::EndpointService,
+            service_id,
+            "is on a Gateway Load Balancer".into(),
+        ));
     }
     let load_balancer_arn = match service.network_load_balancer_arns() {
         [arn] => arn.clone(),
-        [] => return Err(miswired(Part::EndpointService, service_id, "has no Network Load Balancer".into())),
+        [] => {
+            return Err(miswired(
+                Part::EndpointService,
+                service_id,
+                "has no Network Load Balancer".into(),
+            ));
+        }
         several => {
             return Err(miswired(
                 Part::EndpointService,
                 service_id,
-                format!("has {} Network Load Balancers ({})", several.len(), several.join(", ")),
+                format!(
+                    "has {} Network Load Balancers ({})",
+                    several.len(),
+                    several.join(", ")
+                ),
             ));
         }
     };
@@ -43,7 +59,13 @@ pub async fn find_bundle_by_service_id(clients: &AwsClients, service_id: &str) -
         .collect();
     let listener = match tcp.as_slice() {
         [listener] => listener,
-        [] => return Err(miswired(Part::LoadBalancer, &load_balancer_arn, "has no TCP listener".into())),
+        [] => {
+            return Err(miswired(
+                Part::LoadBalancer,
+                &load_balancer_arn,
+                "has no TCP listener".into(),
+            ));
+        }
         several => {
             let ports: Vec<String> = several
                 .iter()
@@ -52,7 +74,11 @@ pub async fn find_bundle_by_service_id(clients: &AwsClients, service_id: &str) -
             return Err(miswired(
                 Part::LoadBalancer,
                 &load_balancer_arn,
-                format!("has {} TCP listeners (ports {})", several.len(), ports.join(", ")),
+                format!(
+                    "has {} TCP listeners (ports {})",
+                    several.len(),
+                    ports.join(", ")
+                ),
             ));
         }
     };

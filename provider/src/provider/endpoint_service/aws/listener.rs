@@ -50,7 +50,11 @@ pub async fn listeners_of(clients: &AwsClients, load_balancer_arn: &str) -> Resu
         .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|err| {
-            aws("elbv2:DescribeListeners", &[(Part::LoadBalancer, load_balancer_arn)], err)
+            aws(
+                "elbv2:DescribeListeners",
+                &[(Part::LoadBalancer, load_balancer_arn)],
+                err,
+            )
         })?;
         listeners.extend(page.listeners().iter().cloned());
     }
@@ -58,7 +62,11 @@ pub async fn listeners_of(clients: &AwsClients, load_balancer_arn: &str) -> Resu
 }
 
 /// Listeners of the load balancer that carry bundle `name`'s ownership tag.
-pub async fn find_tagged_listeners(clients: &AwsClients, load_balancer_arn: &str, name: &str) -> Result<Vec<String>> {
+pub async fn find_tagged_listeners(
+    clients: &AwsClients,
+    load_balancer_arn: &str,
+    name: &str,
+) -> Result<Vec<String>> {
     let arns: Vec<String> = match listeners_of(clients, load_balancer_arn).await {
         Ok(listeners) => listeners
             .iter()
@@ -132,7 +140,10 @@ pub(crate) async fn create_listener(
         .map_err(|err| {
             aws(
                 "elbv2:CreateListener",
-                &[(Part::LoadBalancer, load_balancer_arn), (Part::TargetGroup, target_group_arn)],
+                &[
+                    (Part::LoadBalancer, load_balancer_arn),
+                    (Part::TargetGroup, target_group_arn),
+                ],
                 err,
             )
         })?;
@@ -148,7 +159,11 @@ pub(crate) async fn create_listener(
 }
 
 /// Points the listener's default action at the target group.
-pub(crate) async fn forward_listener_to(clients: &AwsClients, listener_arn: &str, target_group_arn: &str) -> Result<()> {
+pub(crate) async fn forward_listener_to(
+    clients: &AwsClients,
+    listener_arn: &str,
+    target_group_arn: &str,
+) -> Result<()> {
     clients
         .elbv2
         .modify_listener()
@@ -159,7 +174,10 @@ pub(crate) async fn forward_listener_to(clients: &AwsClients, listener_arn: &str
         .map_err(|err| {
             aws(
                 "elbv2:ModifyListener",
-                &[(Part::Listener, listener_arn), (Part::TargetGroup, target_group_arn)],
+                &[
+                    (Part::Listener, listener_arn),
+                    (Part::TargetGroup, target_group_arn),
+                ],
                 err,
             )
         })?;
@@ -177,7 +195,10 @@ pub async fn read_listener(clients: &AwsClients, arn: &str) -> Result<ObservedLi
             .port()
             .and_then(|port| u16::try_from(port).ok())
             .unwrap_or_default(),
-        protocol: listener.protocol().map(|p| p.as_str().to_owned()).unwrap_or_default(),
+        protocol: listener
+            .protocol()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default(),
         target_group_arn: forward_target(&listener),
         tags,
     })

@@ -52,7 +52,13 @@ pub async fn find_load_balancer(clients: &AwsClients, arn: &str) -> Result<LoadB
         .load_balancer_arns(arn)
         .send()
         .await
-        .map_err(|err| aws("elbv2:DescribeLoadBalancers", &[(Part::LoadBalancer, arn)], err))?;
+        .map_err(|err| {
+            aws(
+                "elbv2:DescribeLoadBalancers",
+                &[(Part::LoadBalancer, arn)],
+                err,
+            )
+        })?;
     output
         .load_balancers()
         .iter()
@@ -65,14 +71,23 @@ pub async fn find_load_balancer(clients: &AwsClients, arn: &str) -> Result<LoadB
 }
 
 /// Load balancers named `aws_name`: one at most in AWS (names are unique per account and region).
-pub(crate) async fn find_load_balancers_by_name(clients: &AwsClients, aws_name: &str) -> Result<Vec<LoadBalancer>> {
+pub(crate) async fn find_load_balancers_by_name(
+    clients: &AwsClients,
+    aws_name: &str,
+) -> Result<Vec<LoadBalancer>> {
     let result = clients
         .elbv2
         .describe_load_balancers()
         .names(aws_name)
         .send()
         .await
-        .map_err(|err| aws("elbv2:DescribeLoadBalancers", &[(Part::LoadBalancer, aws_name)], err));
+        .map_err(|err| {
+            aws(
+                "elbv2:DescribeLoadBalancers",
+                &[(Part::LoadBalancer, aws_name)],
+                err,
+            )
+        });
     match result {
         Ok(output) => Ok(output
             .load_balancers()
@@ -119,9 +134,13 @@ pub async fn find_tagged_load_balancers(clients: &AwsClients, name: &str) -> Res
 }
 
 /// Creates the internal Network Load Balancer and returns its ARN (it is `provisioning`).
-pub(crate) async fn create_load_balancer(clients: &AwsClients, spec: &BundleSpec) -> Result<String> {
+pub(crate) async fn create_load_balancer(
+    clients: &AwsClients,
+    spec: &BundleSpec,
+) -> Result<String> {
     let name = spec.load_balancer_name();
-    let security_groups = (!spec.security_group_ids.is_empty()).then(|| spec.security_group_ids.clone());
+    let security_groups =
+        (!spec.security_group_ids.is_empty()).then(|| spec.security_group_ids.clone());
     let output = clients
         .elbv2
         .create_load_balancer()
@@ -133,7 +152,13 @@ pub(crate) async fn create_load_balancer(clients: &AwsClients, spec: &BundleSpec
         .set_tags(Some(elb_tags(&spec.part_tags())))
         .send()
         .await
-        .map_err(|err| aws("elbv2:CreateLoadBalancer", &[(Part::LoadBalancer, &name)], err))?;
+        .map_err(|err| {
+            aws(
+                "elbv2:CreateLoadBalancer",
+                &[(Part::LoadBalancer, &name)],
+                err,
+            )
+        })?;
     output
         .load_balancers()
         .first()
@@ -147,14 +172,23 @@ pub(crate) async fn create_load_balancer(clients: &AwsClients, spec: &BundleSpec
 
 /// The load balancer's state: `provisioning`, `active`, `active_impaired` or `failed`, with
 /// AWS's reason when there is one.
-pub async fn load_balancer_status(clients: &AwsClients, arn: &str) -> Result<(LoadBalancerStateEnum, String)> {
+pub async fn load_balancer_status(
+    clients: &AwsClients,
+    arn: &str,
+) -> Result<(LoadBalancerStateEnum, String)> {
     let lb = find_load_balancer(clients, arn).await?;
     let state = lb.state();
-    let code = state.and_then(|s| s.code()).cloned().ok_or(Error::Incomplete {
-        operation: "elbv2:DescribeLoadBalancers",
-        missing: "the load balancer's state",
-    })?;
-    let reason = state.and_then(|s| s.reason()).unwrap_or_default().to_owned();
+    let code = state
+        .and_then(|s| s.code())
+        .cloned()
+        .ok_or(Error::Incomplete {
+            operation: "elbv2:DescribeLoadBalancers",
+            missing: "the load balancer's state",
+        })?;
+    let reason = state
+        .and_then(|s| s.reason())
+        .unwrap_or_default()
+        .to_owned();
     Ok((code, reason))
 }
 
@@ -191,7 +225,10 @@ pub(crate) async fn wait_active(
             Some(LoadBalancerStateEnum::Active) => Ok(Probe::Done(lb)),
             Some(LoadBalancerStateEnum::Failed) => Err(Error::LoadBalancerFailed {
                 arn: arn.to_owned(),
-                reason: state.and_then(|s| s.reason()).unwrap_or("no reason given").to_owned(),
+                reason: state
+                    .and_then(|s| s.reason())
+                    .unwrap_or("no reason given")
+                    .to_owned(),
             }),
             Some(other) => Ok(Probe::Pending(other.as_str().to_owned())),
             None => Ok(Probe::Pending("no state".into())),
@@ -206,10 +243,21 @@ pub async fn update_cross_zone(clients: &AwsClients, arn: &str, enabled: bool) -
         .elbv2
         .modify_load_balancer_attributes()
         .load_balancer_arn(arn)
-        .attributes(LoadBalancerAttribute::builder().key(CROSS_ZONE).value(enabled.to_string()).build())
+        .attributes(
+            LoadBalancerAttribute::builder()
+                .key(CROSS_ZONE)
+                .value(enabled.to_string())
+                .build(),
+        )
         .send()
         .await
-        .map_err(|err| aws("elbv2:ModifyLoadBalancerAttributes", &[(Part::LoadBalancer, arn)], err))?;
+        .map_err(|err| {
+            aws(
+                "elbv2:ModifyLoadBalancerAttributes",
+                &[(Part::LoadBalancer, arn)],
+                err,
+            )
+        })?;
     Ok(())
 }
 
@@ -223,8 +271,15 @@ pub fn security_groups_change_needs_replacement(current: &[String], desired: &[S
 /// Replaces the load balancer's security groups with `desired`, or fails with
 /// [`Error::SecurityGroupsNeedReplacement`] when AWS cannot (see
 /// [`security_groups_change_needs_replacement`]).
-pub async fn update_security_groups(clients: &AwsClients, arn: &str, desired: &[String]) -> Result<()> {
-    let current = find_load_balancer(clients, arn).await?.security_groups().to_vec();
+pub async fn update_security_groups(
+    clients: &AwsClients,
+    arn: &str,
+    desired: &[String],
+) -> Result<()> {
+    let current = find_load_balancer(clients, arn)
+        .await?
+        .security_groups()
+        .to_vec();
     if sorted(current.clone()) == sorted(desired.to_vec()) {
         return Ok(());
     }
@@ -268,7 +323,13 @@ pub async fn read_load_balancer(clients: &AwsClients, arn: &str) -> Result<Obser
         .load_balancer_arn(arn)
         .send()
         .await
-        .map_err(|err| aws("elbv2:DescribeLoadBalancerAttributes", &[(Part::LoadBalancer, arn)], err))?;
+        .map_err(|err| {
+            aws(
+                "elbv2:DescribeLoadBalancerAttributes",
+                &[(Part::LoadBalancer, arn)],
+                err,
+            )
+        })?;
     let cross_zone = attributes
         .attributes()
         .iter()
@@ -278,8 +339,14 @@ pub async fn read_load_balancer(clients: &AwsClients, arn: &str) -> Result<Obser
         arn: arn.to_owned(),
         name: lb.load_balancer_name().unwrap_or_default().to_owned(),
         dns_name: lb.dns_name().unwrap_or_default().to_owned(),
-        scheme: lb.scheme().map(|s| s.as_str().to_owned()).unwrap_or_default(),
-        load_balancer_type: lb.r#type().map(|t| t.as_str().to_owned()).unwrap_or_default(),
+        scheme: lb
+            .scheme()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+        load_balancer_type: lb
+            .r#type()
+            .map(|t| t.as_str().to_owned())
+            .unwrap_or_default(),
         vpc_id: lb.vpc_id().unwrap_or_default().to_owned(),
         subnet_ids: subnet_ids(&lb),
         security_group_ids: sorted(lb.security_groups().to_vec()),
@@ -323,7 +390,13 @@ pub(crate) async fn delete_load_balancer(clients: &AwsClients, arn: &str) -> Res
         .load_balancer_arn(arn)
         .send()
         .await
-        .map_err(|err| aws("elbv2:DeleteLoadBalancer", &[(Part::LoadBalancer, arn)], err));
+        .map_err(|err| {
+            aws(
+                "elbv2:DeleteLoadBalancer",
+                &[(Part::LoadBalancer, arn)],
+                err,
+            )
+        });
     match result {
         Ok(_) => Ok(()),
         Err(err) if err.is_not_found() => Ok(()),
@@ -355,18 +428,39 @@ pub(crate) async fn wait_deleted(
 }
 
 /// The properties that cannot change in place, compared with the spec: for adopting a leftover.
-pub(crate) fn immutable_mismatch(lb: &LoadBalancer, spec: &BundleSpec) -> Option<(&'static str, String, String)> {
+pub(crate) fn immutable_mismatch(
+    lb: &LoadBalancer,
+    spec: &BundleSpec,
+) -> Option<(&'static str, String, String)> {
     let checks: [(&'static str, String, String); 4] = [
-        ("type", "network".into(), lb.r#type().map(|t| t.as_str().to_owned()).unwrap_or_default()),
-        ("scheme", "internal".into(), lb.scheme().map(|s| s.as_str().to_owned()).unwrap_or_default()),
-        ("vpc_id", spec.vpc_id.clone(), lb.vpc_id().unwrap_or_default().to_owned()),
+        (
+            "type",
+            "network".into(),
+            lb.r#type()
+                .map(|t| t.as_str().to_owned())
+                .unwrap_or_default(),
+        ),
+        (
+            "scheme",
+            "internal".into(),
+            lb.scheme()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+        ),
+        (
+            "vpc_id",
+            spec.vpc_id.clone(),
+            lb.vpc_id().unwrap_or_default().to_owned(),
+        ),
         (
             "subnet_ids",
             sorted(spec.subnet_ids.clone()).join(","),
             subnet_ids(lb).join(","),
         ),
     ];
-    checks.into_iter().find(|(_, expected, actual)| expected != actual)
+    checks
+        .into_iter()
+        .find(|(_, expected, actual)| expected != actual)
 }
 
 #[cfg(test)]

@@ -70,7 +70,7 @@ pub use spec::{
 };
 pub use tags::{TagChanges, Tags};
 pub use target_group::{
-    ObservedTargetGroup, find_target_group, find_tagged_target_groups, read_target_group,
+    ObservedTargetGroup, find_tagged_target_groups, find_target_group, read_target_group,
     update_health_check, update_target_group_attributes,
 };
 pub use targets::sync_targets;

@@ -19,7 +19,10 @@ pub async fn validate_network(clients: &AwsClients, spec: &BundleSpec) -> Result
 }
 
 fn filter(name: &str, values: &[String]) -> Filter {
-    Filter::builder().name(name).set_values(Some(values.to_vec())).build()
+    Filter::builder()
+        .name(name)
+        .set_values(Some(values.to_vec()))
+        .build()
 }
 
 /// Filters rather than ids: asking by id fails the whole call on the first unknown id, while a
@@ -60,9 +63,15 @@ async fn validate_subnets(clients: &AwsClients, vpc_id: &str, subnet_ids: &[Stri
         }
     }
 
-    let missing: Vec<String> = subnet_ids.iter().filter(|id| !found.contains_key(*id)).cloned().collect();
+    let missing: Vec<String> = subnet_ids
+        .iter()
+        .filter(|id| !found.contains_key(*id))
+        .cloned()
+        .collect();
     if !missing.is_empty() {
-        return Err(Error::SubnetsNotFound { subnet_ids: missing });
+        return Err(Error::SubnetsNotFound {
+            subnet_ids: missing,
+        });
     }
     let outside: Vec<(String, String)> = subnet_ids
         .iter()
@@ -79,7 +88,10 @@ async fn validate_subnets(clients: &AwsClients, vpc_id: &str, subnet_ids: &[Stri
     }
     let mut by_zone: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for id in subnet_ids {
-        by_zone.entry(found[id].1.as_str()).or_default().push(id.clone());
+        by_zone
+            .entry(found[id].1.as_str())
+            .or_default()
+            .push(id.clone());
     }
     if let Some((zone, ids)) = by_zone.into_iter().find(|(_, ids)| ids.len() > 1) {
         return Err(Error::SubnetsShareZone {
@@ -90,7 +102,11 @@ async fn validate_subnets(clients: &AwsClients, vpc_id: &str, subnet_ids: &[Stri
     Ok(())
 }
 
-async fn validate_security_groups(clients: &AwsClients, vpc_id: &str, group_ids: &[String]) -> Result<()> {
+async fn validate_security_groups(
+    clients: &AwsClients,
+    vpc_id: &str,
+    group_ids: &[String],
+) -> Result<()> {
     if group_ids.is_empty() {
         return Ok(());
     }
@@ -110,7 +126,11 @@ async fn validate_security_groups(clients: &AwsClients, vpc_id: &str, group_ids:
         }
     }
     let asked: BTreeSet<&String> = group_ids.iter().collect();
-    let missing: Vec<String> = asked.iter().filter(|id| !found.contains_key(**id)).map(|id| (*id).clone()).collect();
+    let missing: Vec<String> = asked
+        .iter()
+        .filter(|id| !found.contains_key(**id))
+        .map(|id| (*id).clone())
+        .collect();
     if !missing.is_empty() {
         return Err(Error::SecurityGroupsNotFound { group_ids: missing });
     }

@@ -65,10 +65,22 @@ impl Observed {
 /// error (the caller must not mistake "could not read" for "gone").
 pub async fn read(clients: &AwsClients, ids: &PartialBundle) -> Result<Observed> {
     Ok(Observed {
-        target_group: gone_as_none(ids.target_group_arn.as_deref(), |arn| read_target_group(clients, arn)).await?,
-        load_balancer: gone_as_none(ids.load_balancer_arn.as_deref(), |arn| read_load_balancer(clients, arn)).await?,
-        listener: gone_as_none(ids.listener_arn.as_deref(), |arn| read_listener(clients, arn)).await?,
-        endpoint_service: gone_as_none(ids.service_id.as_deref(), |id| read_endpoint_service(clients, id)).await?,
+        target_group: gone_as_none(ids.target_group_arn.as_deref(), |arn| {
+            read_target_group(clients, arn)
+        })
+        .await?,
+        load_balancer: gone_as_none(ids.load_balancer_arn.as_deref(), |arn| {
+            read_load_balancer(clients, arn)
+        })
+        .await?,
+        listener: gone_as_none(ids.listener_arn.as_deref(), |arn| {
+            read_listener(clients, arn)
+        })
+        .await?,
+        endpoint_service: gone_as_none(ids.service_id.as_deref(), |id| {
+            read_endpoint_service(clients, id)
+        })
+        .await?,
     })
 }
 

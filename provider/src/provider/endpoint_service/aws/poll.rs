@@ -113,7 +113,11 @@ impl<'a> Cancel<'a> {
 
     /// Runs `fut` unless the signal fires first; then `fut` is dropped (an AWS call in flight is
     /// abandoned) and this fails with [`Error::Cancelled`].
-    pub(crate) async fn run<T>(&mut self, what: &str, fut: impl Future<Output = Result<T>>) -> Result<T> {
+    pub(crate) async fn run<T>(
+        &mut self,
+        what: &str,
+        fut: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
         self.check(what)?;
         tokio::select! {
             biased;
@@ -155,7 +159,9 @@ where
     let mut backoff = Backoff::default();
     let mut last_seen = String::new();
     loop {
-        let reading = cancel.run(what, deadline.run(what, &last_seen, probe())).await?;
+        let reading = cancel
+            .run(what, deadline.run(what, &last_seen, probe()))
+            .await?;
         match reading {
             Probe::Done(value) => return Ok(value),
             Probe::Pending(seen) => last_seen = seen,
@@ -165,7 +171,9 @@ where
             tokio::time::sleep(pause).await;
             Ok(())
         };
-        cancel.run(what, deadline.run(what, &last_seen, sleep)).await?;
+        cancel
+            .run(what, deadline.run(what, &last_seen, sleep))
+            .await?;
     }
 }
 
@@ -210,24 +218,36 @@ mod tests {
         assert_eq!(*delays.last().unwrap(), POLL_CAP);
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn a_wait_that_never_ends_times_out_with_what_it_saw() {
         let mut cancel = Cancel::new(std::future::pending());
         let started = Instant::now();
-        let err = wait_for::<(), _, _>("the thing", Deadline::after(Duration::from_secs(30)), &mut cancel, || async {
-            Ok(Probe::Pending("provisioning".into()))
-        })
+        let err = wait_for::<(), _, _>(
+            "the thing",
+            Deadline::after(Duration::from_millis(700)),
+            &mut cancel,
+            || async { Ok(Probe::Pending("provisioning".into())) },
+        )
         .await
         .unwrap_err();
         match err {
-            Error::Timeout { what, after, last_seen } => {
+            Error::Timeout {
+                what,
+                after,
+                last_seen,
+            } => {
                 assert_eq!(what, "the thing");
-                assert_eq!(after, Duration::from_secs(30));
+                assert_eq!(after, Duration::from_millis(700));
                 assert_eq!(last_seen, "provisioning");
             }
             other => panic!("{other:?}"),
         }
-        assert!(started.elapsed() <= Duration::from_secs(31));
+        // The deadline cuts the pause short instead of sleeping past it.
+        assert!(
+            started.elapsed() < Duration::from_millis(1500),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[tokio::test]
@@ -241,10 +261,15 @@ mod tests {
             let _ = fire.send(());
         });
         let started = std::time::Instant::now();
-        let err = wait_for::<(), _, _>("a hung call", Deadline::after(Duration::from_secs(60)), &mut cancel, || async {
-            std::future::pending::<()>().await;
-            Ok(Probe::Pending(String::new()))
-        })
+        let err = wait_for::<(), _, _>(
+            "a hung call",
+            Deadline::after(Duration::from_secs(60)),
+            &mut cancel,
+            || async {
+                std::future::pending::<()>().await;
+                Ok(Probe::Pending(String::new()))
+            },
+        )
         .await
         .unwrap_err();
         assert!(matches!(err, Error::Cancelled { .. }), "{err:?}");
@@ -253,25 +278,30 @@ mod tests {
         assert!(cancel.check("later").is_err());
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn in_use_is_retried_until_it_clears() {
         let mut cancel = Cancel::new(std::future::pending());
         let mut attempts = 0;
-        let result = retry_while_in_use("deleting", Deadline::after(Duration::from_secs(60)), &mut cancel, || {
-            attempts += 1;
-            let n = attempts;
-            async move {
-                if n < 3 {
-                    Err(Error::InUse {
-                        part: super::super::error::Part::TargetGroup,
-                        id: "tg".into(),
-                        message: "used".into(),
-                    })
-                } else {
-                    Ok(n)
+        let result = retry_while_in_use(
+            "deleting",
+            Deadline::after(Duration::from_secs(60)),
+            &mut cancel,
+            || {
+                attempts += 1;
+                let n = attempts;
+                async move {
+                    if n < 3 {
+                        Err(Error::InUse {
+                            part: super::super::error::Part::TargetGroup,
+                            id: "tg".into(),
+                            message: "used".into(),
+                        })
+                    } else {
+                        Ok(n)
+                    }
                 }
-            }
-        })
+            },
+        )
         .await
         .unwrap();
         assert_eq!(result, 3);

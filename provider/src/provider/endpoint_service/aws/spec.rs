@@ -95,21 +95,44 @@ impl BundleSpec {
         if self.subnet_ids.is_empty() {
             return Err(invalid(
                 "subnet_ids",
-                "is empty: a load balancer needs at least one subnet (one per availability zone)".into(),
+                "is empty: a load balancer needs at least one subnet (one per availability zone)"
+                    .into(),
             ));
         }
         no_duplicates("subnet_ids", &self.subnet_ids)?;
         no_duplicates("security_group_ids", &self.security_group_ids)?;
         no_duplicates("allowed_principals", &self.allowed_principals)?;
-        in_range("health_check.interval_seconds", self.health_check.interval_seconds, 5, 300)?;
-        in_range("health_check.healthy_threshold", self.health_check.healthy_threshold, 2, 10)?;
-        in_range("health_check.unhealthy_threshold", self.health_check.unhealthy_threshold, 2, 10)?;
-        in_range("deregistration_delay_seconds", self.deregistration_delay_seconds, 0, 3600)?;
+        in_range(
+            "health_check.interval_seconds",
+            self.health_check.interval_seconds,
+            5,
+            300,
+        )?;
+        in_range(
+            "health_check.healthy_threshold",
+            self.health_check.healthy_threshold,
+            2,
+            10,
+        )?;
+        in_range(
+            "health_check.unhealthy_threshold",
+            self.health_check.unhealthy_threshold,
+            2,
+            10,
+        )?;
+        in_range(
+            "deregistration_delay_seconds",
+            self.deregistration_delay_seconds,
+            0,
+            3600,
+        )?;
         for principal in &self.allowed_principals {
             if principal != "*" && !principal.starts_with("arn:") {
                 return Err(invalid(
                     "allowed_principals",
-                    format!("{principal:?} is neither an IAM principal ARN (arn:aws:iam::111111111111:root) nor \"*\""),
+                    format!(
+                        "{principal:?} is neither an IAM principal ARN (arn:aws:iam::111111111111:root) nor \"*\""
+                    ),
                 ));
             }
         }
@@ -135,7 +158,10 @@ pub fn validate_name(name: &str) -> std::result::Result<(), String> {
     if name.is_empty() || name.len() > MAX_NAME_LEN {
         return Err(format!("{name:?} must have 1 to {MAX_NAME_LEN} characters"));
     }
-    if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
         return Err(format!(
             "{name:?} may contain only lowercase letters, digits and hyphens"
         ));
@@ -152,7 +178,10 @@ fn validate_tags(tags: &BTreeMap<String, String>, name: &str) -> Result<()> {
     if tags.len() > MAX_TAGS {
         return Err(invalid(
             "tags",
-            format!("{} tags (provider default_tags included) exceed AWS's limit of {MAX_TAGS} plus rdslink's own", tags.len()),
+            format!(
+                "{} tags (provider default_tags included) exceed AWS's limit of {MAX_TAGS} plus rdslink's own",
+                tags.len()
+            ),
         ));
     }
     for (key, value) in tags {
@@ -163,12 +192,17 @@ fn validate_tags(tags: &BTreeMap<String, String>, name: &str) -> Result<()> {
             ));
         }
         if key.to_ascii_lowercase().starts_with("aws:") {
-            return Err(invalid("tags", format!("{key:?}: the aws: prefix is reserved for AWS")));
+            return Err(invalid(
+                "tags",
+                format!("{key:?}: the aws: prefix is reserved for AWS"),
+            ));
         }
         if key == OWNERSHIP_TAG && value != name {
             return Err(invalid(
                 "tags",
-                format!("{OWNERSHIP_TAG} is set by rdslink to the resource's name ({name:?}); remove it from the tags"),
+                format!(
+                    "{OWNERSHIP_TAG} is set by rdslink to the resource's name ({name:?}); remove it from the tags"
+                ),
             ));
         }
     }
@@ -233,7 +267,15 @@ pub(crate) mod tests {
 
     #[test]
     fn names_aws_would_refuse_are_refused() {
-        for name in ["", "Orders", "orders_db", "-orders", "orders-", "or--ders", &"a".repeat(25)] {
+        for name in [
+            "",
+            "Orders",
+            "orders_db",
+            "-orders",
+            "orders-",
+            "or--ders",
+            &"a".repeat(25),
+        ] {
             assert!(validate_name(name).is_err(), "{name:?} accepted");
         }
         assert!(validate_name("orders-db-2").is_ok());
@@ -241,20 +283,42 @@ pub(crate) mod tests {
 
     #[test]
     fn ranges_duplicates_and_reserved_tags_are_refused() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut BundleSpec)>)> = vec![
+        type Mutation = Box<dyn Fn(&mut BundleSpec)>;
+        let cases: Vec<(&str, Mutation)> = vec![
             ("port", Box::new(|s| s.port = 0)),
             ("subnet_ids", Box::new(|s| s.subnet_ids.clear())),
-            ("subnet_ids", Box::new(|s| s.subnet_ids.push("subnet-1".into()))),
-            ("health_check.interval_seconds", Box::new(|s| s.health_check.interval_seconds = 4)),
-            ("health_check.unhealthy_threshold", Box::new(|s| s.health_check.unhealthy_threshold = 11)),
-            ("deregistration_delay_seconds", Box::new(|s| s.deregistration_delay_seconds = 3601)),
-            ("allowed_principals", Box::new(|s| s.allowed_principals.push("111111111111".into()))),
-            ("tags", Box::new(|s| {
-                s.tags.insert("aws:cloudformation:stack".into(), "x".into());
-            })),
-            ("tags", Box::new(|s| {
-                s.tags.insert(OWNERSHIP_TAG.into(), "someone-else".into());
-            })),
+            (
+                "subnet_ids",
+                Box::new(|s| s.subnet_ids.push("subnet-1".into())),
+            ),
+            (
+                "health_check.interval_seconds",
+                Box::new(|s| s.health_check.interval_seconds = 4),
+            ),
+            (
+                "health_check.unhealthy_threshold",
+                Box::new(|s| s.health_check.unhealthy_threshold = 11),
+            ),
+            (
+                "deregistration_delay_seconds",
+                Box::new(|s| s.deregistration_delay_seconds = 3601),
+            ),
+            (
+                "allowed_principals",
+                Box::new(|s| s.allowed_principals.push("111111111111".into())),
+            ),
+            (
+                "tags",
+                Box::new(|s| {
+                    s.tags.insert("aws:cloudformation:stack".into(), "x".into());
+                }),
+            ),
+            (
+                "tags",
+                Box::new(|s| {
+                    s.tags.insert(OWNERSHIP_TAG.into(), "someone-else".into());
+                }),
+            ),
         ];
         for (field, mutate) in cases {
             let mut spec = spec();
@@ -275,7 +339,10 @@ pub(crate) mod tests {
                 unhealthy_threshold: 3,
             };
             let timeout = check.timeout_seconds();
-            assert!((2..=10).contains(&timeout) && timeout < interval, "{interval} -> {timeout}");
+            assert!(
+                (2..=10).contains(&timeout) && timeout < interval,
+                "{interval} -> {timeout}"
+            );
         }
     }
 

@@ -49,13 +49,23 @@ pub(crate) fn elb_tags(tags: &Tags) -> Vec<ElbTag> {
 
 pub(crate) fn ec2_tags(tags: &Tags) -> Vec<aws_sdk_ec2::types::Tag> {
     tags.iter()
-        .map(|(key, value)| aws_sdk_ec2::types::Tag::builder().key(key).value(value).build())
+        .map(|(key, value)| {
+            aws_sdk_ec2::types::Tag::builder()
+                .key(key)
+                .value(value)
+                .build()
+        })
         .collect()
 }
 
 pub(crate) fn from_ec2(tags: &[aws_sdk_ec2::types::Tag]) -> Tags {
     tags.iter()
-        .filter_map(|tag| Some((tag.key()?.to_owned(), tag.value().unwrap_or_default().to_owned())))
+        .filter_map(|tag| {
+            Some((
+                tag.key()?.to_owned(),
+                tag.value().unwrap_or_default().to_owned(),
+            ))
+        })
         .collect()
 }
 
@@ -64,7 +74,11 @@ const DESCRIBE_TAGS_BATCH: usize = 20;
 
 /// The tags of each ELBv2 resource in `arns` (target groups, load balancers, listeners). An ARN
 /// that does not exist fails the call with a typed not-found.
-pub(crate) async fn elb_tags_of(clients: &AwsClients, part: Part, arns: &[String]) -> Result<BTreeMap<String, Tags>> {
+pub(crate) async fn elb_tags_of(
+    clients: &AwsClients,
+    part: Part,
+    arns: &[String],
+) -> Result<BTreeMap<String, Tags>> {
     let mut all = BTreeMap::new();
     for batch in arns.chunks(DESCRIBE_TAGS_BATCH) {
         let subject: Vec<(Part, &str)> = batch.iter().map(|arn| (part, arn.as_str())).collect();
@@ -82,7 +96,12 @@ pub(crate) async fn elb_tags_of(clients: &AwsClients, part: Part, arns: &[String
             let tags = description
                 .tags()
                 .iter()
-                .filter_map(|tag| Some((tag.key()?.to_owned(), tag.value().unwrap_or_default().to_owned())))
+                .filter_map(|tag| {
+                    Some((
+                        tag.key()?.to_owned(),
+                        tag.value().unwrap_or_default().to_owned(),
+                    ))
+                })
                 .collect();
             all.insert(arn.to_owned(), tags);
         }
@@ -97,7 +116,12 @@ pub(crate) async fn elb_tags_of_one(clients: &AwsClients, part: Part, arn: &str)
 }
 
 /// Makes the ELBv2 resource's tags `desired` (see [`TagChanges`]).
-pub(crate) async fn converge_elb_tags(clients: &AwsClients, part: Part, arn: &str, desired: &Tags) -> Result<()> {
+pub(crate) async fn converge_elb_tags(
+    clients: &AwsClients,
+    part: Part,
+    arn: &str,
+    desired: &Tags,
+) -> Result<()> {
     let current = elb_tags_of_one(clients, part, arn).await?;
     let changes = TagChanges::between(&current, desired);
     let subject = [(part, arn)];
@@ -173,7 +197,10 @@ mod tests {
     use super::*;
 
     fn tags(pairs: &[(&str, &str)]) -> Tags {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
@@ -187,7 +214,10 @@ mod tests {
 
     #[test]
     fn the_ownership_tag_and_aws_tags_are_never_removed() {
-        let current = tags(&[(OWNERSHIP_TAG, "orders"), ("aws:cloudformation:stack-name", "s")]);
+        let current = tags(&[
+            (OWNERSHIP_TAG, "orders"),
+            ("aws:cloudformation:stack-name", "s"),
+        ]);
         let changes = TagChanges::between(&current, &Tags::new());
         assert!(changes.is_empty(), "{changes:?}");
     }

@@ -47,7 +47,13 @@ pub async fn find_target_group(clients: &AwsClients, arn: &str) -> Result<Target
         .target_group_arns(arn)
         .send()
         .await
-        .map_err(|err| aws("elbv2:DescribeTargetGroups", &[(Part::TargetGroup, arn)], err))?;
+        .map_err(|err| {
+            aws(
+                "elbv2:DescribeTargetGroups",
+                &[(Part::TargetGroup, arn)],
+                err,
+            )
+        })?;
     output
         .target_groups()
         .iter()
@@ -60,14 +66,23 @@ pub async fn find_target_group(clients: &AwsClients, arn: &str) -> Result<Target
 }
 
 /// The target group named `aws_name`, if any (names are unique per account and region).
-pub(crate) async fn find_target_group_by_name(clients: &AwsClients, aws_name: &str) -> Result<Option<TargetGroup>> {
+pub(crate) async fn find_target_group_by_name(
+    clients: &AwsClients,
+    aws_name: &str,
+) -> Result<Option<TargetGroup>> {
     let result = clients
         .elbv2
         .describe_target_groups()
         .names(aws_name)
         .send()
         .await
-        .map_err(|err| aws("elbv2:DescribeTargetGroups", &[(Part::TargetGroup, aws_name)], err));
+        .map_err(|err| {
+            aws(
+                "elbv2:DescribeTargetGroups",
+                &[(Part::TargetGroup, aws_name)],
+                err,
+            )
+        });
     match result {
         Ok(output) => Ok(output
             .target_groups()
@@ -117,7 +132,13 @@ pub(crate) async fn create_target_group(clients: &AwsClients, spec: &BundleSpec)
         .set_tags(Some(elb_tags(&spec.part_tags())))
         .send()
         .await
-        .map_err(|err| aws("elbv2:CreateTargetGroup", &[(Part::TargetGroup, &name)], err))?;
+        .map_err(|err| {
+            aws(
+                "elbv2:CreateTargetGroup",
+                &[(Part::TargetGroup, &name)],
+                err,
+            )
+        })?;
     output
         .target_groups()
         .first()
@@ -130,7 +151,11 @@ pub(crate) async fn create_target_group(clients: &AwsClients, spec: &BundleSpec)
 }
 
 /// Sets the health check's interval and thresholds (and the timeout derived from the interval).
-pub async fn update_health_check(clients: &AwsClients, arn: &str, health_check: &HealthCheck) -> Result<()> {
+pub async fn update_health_check(
+    clients: &AwsClients,
+    arn: &str,
+    health_check: &HealthCheck,
+) -> Result<()> {
     clients
         .elbv2
         .modify_target_group()
@@ -154,16 +179,33 @@ pub async fn update_target_group_attributes(
     deregistration_delay_seconds: i32,
     terminate_connections: bool,
 ) -> Result<()> {
-    let attribute = |key: &str, value: String| TargetGroupAttribute::builder().key(key).value(value).build();
+    let attribute = |key: &str, value: String| {
+        TargetGroupAttribute::builder()
+            .key(key)
+            .value(value)
+            .build()
+    };
     clients
         .elbv2
         .modify_target_group_attributes()
         .target_group_arn(arn)
-        .attributes(attribute(DEREGISTRATION_DELAY, deregistration_delay_seconds.to_string()))
-        .attributes(attribute(CONNECTION_TERMINATION, terminate_connections.to_string()))
+        .attributes(attribute(
+            DEREGISTRATION_DELAY,
+            deregistration_delay_seconds.to_string(),
+        ))
+        .attributes(attribute(
+            CONNECTION_TERMINATION,
+            terminate_connections.to_string(),
+        ))
         .send()
         .await
-        .map_err(|err| aws("elbv2:ModifyTargetGroupAttributes", &[(Part::TargetGroup, arn)], err))?;
+        .map_err(|err| {
+            aws(
+                "elbv2:ModifyTargetGroupAttributes",
+                &[(Part::TargetGroup, arn)],
+                err,
+            )
+        })?;
     Ok(())
 }
 
@@ -202,8 +244,14 @@ pub async fn read_target_group(clients: &AwsClients, arn: &str) -> Result<Observ
     Ok(ObservedTargetGroup {
         arn: arn.to_owned(),
         name: group.target_group_name().unwrap_or_default().to_owned(),
-        protocol: group.protocol().map(|p| p.as_str().to_owned()).unwrap_or_default(),
-        target_type: group.target_type().map(|t| t.as_str().to_owned()).unwrap_or_default(),
+        protocol: group
+            .protocol()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default(),
+        target_type: group
+            .target_type()
+            .map(|t| t.as_str().to_owned())
+            .unwrap_or_default(),
         port,
         vpc_id: group.vpc_id().unwrap_or_default().to_owned(),
         health_check: HealthCheck {
@@ -211,7 +259,10 @@ pub async fn read_target_group(clients: &AwsClients, arn: &str) -> Result<Observ
             healthy_threshold: group.healthy_threshold_count().unwrap_or_default(),
             unhealthy_threshold: group.unhealthy_threshold_count().unwrap_or_default(),
         },
-        health_check_protocol: group.health_check_protocol().map(|p| p.as_str().to_owned()).unwrap_or_default(),
+        health_check_protocol: group
+            .health_check_protocol()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default(),
         health_check_timeout_seconds: group.health_check_timeout_seconds().unwrap_or_default(),
         // AWS always returns both attributes; the defaults are AWS's own.
         deregistration_delay_seconds: attribute(DEREGISTRATION_DELAY)
@@ -242,12 +293,39 @@ pub(crate) async fn delete_target_group(clients: &AwsClients, arn: &str) -> Resu
 }
 
 /// The properties AWS cannot change in place, compared with the spec: for adopting a leftover.
-pub(crate) fn immutable_mismatch(group: &TargetGroup, spec: &BundleSpec) -> Option<(&'static str, String, String)> {
+pub(crate) fn immutable_mismatch(
+    group: &TargetGroup,
+    spec: &BundleSpec,
+) -> Option<(&'static str, String, String)> {
     let checks: [(&'static str, String, String); 4] = [
-        ("port", spec.port.to_string(), group.port().map(|p| p.to_string()).unwrap_or_default()),
-        ("vpc_id", spec.vpc_id.clone(), group.vpc_id().unwrap_or_default().to_owned()),
-        ("protocol", "TCP".into(), group.protocol().map(|p| p.as_str().to_owned()).unwrap_or_default()),
-        ("target type", "ip".into(), group.target_type().map(|t| t.as_str().to_owned()).unwrap_or_default()),
+        (
+            "port",
+            spec.port.to_string(),
+            group.port().map(|p| p.to_string()).unwrap_or_default(),
+        ),
+        (
+            "vpc_id",
+            spec.vpc_id.clone(),
+            group.vpc_id().unwrap_or_default().to_owned(),
+        ),
+        (
+            "protocol",
+            "TCP".into(),
+            group
+                .protocol()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default(),
+        ),
+        (
+            "target type",
+            "ip".into(),
+            group
+                .target_type()
+                .map(|t| t.as_str().to_owned())
+                .unwrap_or_default(),
+        ),
     ];
-    checks.into_iter().find(|(_, expected, actual)| expected != actual)
+    checks
+        .into_iter()
+        .find(|(_, expected, actual)| expected != actual)
 }

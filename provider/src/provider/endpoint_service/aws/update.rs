@@ -10,7 +10,12 @@ use super::tags::{Tags, converge_ec2_tags, converge_elb_tags, from_ec2};
 
 /// Makes every recorded part's tags `tags` plus the ownership tag for `name`: changed and new keys
 /// are set, keys no longer wanted are removed (never the ownership tag, never `aws:` keys).
-pub async fn update_tags(clients: &AwsClients, parts: &PartialBundle, name: &str, tags: &Tags) -> Result<()> {
+pub async fn update_tags(
+    clients: &AwsClients,
+    parts: &PartialBundle,
+    name: &str,
+    tags: &Tags,
+) -> Result<()> {
     let desired = with_ownership(tags, name);
     if let Some(arn) = &parts.target_group_arn {
         converge_elb_tags(clients, Part::TargetGroup, arn, &desired).await?;
@@ -23,7 +28,14 @@ pub async fn update_tags(clients: &AwsClients, parts: &PartialBundle, name: &str
     }
     if let Some(id) = &parts.service_id {
         let service = find_endpoint_service(clients, id).await?;
-        converge_ec2_tags(clients, Part::EndpointService, id, &from_ec2(service.tags()), &desired).await?;
+        converge_ec2_tags(
+            clients,
+            Part::EndpointService,
+            id,
+            &from_ec2(service.tags()),
+            &desired,
+        )
+        .await?;
     }
     Ok(())
 }
