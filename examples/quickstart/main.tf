@@ -117,3 +117,7 @@ output "service_name" {
 output "registered_targets" {
   value = rdslink_endpoint_service.orders.registered_targets
 }
+
+output "target_group_arn" {
+  value = rdslink_endpoint_service.orders.target_group_arn
+}

@@ -117,8 +117,10 @@ impl Default for PollBackoff {
     }
 }
 
-/// The default time a failover-triggered run waits for a stale DNS answer to move. RDS instance
-/// endpoints have a 5 s TTL but a Multi-AZ failover's DNS update takes 30-60 s to show up.
+/// The default time a failover-triggered run waits for a stale DNS answer to move. The event
+/// can arrive before the endpoint's record changes (RDS-EVENT-0015: "DNS propagation may take a
+/// few minutes"); 90 s covers the common case and still fits a Lambda timeout of a few minutes.
+/// The scheduled run catches anything slower.
 pub const DEFAULT_DNS_WAIT: Duration = Duration::from_secs(90);
 
 /// One database, one target group, and how to converge them.

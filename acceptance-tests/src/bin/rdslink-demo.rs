@@ -1,8 +1,10 @@
 //! `make demo`: rdslink at work against the local AWS emulator.
 //!
 //! Creates an Aurora cluster "orders" with two instances in a fresh emulated account, serves their
-//! DNS names from a loopback DNS server, applies `examples/quickstart` with the built provider, then
-//! fails the cluster over and shows Terraform seeing the new writer.
+//! DNS names from a loopback DNS server, and applies `examples/quickstart` with the built provider:
+//! a PrivateLink endpoint service whose target group holds the writer's address. Then it fails the
+//! cluster over, shows `terraform plan` seeing the new writer, and `terraform apply` re-syncing the
+//! target group (new address registered before the old one is deregistered).
 
 use std::path::PathBuf;
 
@@ -28,6 +30,7 @@ async fn main() -> Result<()> {
 
     step("Creating Aurora cluster \"orders\" with a writer and a reader");
     let cluster = seed::aurora_cluster(&account, &dns, "orders", 2).await;
+    let vpc = seed::default_vpc(&account).await;
     for member in &cluster.members {
         let role = if member.is_writer { "writer" } else { "reader" };
         println!("  {:<24} {:<8} {}", member.id, role, member.ip);
@@ -40,9 +43,11 @@ async fn main() -> Result<()> {
     workspace
         .env("TF_VAR_endpoint_url", &moto.endpoint)
         .env("TF_VAR_dns_nameservers", &format!("[\"{}\"]", dns.addr()))
-        .env("TF_VAR_role_arn", &account.role_arn);
+        .env("TF_VAR_role_arn", &account.role_arn)
+        .env("TF_VAR_vpc_id", &vpc.id)
+        .env("TF_VAR_subnet_ids", &format!("[{}]", quoted(&vpc.subnet_ids)));
 
-    step("terraform apply  (examples/quickstart)");
+    step("terraform apply  (examples/quickstart: NLB, IP target group, listener, endpoint service)");
     let run = workspace.apply().await?;
     print_outputs(&run.stdout);
 
@@ -57,13 +62,26 @@ async fn main() -> Result<()> {
     }
     println!("  (plan exit code {code}: 2 means changes)");
 
-    step("terraform apply -refresh-only");
-    let run = workspace.terraform(&["apply", "-refresh-only", "-auto-approve", "-no-color"]).await?.success()?;
+    step("terraform apply  (registers the new writer, then deregisters the old one)");
+    let run = workspace.apply().await?;
     print_outputs(&run.stdout);
+    let targets = account
+        .elbv2()
+        .describe_target_health()
+        .target_group_arn(workspace.output("target_group_arn").await?.as_str().unwrap_or_default())
+        .send()
+        .await?;
+    let held: Vec<&str> =
+        targets.target_health_descriptions().iter().filter_map(|t| t.target()?.id()).collect();
+    println!("  the target group now holds: {held:?} (asked ELBv2 directly)");
 
     let (code, _) = workspace.plan_exit_code(&[]).await?;
     step(&format!("Converged: terraform plan -detailed-exitcode = {code}"));
     Ok(())
+}
+
+fn quoted(items: &[String]) -> String {
+    items.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")
 }
 
 fn step(title: &str) {

@@ -4,13 +4,29 @@ use aws_sdk_elasticloadbalancingv2::types::{LoadBalancerSchemeEnum, LoadBalancer
 use rdslink_testkit::seed;
 
 use super::aws::{inventory, other_vpc};
-use super::{Bench, Service, destroy, failed_apply, state_list};
+use super::{ADDRESS, Bench, Service, destroy, failed_apply, state_list};
 
-/// Nothing carries the ownership tag, and the state holds nothing.
-async fn assert_nothing_left(bench: &Bench) {
+/// Nothing carries the ownership tag, and the state holds nothing. `context` explains a failure.
+async fn assert_nothing_left(bench: &Bench, context: &str) {
     let owned = inventory(bench.account()).await.owned();
-    assert!(owned.is_empty(), "parts with the ownership tag remain: {owned:#?}");
-    assert_eq!(state_list(bench.workspace()).await, Vec::<String>::new());
+    assert!(owned.is_empty(), "parts with the ownership tag remain: {owned:#?}\n{context}");
+    assert_eq!(state_list(bench.workspace()).await, Vec::<String>::new(), "{context}");
+}
+
+/// Terraform wraps diagnostics at 80 columns: compare with every run of whitespace as one space.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether the state records the resource as tainted (to be replaced by the next apply).
+async fn is_tainted(workspace: &rdslink_acceptance_tests::Workspace) -> bool {
+    let run = workspace.terraform(&["show", "-json", "-no-color"]).await.unwrap().success().unwrap();
+    let state: serde_json::Value = serde_json::from_str(&run.stdout).expect("terraform show -json prints JSON");
+    state["values"]["root_module"]["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|resource| resource["address"] == ADDRESS && resource["tainted"] == true)
 }
 
 #[tokio::test]
@@ -22,10 +38,11 @@ async fn a_subnet_that_does_not_exist_fails_before_anything_is_created() {
     bench.configure(&service.hcl()).await;
 
     let run = failed_apply(bench.workspace()).await;
-    assert!(run.stderr.contains(&missing) && run.stderr.contains("do not exist"), "{}", run.stderr);
-    assert!(run.stderr.contains("Nothing was created"), "{}", run.stderr);
-    assert!(!run.stderr.contains(&bench.subnets()[0]), "only the missing subnet is named: {}", run.stderr);
-    assert_nothing_left(&bench).await;
+    let error = one_line(&run.stderr);
+    assert!(error.contains(&format!("{missing} do not exist")), "{}", run.stderr);
+    assert!(error.contains("Nothing was created"), "{}", run.stderr);
+    assert!(!error.contains(&bench.subnets()[0]), "only the missing subnet is named: {}", run.stderr);
+    assert_nothing_left(&bench, &run.stderr).await;
 }
 
 #[tokio::test]
@@ -38,9 +55,11 @@ async fn subnets_outside_the_vpc_fail_before_anything_is_created() {
     bench.configure(&service.hcl()).await;
 
     let run = failed_apply(bench.workspace()).await;
-    assert!(run.stderr.contains(&format!("not in VPC {other_vpc_id}")), "{}", run.stderr);
-    assert!(run.stderr.contains(&bench.subnets()[0]), "the stray subnets are named: {}", run.stderr);
-    assert_nothing_left(&bench).await;
+    let error = one_line(&run.stderr);
+    assert!(error.contains(&format!("not in VPC {other_vpc_id}")), "{}", run.stderr);
+    assert!(error.contains(&bench.subnets()[0]), "the stray subnets are named: {}", run.stderr);
+    assert!(error.contains("Nothing was created"), "{}", run.stderr);
+    assert_nothing_left(&bench, &run.stderr).await;
 }
 
 /// A load balancer named like the bundle's but not rdslink's: creation stops after the target
@@ -67,17 +86,49 @@ async fn a_failure_after_partial_creation_is_cleaned_up_by_destroy() {
     bench.configure(&Service::new(&bench, "orders").hcl()).await;
 
     let run = failed_apply(bench.workspace()).await;
-    assert!(run.stderr.contains("rdslink-orders") && run.stderr.contains(&foreign), "{}", run.stderr);
+    let error = one_line(&run.stderr);
+    assert!(error.contains("rdslink-orders") && error.contains(&foreign), "{}", run.stderr);
     let owned = inventory(bench.account()).await.owned();
     assert_eq!(owned.counts(), (0, 1, 0, 0), "the target group should exist at this point: {owned:#?}");
-    assert!(
-        !state_list(bench.workspace()).await.is_empty(),
-        "the parts created so far must be recorded (tainted) in the state"
-    );
+    assert!(is_tainted(bench.workspace()).await, "the parts created so far must be recorded, tainted, in the state");
 
-    destroy(bench.workspace()).await;
-    assert_nothing_left(&bench).await;
+    let destroyed = destroy(bench.workspace()).await;
+    assert_nothing_left(&bench, &format!("terraform destroy said:\n{}", destroyed.stdout)).await;
     // The load balancer that was not rdslink's is left alone.
     let left = inventory(bench.account()).await;
     assert_eq!(left.load_balancers.keys().collect::<Vec<_>>(), [&foreign], "{left:#?}");
+}
+
+/// After the same partial failure, once the obstacle is gone, the next apply converges on one
+/// bundle: the target group already created is reused or replaced, never duplicated.
+#[tokio::test]
+async fn the_apply_after_a_partial_failure_converges_without_duplicates() {
+    let bench = Bench::new().await;
+    let cluster = seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
+    let elbv2 = bench.account().elbv2();
+    let foreign = elbv2
+        .create_load_balancer()
+        .name("rdslink-orders")
+        .r#type(LoadBalancerTypeEnum::Network)
+        .scheme(LoadBalancerSchemeEnum::Internal)
+        .set_subnets(Some(bench.subnets().to_vec()))
+        .send()
+        .await
+        .expect("CreateLoadBalancer")
+        .load_balancers()[0]
+        .load_balancer_arn()
+        .expect("ARN")
+        .to_owned();
+    bench.configure(&Service::new(&bench, "orders").hcl()).await;
+    failed_apply(bench.workspace()).await;
+
+    elbv2.delete_load_balancer().load_balancer_arn(&foreign).send().await.expect("DeleteLoadBalancer");
+    bench.workspace().apply().await.unwrap();
+
+    let owned = inventory(bench.account()).await.owned();
+    assert_eq!(owned.counts(), (1, 1, 1, 1), "{owned:#?}");
+    let values = super::state(bench.workspace()).await;
+    let parts = super::aws::parts(bench.account(), &values).await;
+    assert_eq!(parts.target_ips(), [cluster.writer().ip.to_string()]);
+    super::assert_plan(bench.workspace(), 0, "converged, the plan must be empty").await;
 }
