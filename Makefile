@@ -20,7 +20,7 @@ VENV_STAMP := $(VENV)/.rdslink-installed
 WITH_MOTO := $(CURDIR)/testkit/scripts/with-moto $(VENV)
 TEST_ARGS ?=
 
-.PHONY: venv test demo build fmt lint clean distclean check-terraform
+.PHONY: venv test demo docs bench build fmt lint clean distclean check-terraform
 
 ## venv: the project's Python environment with moto[server]; reinstalled only when the pins change.
 venv: $(VENV_STAMP)
@@ -43,6 +43,18 @@ demo: venv check-terraform
 	target_dir=$$($(CARGO) metadata --format-version 1 --no-deps \
 	  | $(PYTHON) -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])'); \
 	$(WITH_MOTO) "$$target_dir/debug/rdslink-demo"
+
+## docs: regenerate docs/ from the provider schema and examples/ (the acceptance tests check it).
+docs: venv check-terraform
+	$(CARGO) build -p terraform-provider-rdslink
+	RDSLINK_UPDATE_DOCS=1 $(WITH_MOTO) $(CARGO) test -p rdslink-acceptance-tests --test acceptance docs
+
+## bench: terraform plan -refresh=false on the quickstart vs terraform_data only (medians, release build).
+bench: venv check-terraform
+	$(CARGO) build --release -p terraform-provider-rdslink -p rdslink-acceptance-tests --bins
+	target_dir=$$($(CARGO) metadata --format-version 1 --no-deps \
+	  | $(PYTHON) -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])'); \
+	$(WITH_MOTO) "$$target_dir/release/rdslink-bench-plan"
 
 build:
 	$(CARGO) build --workspace --all-targets

@@ -458,7 +458,6 @@ fn error_report(request: &Request) -> ErrorReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::io::AsyncWriteExt as _;
 
     /// A minimal runtime client: one request per connection.
     async fn exchange(api: &RuntimeApi, request: String) -> String {

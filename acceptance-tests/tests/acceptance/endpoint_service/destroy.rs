@@ -23,3 +23,31 @@ async fn destroy_leaves_nothing_with_the_ownership_tag() {
     assert!(left.is_empty(), "parts remain: {left:#?}");
     assert!(service(bench.account(), text(&created, "id")).await.is_none());
 }
+
+/// The endpoint service is the resource's identity, but not the whole bundle: when it was deleted
+/// outside Terraform, destroy must still remove the load balancer, listener and target group.
+#[tokio::test]
+async fn destroy_after_the_endpoint_service_was_deleted_out_of_band_removes_the_rest() {
+    let bench = Bench::new().await;
+    seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
+    bench.configure(&Service::new(&bench, "orders").hcl()).await;
+    bench.workspace().apply().await.unwrap();
+    let created = state(bench.workspace()).await;
+    bench
+        .account()
+        .ec2()
+        .delete_vpc_endpoint_service_configurations()
+        .service_ids(text(&created, "id"))
+        .send()
+        .await
+        .expect("DeleteVpcEndpointServiceConfigurations");
+
+    let destroyed = destroy(bench.workspace()).await;
+
+    let left = inventory(bench.account()).await.owned();
+    assert!(
+        left.is_empty(),
+        "parts with the ownership tag remain: {left:#?}\nterraform destroy said:\n{}",
+        destroyed.stdout
+    );
+}

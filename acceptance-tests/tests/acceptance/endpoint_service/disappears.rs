@@ -58,9 +58,12 @@ async fn an_endpoint_service_deleted_out_of_band_is_recreated_adopting_the_other
         .await
         .expect("DeleteVpcEndpointServiceConfigurations");
 
-    // The service is the resource's identity: gone, Terraform plans to create it again.
+    // The service is the resource's identity: gone, Terraform plans to create it again (or, were
+    // the remaining parts kept in the state, to complete the bundle in place). Never a no-op, and
+    // never a delete of the parts that remain.
     let plan = plan_json(bench.workspace()).await;
-    assert_eq!(actions(&plan), ["create"], "{plan:#}");
+    let planned = actions(&plan);
+    assert!(planned == ["create"] || planned == ["update"], "{planned:?}\n{plan:#}");
     bench.workspace().apply().await.unwrap();
 
     let after = state(bench.workspace()).await;
