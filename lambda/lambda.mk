@@ -1,7 +1,7 @@
 # The sync Lambda's package: a static arm64 `bootstrap` in a deterministic zip for provided.al2023.
 # Included by the root Makefile.
 #
-#   make lambda-zip      build $(RDSLINK_LAMBDA_ZIP) (default target/lambda/rdslink-sync.zip)
+#   make lambda-zip      build $(LAMBDA_ZIP) (default target/dist/rdslink-sync.zip)
 #   make lambda-tools    cargo-zigbuild and zig (PyPI, into .cache/lambda-tools) and the Rust target
 #   make lambda-qemu     qemu-aarch64-static (Debian qemu-user-static) for the arm64 smoke test
 #
@@ -15,9 +15,9 @@ CARGO_ZIGBUILD_VERSION := 0.24.1
 LAMBDA_RUST_TARGET := aarch64-unknown-linux-musl
 LAMBDA_TOOLS := $(CURDIR)/.cache/lambda-tools
 LAMBDA_TOOLS_STAMP := $(LAMBDA_TOOLS)/.installed-ziglang-$(ZIGLANG_VERSION)-zigbuild-$(CARGO_ZIGBUILD_VERSION)
-# The artifact. Exported: the packaged-binary test (lambda/tests/bootstrap.rs) and a provider
-# build.rs that embeds the zip read it from here instead of building again.
-export RDSLINK_LAMBDA_ZIP ?= $(CURDIR)/target/lambda/rdslink-sync.zip
+# The artifact (not under target/lambda/: that is cargo's output directory of the `lambda` profile).
+# RDSLINK_LAMBDA_ZIP in the environment picks another path.
+LAMBDA_ZIP := $(or $(RDSLINK_LAMBDA_ZIP),$(CURDIR)/target/dist/rdslink-sync.zip)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: lambda-zip lambda-tools lambda-rust-target lambda-qemu lambda-distclean
@@ -25,7 +25,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 ## lambda-zip: the Lambda package (cargo decides what to rebuild; the zip is byte-identical when
 ## nothing changed).
 lambda-zip: lambda-tools
-	CARGO_ZIGBUILD=$(LAMBDA_TOOLS)/bin/cargo-zigbuild $(CURDIR)/lambda/scripts/build-zip.sh $(RDSLINK_LAMBDA_ZIP)
+	CARGO_ZIGBUILD=$(LAMBDA_TOOLS)/bin/cargo-zigbuild $(CURDIR)/lambda/scripts/build-zip.sh $(LAMBDA_ZIP)
 
 lambda-tools: $(LAMBDA_TOOLS_STAMP) lambda-rust-target
 
@@ -48,6 +48,8 @@ lambda-qemu:
 lambda-distclean:
 	rm -rf $(LAMBDA_TOOLS)
 
-# The packaged-binary tests run the zip's arm64 binary under qemu: build both before testing.
+# The packaged-binary tests run the zip's arm64 binary under qemu: build both before testing, and
+# tell the tests (and a provider build.rs that embeds the zip) where the fresh artifact is.
 test: lambda-zip lambda-qemu
+test: export RDSLINK_LAMBDA_ZIP = $(LAMBDA_ZIP)
 distclean: lambda-distclean

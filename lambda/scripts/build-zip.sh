@@ -2,7 +2,7 @@
 # Builds the sync Lambda (`bootstrap`) as a static arm64 binary and packages it as a
 # deterministic zip for the provided.al2023 runtime.
 #
-# Usage: lambda/scripts/build-zip.sh [OUT.zip]     (default: <repo>/target/lambda/rdslink-sync.zip)
+# Usage: lambda/scripts/build-zip.sh [OUT.zip]     (default: <repo>/target/dist/rdslink-sync.zip)
 #
 # Environment:
 #   RDSLINK_LAMBDA_TARGET_DIR  cargo target dir of this nested build (default:
@@ -21,7 +21,7 @@ readonly TARGET=aarch64-unknown-linux-musl
 readonly PROFILE=lambda
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-out="${1:-$repo/target/lambda/rdslink-sync.zip}"
+out="${1:-$repo/target/dist/rdslink-sync.zip}"
 target_dir="${RDSLINK_LAMBDA_TARGET_DIR:-${CARGO_TARGET_DIR:-$repo/target}/lambda-build}"
 tools_bin="$repo/.cache/lambda-tools/bin"
 

@@ -21,7 +21,7 @@ use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::{Child, Command};
 
 /// Where `make lambda-zip` puts the arm64 artifact, unless `RDSLINK_LAMBDA_ZIP` says otherwise.
-const DEFAULT_ZIP: &str = "target/lambda/rdslink-sync.zip";
+const DEFAULT_ZIP: &str = "target/dist/rdslink-sync.zip";
 
 /// A running `bootstrap` process and what it printed.
 struct Function {

@@ -14,6 +14,7 @@ mod failures;
 mod import;
 mod plan_actions;
 mod quickstart;
+mod selectors;
 mod validate;
 
 use std::collections::BTreeSet;
@@ -66,17 +67,27 @@ impl Bench {
     /// The provider block: this account (through `assume_role`), this DNS server, default tags.
     pub async fn provider(&self) -> String {
         let moto = rdslink_testkit::moto().await;
-        let block = provider_block(&moto.endpoint, &self.world.account.role_arn, self.world.dns.addr());
+        let block = provider_block(
+            &moto.endpoint,
+            &self.world.account.role_arn,
+            self.world.dns.addr(),
+        );
         let (key, value) = DEFAULT_TAG;
         // provider_block ends with the block's closing brace: add default_tags inside it.
-        let open = block.trim_end().strip_suffix('}').expect("provider_block ends with `}`");
+        let open = block
+            .trim_end()
+            .strip_suffix('}')
+            .expect("provider_block ends with `}`");
         format!("{open}  default_tags = {{\n    \"{key}\" = \"{value}\"\n  }}\n}}\n")
     }
 
     /// Replaces the main workspace's configuration after the provider block.
     pub async fn configure(&self, body: &str) {
         let configuration = format!("{}\n{body}", self.provider().await);
-        self.world.workspace.write_configuration(&configuration).expect("main.tf");
+        self.world
+            .workspace
+            .write_configuration(&configuration)
+            .expect("main.tf");
     }
 
     /// Another workspace (its own state) on the same account and DNS server.
@@ -133,6 +144,11 @@ impl Service {
     }
 
     pub fn hcl(&self) -> String {
+        self.hcl_labelled("this")
+    }
+
+    /// The resource block with another label than `this`.
+    pub fn hcl_labelled(&self, label: &str) -> String {
         let mut lines = vec![
             format!("name = {}", quoted(&self.name)),
             self.database.clone(),
@@ -142,7 +158,7 @@ impl Service {
         ];
         lines.extend(self.extra.iter().cloned());
         let body: String = lines.iter().map(|line| format!("  {line}\n")).collect();
-        format!("resource \"rdslink_endpoint_service\" \"this\" {{\n{body}}}\n")
+        format!("resource \"rdslink_endpoint_service\" \"{label}\" {{\n{body}}}\n")
     }
 }
 
@@ -152,7 +168,14 @@ fn quoted(text: &str) -> String {
 
 /// An HCL list of strings.
 pub fn list(items: &[String]) -> String {
-    format!("[{}]", items.iter().map(|i| quoted(i)).collect::<Vec<_>>().join(", "))
+    format!(
+        "[{}]",
+        items
+            .iter()
+            .map(|i| quoted(i))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 /// The resource's attributes in the workspace's state (`terraform show -json`), or `None` when
@@ -163,7 +186,12 @@ pub async fn state_values(workspace: &Workspace) -> Option<Value> {
 
 /// The attributes of the resource at `address` in the workspace's state, if it holds one.
 pub async fn state_values_of(workspace: &Workspace, address: &str) -> Option<Value> {
-    let run = workspace.terraform(&["show", "-json", "-no-color"]).await.unwrap().success().unwrap();
+    let run = workspace
+        .terraform(&["show", "-json", "-no-color"])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
     let state: Value = serde_json::from_str(&run.stdout).expect("terraform show -json prints JSON");
     state["values"]["root_module"]["resources"]
         .as_array()
@@ -175,12 +203,16 @@ pub async fn state_values_of(workspace: &Workspace, address: &str) -> Option<Val
 
 /// [`state_values`] of a resource that must exist.
 pub async fn state(workspace: &Workspace) -> Value {
-    state_values(workspace).await.unwrap_or_else(|| panic!("{ADDRESS} is not in the state"))
+    state_values(workspace)
+        .await
+        .unwrap_or_else(|| panic!("{ADDRESS} is not in the state"))
 }
 
 /// A string attribute of a state.
 pub fn text<'a>(values: &'a Value, attribute: &str) -> &'a str {
-    values[attribute].as_str().unwrap_or_else(|| panic!("{attribute} is not a string in {values:#}"))
+    values[attribute]
+        .as_str()
+        .unwrap_or_else(|| panic!("{attribute} is not a string in {values:#}"))
 }
 
 /// A list or set attribute of a state, as a set.
@@ -195,9 +227,21 @@ pub fn strings(values: &Value, attribute: &str) -> BTreeSet<String> {
 
 /// The plan Terraform would make now, as JSON (`plan -out`, then `show -json` of the plan file).
 pub async fn plan_json(workspace: &Workspace) -> Value {
-    let run = workspace.terraform(&["plan", "-out=tfplan", "-no-color"]).await.unwrap();
-    assert_eq!(run.code, 0, "terraform plan failed\n--- stdout\n{}\n--- stderr\n{}", run.stdout, run.stderr);
-    let shown = workspace.terraform(&["show", "-json", "tfplan"]).await.unwrap().success().unwrap();
+    let run = workspace
+        .terraform(&["plan", "-out=tfplan", "-no-color"])
+        .await
+        .unwrap();
+    assert_eq!(
+        run.code, 0,
+        "terraform plan failed\n--- stdout\n{}\n--- stderr\n{}",
+        run.stdout, run.stderr
+    );
+    let shown = workspace
+        .terraform(&["show", "-json", "tfplan"])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
     serde_json::from_str(&shown.stdout).expect("terraform show -json prints JSON")
 }
 
@@ -228,25 +272,49 @@ pub fn is_replacement(actions: &[String]) -> bool {
 /// `terraform plan -detailed-exitcode`, asserting it is `expected` (0: nothing to do, 2: changes).
 pub async fn assert_plan(workspace: &Workspace, expected: i32, why: &str) -> Run {
     let (code, run) = workspace.plan_exit_code(&[]).await.unwrap();
-    assert_eq!(code, expected, "{why}\n--- stdout\n{}\n--- stderr\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        code, expected,
+        "{why}\n--- stdout\n{}\n--- stderr\n{}",
+        run.stdout, run.stderr
+    );
     run
 }
 
 /// `terraform apply` that must fail: returns its output.
 pub async fn failed_apply(workspace: &Workspace) -> Run {
-    let run = workspace.terraform(&["apply", "-auto-approve", "-no-color"]).await.unwrap();
-    assert_eq!(run.code, 1, "apply should have failed\n--- stdout\n{}\n--- stderr\n{}", run.stdout, run.stderr);
+    let run = workspace
+        .terraform(&["apply", "-auto-approve", "-no-color"])
+        .await
+        .unwrap();
+    assert_eq!(
+        run.code, 1,
+        "apply should have failed\n--- stdout\n{}\n--- stderr\n{}",
+        run.stdout, run.stderr
+    );
     run
 }
 
 /// `terraform destroy`.
 pub async fn destroy(workspace: &Workspace) -> Run {
-    workspace.terraform(&["destroy", "-auto-approve", "-no-color"]).await.unwrap().success().unwrap()
+    workspace
+        .terraform(&["destroy", "-auto-approve", "-no-color"])
+        .await
+        .unwrap()
+        .success()
+        .unwrap()
 }
 
 /// `terraform state list`: the addresses the state holds.
 pub async fn state_list(workspace: &Workspace) -> Vec<String> {
-    let run = workspace.terraform(&["state", "list"]).await.unwrap();
-    // An empty or missing state prints nothing (and exits 0 or 1 depending on the version).
-    run.stdout.lines().map(str::to_owned).filter(|l| !l.trim().is_empty()).collect()
+    let run = workspace
+        .terraform(&["state", "list"])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    run.stdout
+        .lines()
+        .map(str::to_owned)
+        .filter(|l| !l.trim().is_empty())
+        .collect()
 }

@@ -3,10 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use aws_sdk_ec2::error::ProvideErrorMetadata as _;
 use aws_sdk_ec2::types::ServiceConfiguration;
 use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, Listener, LoadBalancer, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, ProtocolEnum,
-    TargetGroup, TargetTypeEnum,
+    Action, ActionTypeEnum, Listener, LoadBalancer, LoadBalancerSchemeEnum, LoadBalancerTypeEnum,
+    ProtocolEnum, TargetGroup, TargetTypeEnum,
 };
 use rdslink_testkit::Account;
 use serde_json::Value;
@@ -108,7 +109,9 @@ pub async fn parts(account: &Account, state: &Value) -> Parts {
         .first()
         .cloned()
         .unwrap_or_else(|| panic!("no listener {listener_arn}"));
-    let service = service(account, service_id).await.unwrap_or_else(|| panic!("no endpoint service {service_id}"));
+    let service = service(account, service_id)
+        .await
+        .unwrap_or_else(|| panic!("no endpoint service {service_id}"));
     let service_tags = ec2_tags(service.tags());
     Parts {
         load_balancer,
@@ -128,20 +131,34 @@ pub async fn parts(account: &Account, state: &Value) -> Parts {
 
 /// The endpoint service, unless it does not exist or is being deleted.
 pub async fn service(account: &Account, service_id: &str) -> Option<ServiceConfiguration> {
-    let answer = account.ec2().describe_vpc_endpoint_service_configurations().service_ids(service_id).send().await;
+    let answer = account
+        .ec2()
+        .describe_vpc_endpoint_service_configurations()
+        .service_ids(service_id)
+        .send()
+        .await;
     match answer {
         Ok(output) => output
             .service_configurations()
             .iter()
             .find(|s| s.service_id() == Some(service_id) && !is_deleted(s))
             .cloned(),
-        Err(err) if format!("{err:?}").contains("InvalidVpcEndpointServiceId") => None,
+        Err(err)
+            if err
+                .code()
+                .is_some_and(|code| code.starts_with("InvalidVpcEndpointServiceId")) =>
+        {
+            None
+        }
         Err(err) => panic!("DescribeVpcEndpointServiceConfigurations: {err:?}"),
     }
 }
 
 fn is_deleted(service: &ServiceConfiguration) -> bool {
-    let state = service.service_state().map(|s| s.as_str().to_ascii_lowercase()).unwrap_or_default();
+    let state = service
+        .service_state()
+        .map(|s| s.as_str().to_ascii_lowercase())
+        .unwrap_or_default();
     state == "deleted" || state == "deleting"
 }
 
@@ -157,7 +174,12 @@ pub async fn targets(account: &Account, target_group_arn: &str) -> BTreeSet<(Str
         .target_health_descriptions()
         .iter()
         .filter_map(|d| d.target())
-        .map(|t| (t.id().unwrap_or_default().to_owned(), t.port().unwrap_or_default()))
+        .map(|t| {
+            (
+                t.id().unwrap_or_default().to_owned(),
+                t.port().unwrap_or_default(),
+            )
+        })
         .collect()
 }
 
@@ -191,20 +213,38 @@ pub async fn elb_tags_of(account: &Account, arns: &[String]) -> BTreeMap<String,
             let tags = description
                 .tags()
                 .iter()
-                .filter_map(|t| Some((t.key()?.to_owned(), t.value().unwrap_or_default().to_owned())))
+                .filter_map(|t| {
+                    Some((
+                        t.key()?.to_owned(),
+                        t.value().unwrap_or_default().to_owned(),
+                    ))
+                })
                 .collect();
-            all.insert(description.resource_arn().unwrap_or_default().to_owned(), tags);
+            all.insert(
+                description.resource_arn().unwrap_or_default().to_owned(),
+                tags,
+            );
         }
     }
     all
 }
 
 pub async fn elb_tags(account: &Account, arn: &str) -> Tags {
-    elb_tags_of(account, &[arn.to_owned()]).await.remove(arn).unwrap_or_default()
+    elb_tags_of(account, &[arn.to_owned()])
+        .await
+        .remove(arn)
+        .unwrap_or_default()
 }
 
 fn ec2_tags(tags: &[aws_sdk_ec2::types::Tag]) -> Tags {
-    tags.iter().filter_map(|t| Some((t.key()?.to_owned(), t.value().unwrap_or_default().to_owned()))).collect()
+    tags.iter()
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_owned(),
+                t.value().unwrap_or_default().to_owned(),
+            ))
+        })
+        .collect()
 }
 
 /// Every part in the account, whoever made it, with its tags.
@@ -220,7 +260,11 @@ impl Inventory {
     /// The parts carrying the ownership tag (for any name).
     pub fn owned(&self) -> Inventory {
         let keep = |parts: &BTreeMap<String, Tags>| {
-            parts.iter().filter(|(_, tags)| tags.contains_key(OWNERSHIP_TAG)).map(|(k, v)| (k.clone(), v.clone())).collect()
+            parts
+                .iter()
+                .filter(|(_, tags)| tags.contains_key(OWNERSHIP_TAG))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
         };
         Inventory {
             load_balancers: keep(&self.load_balancers),
@@ -232,7 +276,12 @@ impl Inventory {
 
     /// How many of each: (load balancers, target groups, listeners, endpoint services).
     pub fn counts(&self) -> (usize, usize, usize, usize) {
-        (self.load_balancers.len(), self.target_groups.len(), self.listeners.len(), self.endpoint_services.len())
+        (
+            self.load_balancers.len(),
+            self.target_groups.len(),
+            self.listeners.len(),
+            self.endpoint_services.len(),
+        )
     }
 
     pub fn is_empty(&self) -> bool {
@@ -248,25 +297,54 @@ pub async fn inventory(account: &Account) -> Inventory {
     let mut pages = elbv2.describe_load_balancers().into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.expect("DescribeLoadBalancers");
-        load_balancer_arns.extend(page.load_balancers().iter().filter_map(|lb| lb.load_balancer_arn().map(str::to_owned)));
+        load_balancer_arns.extend(
+            page.load_balancers()
+                .iter()
+                .filter_map(|lb| lb.load_balancer_arn().map(str::to_owned)),
+        );
     }
     let mut target_group_arns = Vec::new();
     let mut pages = elbv2.describe_target_groups().into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.expect("DescribeTargetGroups");
-        target_group_arns.extend(page.target_groups().iter().filter_map(|tg| tg.target_group_arn().map(str::to_owned)));
+        target_group_arns.extend(
+            page.target_groups()
+                .iter()
+                .filter_map(|tg| tg.target_group_arn().map(str::to_owned)),
+        );
     }
     let mut listener_arns = Vec::new();
     for lb in &load_balancer_arns {
-        let output = elbv2.describe_listeners().load_balancer_arn(lb).send().await.expect("DescribeListeners");
-        listener_arns.extend(output.listeners().iter().filter_map(|l| l.listener_arn().map(str::to_owned)));
+        let output = elbv2
+            .describe_listeners()
+            .load_balancer_arn(lb)
+            .send()
+            .await
+            .expect("DescribeListeners");
+        listener_arns.extend(
+            output
+                .listeners()
+                .iter()
+                .filter_map(|l| l.listener_arn().map(str::to_owned)),
+        );
     }
     let mut endpoint_services = BTreeMap::new();
-    let mut pages = account.ec2().describe_vpc_endpoint_service_configurations().into_paginator().send();
+    let mut pages = account
+        .ec2()
+        .describe_vpc_endpoint_service_configurations()
+        .into_paginator()
+        .send();
     while let Some(page) = pages.next().await {
         let page = page.expect("DescribeVpcEndpointServiceConfigurations");
-        for service in page.service_configurations().iter().filter(|s| !is_deleted(s)) {
-            endpoint_services.insert(service.service_id().unwrap_or_default().to_owned(), ec2_tags(service.tags()));
+        for service in page
+            .service_configurations()
+            .iter()
+            .filter(|s| !is_deleted(s))
+        {
+            endpoint_services.insert(
+                service.service_id().unwrap_or_default().to_owned(),
+                ec2_tags(service.tags()),
+            );
         }
     }
     Inventory {
@@ -286,7 +364,12 @@ pub struct HandBuilt {
 }
 
 /// Builds target group -> load balancer -> TCP listener -> endpoint service on `port`.
-pub async fn hand_built(account: &Account, vpc_id: &str, subnet_ids: &[String], port: u16) -> HandBuilt {
+pub async fn hand_built(
+    account: &Account,
+    vpc_id: &str,
+    subnet_ids: &[String],
+    port: u16,
+) -> HandBuilt {
     let elbv2 = account.elbv2();
     let target_group_arn = elbv2
         .create_target_group()
@@ -320,7 +403,12 @@ pub async fn hand_built(account: &Account, vpc_id: &str, subnet_ids: &[String], 
         .load_balancer_arn(&load_balancer_arn)
         .protocol(ProtocolEnum::Tcp)
         .port(i32::from(port))
-        .default_actions(Action::builder().r#type(ActionTypeEnum::Forward).target_group_arn(&target_group_arn).build())
+        .default_actions(
+            Action::builder()
+                .r#type(ActionTypeEnum::Forward)
+                .target_group_arn(&target_group_arn)
+                .build(),
+        )
         .send()
         .await
         .expect("CreateListener")
@@ -340,7 +428,12 @@ pub async fn hand_built(account: &Account, vpc_id: &str, subnet_ids: &[String], 
         .and_then(|s| s.service_id())
         .expect("service id")
         .to_owned();
-    HandBuilt { service_id, load_balancer_arn, listener_arn, target_group_arn }
+    HandBuilt {
+        service_id,
+        load_balancer_arn,
+        listener_arn,
+        target_group_arn,
+    }
 }
 
 /// A VPC of its own with one subnet; returns (vpc id, subnet id).

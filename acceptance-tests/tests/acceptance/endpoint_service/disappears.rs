@@ -22,21 +22,46 @@ async fn a_listener_deleted_out_of_band_is_recreated_on_the_same_load_balancer()
         .await
         .expect("DeleteListener");
 
-    assert_plan(bench.workspace(), 2, "the missing listener must show in the plan").await;
+    assert_plan(
+        bench.workspace(),
+        2,
+        "the missing listener must show in the plan",
+    )
+    .await;
     bench.workspace().apply().await.unwrap();
 
     let after = state(bench.workspace()).await;
-    assert_ne!(after["listener_arn"], before["listener_arn"], "the state still names the deleted listener");
+    assert_ne!(
+        after["listener_arn"], before["listener_arn"],
+        "the state still names the deleted listener"
+    );
     for kept in ["id", "nlb_arn", "target_group_arn"] {
-        assert_eq!(after[kept], before[kept], "{kept} must survive a missing listener");
+        assert_eq!(
+            after[kept], before[kept],
+            "{kept} must survive a missing listener"
+        );
     }
     let parts = parts(bench.account(), &after).await;
-    assert_eq!(parts.listener.load_balancer_arn(), Some(text(&before, "nlb_arn")));
+    assert_eq!(
+        parts.listener.load_balancer_arn(),
+        Some(text(&before, "nlb_arn"))
+    );
     assert_eq!(parts.listener.port(), Some(i32::from(cluster.port)));
-    let [action] = parts.listener.default_actions() else { panic!("{:?}", parts.listener) };
-    assert_eq!(action.target_group_arn(), Some(text(&before, "target_group_arn")));
-    assert_eq!(parts.listener_tags.get(OWNERSHIP_TAG).map(String::as_str), Some("orders"));
-    assert_eq!(inventory(bench.account()).await.owned().counts(), (1, 1, 1, 1));
+    let [action] = parts.listener.default_actions() else {
+        panic!("{:?}", parts.listener)
+    };
+    assert_eq!(
+        action.target_group_arn(),
+        Some(text(&before, "target_group_arn"))
+    );
+    assert_eq!(
+        parts.listener_tags.get(OWNERSHIP_TAG).map(String::as_str),
+        Some("orders")
+    );
+    assert_eq!(
+        inventory(bench.account()).await.owned().counts(),
+        (1, 1, 1, 1)
+    );
 
     assert_plan(bench.workspace(), 0, "rebuilt, the plan must be empty").await;
 }
@@ -63,11 +88,17 @@ async fn an_endpoint_service_deleted_out_of_band_is_recreated_adopting_the_other
     // never a delete of the parts that remain.
     let plan = plan_json(bench.workspace()).await;
     let planned = actions(&plan);
-    assert!(planned == ["create"] || planned == ["update"], "{planned:?}\n{plan:#}");
+    assert!(
+        planned == ["create"] || planned == ["update"],
+        "{planned:?}\n{plan:#}"
+    );
     bench.workspace().apply().await.unwrap();
 
     let after = state(bench.workspace()).await;
-    assert_ne!(after["id"], before["id"], "the state still names the deleted service");
+    assert_ne!(
+        after["id"], before["id"],
+        "the state still names the deleted service"
+    );
     // The load balancer, target group and listener left behind are adopted, not duplicated.
     for kept in ["nlb_arn", "target_group_arn", "listener_arn"] {
         assert_eq!(after[kept], before[kept], "{kept} was not adopted");
@@ -75,8 +106,14 @@ async fn an_endpoint_service_deleted_out_of_band_is_recreated_adopting_the_other
     let owned = inventory(bench.account()).await.owned();
     assert_eq!(owned.counts(), (1, 1, 1, 1), "{owned:#?}");
     let parts = parts(bench.account(), &after).await;
-    assert_eq!(parts.service.network_load_balancer_arns(), [text(&before, "nlb_arn").to_owned()]);
-    assert_eq!(parts.service_tags.get(OWNERSHIP_TAG).map(String::as_str), Some("orders"));
+    assert_eq!(
+        parts.service.network_load_balancer_arns(),
+        [text(&before, "nlb_arn").to_owned()]
+    );
+    assert_eq!(
+        parts.service_tags.get(OWNERSHIP_TAG).map(String::as_str),
+        Some("orders")
+    );
     assert_eq!(parts.target_ips(), [cluster.writer().ip.to_string()]);
 
     assert_plan(bench.workspace(), 0, "rebuilt, the plan must be empty").await;

@@ -13,7 +13,10 @@ use super::{Bench, Service, assert_plan, state, text};
 async fn assert_targets(bench: &Bench, ip: Ipv4Addr, port: u16) {
     let values = state(bench.workspace()).await;
     let registered = targets(bench.account(), text(&values, "target_group_arn")).await;
-    assert_eq!(registered, BTreeSet::from([(ip.to_string(), i32::from(port))]));
+    assert_eq!(
+        registered,
+        BTreeSet::from([(ip.to_string(), i32::from(port))])
+    );
     assert_eq!(values["registered_targets"], json!([ip.to_string()]));
 }
 
@@ -33,9 +36,21 @@ async fn cluster_failover_shows_in_the_plan_and_apply_moves_the_target_to_the_ne
     assert_ne!(new_writer.ip, cluster.writer().ip);
 
     let run = assert_plan(bench.workspace(), 2, "a failover must show in the plan").await;
-    assert!(run.stdout.contains("registered_targets"), "the plan does not show registered_targets:\n{}", run.stdout);
-    assert!(run.stdout.contains(&new_writer.ip.to_string()), "the plan lacks the new writer's IP:\n{}", run.stdout);
-    assert!(run.stdout.contains("1 to change"), "the failover must be an in-place update:\n{}", run.stdout);
+    assert!(
+        run.stdout.contains("registered_targets"),
+        "the plan does not show registered_targets:\n{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(&new_writer.ip.to_string()),
+        "the plan lacks the new writer's IP:\n{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("1 to change"),
+        "the failover must be an in-place update:\n{}",
+        run.stdout
+    );
 
     bench.workspace().apply().await.unwrap();
     assert_targets(&bench, new_writer.ip, cluster.port).await;
@@ -59,11 +74,119 @@ async fn instance_address_change_shows_in_the_plan_and_apply_moves_the_target() 
     let moved = Ipv4Addr::new(10, 99, 0, 7);
     bench.dns().set_a(&instance.endpoint, &[moved]);
 
-    let run = assert_plan(bench.workspace(), 2, "the moved address must show in the plan").await;
+    let run = assert_plan(
+        bench.workspace(),
+        2,
+        "the moved address must show in the plan",
+    )
+    .await;
     assert!(run.stdout.contains("registered_targets"), "{}", run.stdout);
     assert!(run.stdout.contains(&moved.to_string()), "{}", run.stdout);
 
     bench.workspace().apply().await.unwrap();
     assert_targets(&bench, moved, instance.port).await;
     assert_plan(bench.workspace(), 0, "converged, the plan must be empty").await;
+}
+
+/// Settings changed outside Terraform show in the plan, and apply puts them back.
+#[tokio::test]
+async fn settings_changed_out_of_band_are_restored() {
+    use aws_sdk_elasticloadbalancingv2::types::{LoadBalancerAttribute, TargetGroupAttribute};
+
+    let bench = Bench::new().await;
+    seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
+    bench.configure(&Service::new(&bench, "orders").hcl()).await;
+    bench.workspace().apply().await.unwrap();
+    let values = state(bench.workspace()).await;
+    let (elbv2, ec2) = (bench.account().elbv2(), bench.account().ec2());
+    let stranger = "arn:aws:iam::444444444444:root";
+    ec2.modify_vpc_endpoint_service_permissions()
+        .service_id(text(&values, "id"))
+        .add_allowed_principals(stranger)
+        .send()
+        .await
+        .expect("ModifyVpcEndpointServicePermissions");
+    ec2.modify_vpc_endpoint_service_configuration()
+        .service_id(text(&values, "id"))
+        .acceptance_required(true)
+        .send()
+        .await
+        .expect("ModifyVpcEndpointServiceConfiguration");
+    elbv2
+        .modify_load_balancer_attributes()
+        .load_balancer_arn(text(&values, "nlb_arn"))
+        .attributes(
+            LoadBalancerAttribute::builder()
+                .key("load_balancing.cross_zone.enabled")
+                .value("false")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("ModifyLoadBalancerAttributes");
+    elbv2
+        .modify_target_group_attributes()
+        .target_group_arn(text(&values, "target_group_arn"))
+        .attributes(
+            TargetGroupAttribute::builder()
+                .key("deregistration_delay.timeout_seconds")
+                .value("300")
+                .build(),
+        )
+        .send()
+        .await
+        .expect("ModifyTargetGroupAttributes");
+    elbv2
+        .modify_target_group()
+        .target_group_arn(text(&values, "target_group_arn"))
+        .health_check_interval_seconds(30)
+        .send()
+        .await
+        .expect("ModifyTargetGroup");
+
+    let run = assert_plan(
+        bench.workspace(),
+        2,
+        "settings changed outside Terraform must show in the plan",
+    )
+    .await;
+    for attribute in [
+        "allowed_principals",
+        "acceptance_required",
+        "cross_zone_load_balancing",
+        "deregistration_delay_seconds",
+    ] {
+        assert!(
+            run.stdout.contains(attribute),
+            "the plan does not show {attribute}:\n{}",
+            run.stdout
+        );
+    }
+    bench.workspace().apply().await.unwrap();
+
+    let restored = super::aws::parts(bench.account(), &state(bench.workspace()).await).await;
+    assert_eq!(
+        restored.principals,
+        BTreeSet::from([super::CONSUMER.to_owned()])
+    );
+    assert_eq!(restored.service.acceptance_required(), Some(false));
+    assert_eq!(
+        restored
+            .load_balancer_attributes
+            .get("load_balancing.cross_zone.enabled")
+            .map(String::as_str),
+        Some("true")
+    );
+    assert_eq!(
+        restored
+            .target_group_attributes
+            .get("deregistration_delay.timeout_seconds")
+            .map(String::as_str),
+        Some("0")
+    );
+    assert_eq!(
+        restored.target_group.health_check_interval_seconds(),
+        Some(10)
+    );
+    assert_plan(bench.workspace(), 0, "restored, the plan must be empty").await;
 }

@@ -9,8 +9,15 @@ use super::{ADDRESS, Bench, Service, destroy, failed_apply, state_list};
 /// Nothing carries the ownership tag, and the state holds nothing. `context` explains a failure.
 async fn assert_nothing_left(bench: &Bench, context: &str) {
     let owned = inventory(bench.account()).await.owned();
-    assert!(owned.is_empty(), "parts with the ownership tag remain: {owned:#?}\n{context}");
-    assert_eq!(state_list(bench.workspace()).await, Vec::<String>::new(), "{context}");
+    assert!(
+        owned.is_empty(),
+        "parts with the ownership tag remain: {owned:#?}\n{context}"
+    );
+    assert_eq!(
+        state_list(bench.workspace()).await,
+        Vec::<String>::new(),
+        "{context}"
+    );
 }
 
 /// Terraform wraps diagnostics at 80 columns: compare with every run of whitespace as one space.
@@ -20,8 +27,14 @@ fn one_line(text: &str) -> String {
 
 /// Whether the state records the resource as tainted (to be replaced by the next apply).
 async fn is_tainted(workspace: &rdslink_acceptance_tests::Workspace) -> bool {
-    let run = workspace.terraform(&["show", "-json", "-no-color"]).await.unwrap().success().unwrap();
-    let state: serde_json::Value = serde_json::from_str(&run.stdout).expect("terraform show -json prints JSON");
+    let run = workspace
+        .terraform(&["show", "-json", "-no-color"])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    let state: serde_json::Value =
+        serde_json::from_str(&run.stdout).expect("terraform show -json prints JSON");
     state["values"]["root_module"]["resources"]
         .as_array()
         .into_iter()
@@ -34,14 +47,25 @@ async fn a_subnet_that_does_not_exist_fails_before_anything_is_created() {
     let bench = Bench::new().await;
     seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
     let missing = "subnet-0123456789abcdef0".to_owned();
-    let service = Service { subnet_ids: vec![bench.subnets()[0].clone(), missing.clone()], ..Service::new(&bench, "orders") };
+    let service = Service {
+        subnet_ids: vec![bench.subnets()[0].clone(), missing.clone()],
+        ..Service::new(&bench, "orders")
+    };
     bench.configure(&service.hcl()).await;
 
     let run = failed_apply(bench.workspace()).await;
     let error = one_line(&run.stderr);
-    assert!(error.contains(&format!("{missing} do not exist")), "{}", run.stderr);
+    assert!(
+        error.contains(&format!("{missing} do not exist")),
+        "{}",
+        run.stderr
+    );
     assert!(error.contains("Nothing was created"), "{}", run.stderr);
-    assert!(!error.contains(&bench.subnets()[0]), "only the missing subnet is named: {}", run.stderr);
+    assert!(
+        !error.contains(&bench.subnets()[0]),
+        "only the missing subnet is named: {}",
+        run.stderr
+    );
     assert_nothing_left(&bench, &run.stderr).await;
 }
 
@@ -51,13 +75,24 @@ async fn subnets_outside_the_vpc_fail_before_anything_is_created() {
     seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
     let (other_vpc_id, _) = other_vpc(bench.account()).await;
     // The default VPC's subnets, but another VPC.
-    let service = Service { vpc_id: other_vpc_id.clone(), ..Service::new(&bench, "orders") };
+    let service = Service {
+        vpc_id: other_vpc_id.clone(),
+        ..Service::new(&bench, "orders")
+    };
     bench.configure(&service.hcl()).await;
 
     let run = failed_apply(bench.workspace()).await;
     let error = one_line(&run.stderr);
-    assert!(error.contains(&format!("not in VPC {other_vpc_id}")), "{}", run.stderr);
-    assert!(error.contains(&bench.subnets()[0]), "the stray subnets are named: {}", run.stderr);
+    assert!(
+        error.contains(&format!("not in VPC {other_vpc_id}")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        error.contains(&bench.subnets()[0]),
+        "the stray subnets are named: {}",
+        run.stderr
+    );
     assert!(error.contains("Nothing was created"), "{}", run.stderr);
     assert_nothing_left(&bench, &run.stderr).await;
 }
@@ -87,16 +122,35 @@ async fn a_failure_after_partial_creation_is_cleaned_up_by_destroy() {
 
     let run = failed_apply(bench.workspace()).await;
     let error = one_line(&run.stderr);
-    assert!(error.contains("rdslink-orders") && error.contains(&foreign), "{}", run.stderr);
+    assert!(
+        error.contains("rdslink-orders") && error.contains(&foreign),
+        "{}",
+        run.stderr
+    );
     let owned = inventory(bench.account()).await.owned();
-    assert_eq!(owned.counts(), (0, 1, 0, 0), "the target group should exist at this point: {owned:#?}");
-    assert!(is_tainted(bench.workspace()).await, "the parts created so far must be recorded, tainted, in the state");
+    assert_eq!(
+        owned.counts(),
+        (0, 1, 0, 0),
+        "the target group should exist at this point: {owned:#?}"
+    );
+    assert!(
+        is_tainted(bench.workspace()).await,
+        "the parts created so far must be recorded, tainted, in the state"
+    );
 
     let destroyed = destroy(bench.workspace()).await;
-    assert_nothing_left(&bench, &format!("terraform destroy said:\n{}", destroyed.stdout)).await;
+    assert_nothing_left(
+        &bench,
+        &format!("terraform destroy said:\n{}", destroyed.stdout),
+    )
+    .await;
     // The load balancer that was not rdslink's is left alone.
     let left = inventory(bench.account()).await;
-    assert_eq!(left.load_balancers.keys().collect::<Vec<_>>(), [&foreign], "{left:#?}");
+    assert_eq!(
+        left.load_balancers.keys().collect::<Vec<_>>(),
+        [&foreign],
+        "{left:#?}"
+    );
 }
 
 /// After the same partial failure, once the obstacle is gone, the next apply converges on one
@@ -122,7 +176,12 @@ async fn the_apply_after_a_partial_failure_converges_without_duplicates() {
     bench.configure(&Service::new(&bench, "orders").hcl()).await;
     failed_apply(bench.workspace()).await;
 
-    elbv2.delete_load_balancer().load_balancer_arn(&foreign).send().await.expect("DeleteLoadBalancer");
+    elbv2
+        .delete_load_balancer()
+        .load_balancer_arn(&foreign)
+        .send()
+        .await
+        .expect("DeleteLoadBalancer");
     bench.workspace().apply().await.unwrap();
 
     let owned = inventory(bench.account()).await.owned();
@@ -131,4 +190,32 @@ async fn the_apply_after_a_partial_failure_converges_without_duplicates() {
     let parts = super::aws::parts(bench.account(), &values).await;
     assert_eq!(parts.target_ips(), [cluster.writer().ip.to_string()]);
     super::assert_plan(bench.workspace(), 0, "converged, the plan must be empty").await;
+}
+
+/// The plan only warns when the database cannot be found (it may be created by the same apply);
+/// the apply must then fail, naming the database, before creating anything.
+#[tokio::test]
+async fn a_database_that_does_not_exist_fails_the_apply_with_a_clear_error() {
+    let bench = Bench::new().await;
+    bench
+        .configure(
+            &Service::new(&bench, "orders")
+                .database("db_cluster_identifier = \"missing\"")
+                .hcl(),
+        )
+        .await;
+
+    let run = failed_apply(bench.workspace()).await;
+    let error = one_line(&run.stderr);
+    assert!(
+        error.contains("Cannot discover") && error.contains("\"missing\""),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("panicked") && !error.contains("bug in the provider"),
+        "{}",
+        run.stderr
+    );
+    assert_nothing_left(&bench, &run.stderr).await;
 }

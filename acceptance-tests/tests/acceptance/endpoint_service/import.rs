@@ -7,7 +7,10 @@ use rdslink_testkit::seed;
 use serde_json::Value;
 
 use super::aws::{hand_built, parts};
-use super::{ADDRESS, Bench, OWNERSHIP_TAG, Service, actions, assert_plan, is_replacement, plan_json, state, text};
+use super::{
+    ADDRESS, Bench, OWNERSHIP_TAG, Service, actions, assert_plan, is_replacement, plan_json, state,
+    text,
+};
 
 /// The attributes compared between the original and the imported state: everything but the
 /// `timeouts` block (configuration only) and the list order of `subnet_ids`.
@@ -34,23 +37,53 @@ async fn a_bundle_rdslink_created_imports_into_another_workspace_with_identical_
     let id = text(&original, "id");
 
     let import_block = format!("import {{\n  to = {ADDRESS}\n  id = \"{id}\"\n}}\n");
-    let other = bench.other_workspace(&format!("{import_block}\n{}", service.hcl())).await;
-    let run = other.terraform(&["plan", "-no-color"]).await.unwrap().success().unwrap();
-    assert!(run.stdout.contains("1 to import"), "the plan does not import:\n{}", run.stdout);
-    assert!(run.stdout.contains("0 to add") && run.stdout.contains("0 to destroy"), "{}", run.stdout);
+    let other = bench
+        .other_workspace(&format!("{import_block}\n{}", service.hcl()))
+        .await;
+    let run = other
+        .terraform(&["plan", "-no-color"])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    assert!(
+        run.stdout.contains("1 to import"),
+        "the plan does not import:\n{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("0 to add") && run.stdout.contains("0 to destroy"),
+        "{}",
+        run.stdout
+    );
 
     other.apply().await.unwrap();
     let imported = state(&other).await;
-    assert_eq!(comparable(&imported), comparable(&original), "the imported state differs from the original");
+    assert_eq!(
+        comparable(&imported),
+        comparable(&original),
+        "the imported state differs from the original"
+    );
     assert_plan(&other, 0, "imported and applied, the plan must be empty").await;
-    assert_plan(bench.workspace(), 0, "the import must not disturb the original").await;
+    assert_plan(
+        bench.workspace(),
+        0,
+        "the import must not disturb the original",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_bundle_built_by_hand_imports_by_service_id_and_is_adopted_without_replacement() {
     let bench = Bench::new().await;
     let cluster = seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
-    let built = hand_built(bench.account(), &bench.vpc.id, bench.subnets(), cluster.port).await;
+    let built = hand_built(
+        bench.account(),
+        &bench.vpc.id,
+        bench.subnets(),
+        cluster.port,
+    )
+    .await;
     let service = Service::new(&bench, "legacy").with("acceptance_required = true");
     bench.configure(&service.hcl()).await;
 
@@ -69,10 +102,16 @@ async fn a_bundle_built_by_hand_imports_by_service_id_and_is_adopted_without_rep
     assert_eq!(text(&imported, "vpc_id"), bench.vpc.id);
     assert_eq!(imported["port"], cluster.port);
     assert_eq!(imported["acceptance_required"], true);
-    assert!(text(&imported, "service_name").ends_with(&built.service_id), "{imported:#}");
+    assert!(
+        text(&imported, "service_name").ends_with(&built.service_id),
+        "{imported:#}"
+    );
 
     let planned = actions(&plan_json(bench.workspace()).await);
-    assert!(!is_replacement(&planned) && !planned.contains(&"delete".to_owned()), "import then plan replaces: {planned:?}");
+    assert!(
+        !is_replacement(&planned) && !planned.contains(&"delete".to_owned()),
+        "import then plan replaces: {planned:?}"
+    );
 
     // Applying adopts the bundle: same parts, now tagged, targets and principals synced.
     bench.workspace().apply().await.unwrap();
@@ -82,9 +121,52 @@ async fn a_bundle_built_by_hand_imports_by_service_id_and_is_adopted_without_rep
     assert_eq!(text(&adopted, "target_group_arn"), built.target_group_arn);
     let parts = parts(bench.account(), &adopted).await;
     for (part, tags) in parts.all_tags() {
-        assert_eq!(tags.get(OWNERSHIP_TAG).map(String::as_str), Some("legacy"), "{part}: {tags:?}");
+        assert_eq!(
+            tags.get(OWNERSHIP_TAG).map(String::as_str),
+            Some("legacy"),
+            "{part}: {tags:?}"
+        );
     }
     assert_eq!(parts.target_ips(), [cluster.writer().ip.to_string()]);
-    assert_eq!(parts.principals, BTreeSet::from([super::CONSUMER.to_owned()]));
+    assert_eq!(
+        parts.principals,
+        BTreeSet::from([super::CONSUMER.to_owned()])
+    );
     assert_plan(bench.workspace(), 0, "adopted, the plan must be empty").await;
+}
+
+#[tokio::test]
+async fn importing_something_that_is_not_an_endpoint_service_is_a_clear_error() {
+    let bench = Bench::new().await;
+    seed::aurora_cluster(bench.account(), bench.dns(), "orders", 1).await;
+    bench.configure(&Service::new(&bench, "orders").hcl()).await;
+
+    let run = bench
+        .workspace()
+        .terraform(&["import", "-no-color", ADDRESS, "orders"])
+        .await
+        .unwrap();
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("Invalid import id") && run.stderr.contains("vpce-svc-"),
+        "{}",
+        run.stderr
+    );
+
+    let missing = "vpce-svc-0123456789abcdef0";
+    let run = bench
+        .workspace()
+        .terraform(&["import", "-no-color", ADDRESS, missing])
+        .await
+        .unwrap();
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stderr.contains(missing) && run.stderr.contains("does not exist"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        super::state_values(bench.workspace()).await.is_none(),
+        "a failed import must leave the state empty"
+    );
 }

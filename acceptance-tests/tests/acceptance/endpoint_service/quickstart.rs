@@ -22,30 +22,66 @@ async fn the_quickstart_shares_the_writer_and_follows_a_failover() {
     let mut workspace = Workspace::new(&example).unwrap();
     workspace
         .env("TF_VAR_endpoint_url", &moto.endpoint)
-        .env("TF_VAR_dns_nameservers", &format!("[\"{}\"]", bench.dns().addr()))
+        .env(
+            "TF_VAR_dns_nameservers",
+            &format!("[\"{}\"]", bench.dns().addr()),
+        )
         .env("TF_VAR_role_arn", &bench.account().role_arn)
         .env("TF_VAR_vpc_id", &bench.vpc.id)
         .env("TF_VAR_subnet_ids", &list(bench.subnets()));
 
     workspace.apply().await.unwrap();
-    let values = state_values_of(&workspace, ADDRESS).await.expect("the quickstart's endpoint service");
+    let values = state_values_of(&workspace, ADDRESS)
+        .await
+        .expect("the quickstart's endpoint service");
     let service_name = workspace.output("service_name").await.unwrap();
     assert_eq!(service_name.as_str(), Some(text(&values, "service_name")));
-    assert_eq!(workspace.output("registered_targets").await.unwrap(), json!([cluster.writer().ip.to_string()]));
+    assert_eq!(
+        workspace.output("registered_targets").await.unwrap(),
+        json!([cluster.writer().ip.to_string()])
+    );
     let registered = targets(bench.account(), text(&values, "target_group_arn")).await;
-    assert_eq!(registered.into_iter().map(|(ip, _)| ip).collect::<Vec<_>>(), [cluster.writer().ip.to_string()]);
+    assert_eq!(
+        registered.into_iter().map(|(ip, _)| ip).collect::<Vec<_>>(),
+        [cluster.writer().ip.to_string()]
+    );
     let owned = inventory(bench.account()).await.owned();
     assert_eq!(owned.counts(), (1, 1, 1, 1), "{owned:#?}");
-    assert!(owned.endpoint_services.values().all(|tags| tags.get(OWNERSHIP_TAG).map(String::as_str) == Some("orders")));
+    assert!(
+        owned
+            .endpoint_services
+            .values()
+            .all(|tags| tags.get(OWNERSHIP_TAG).map(String::as_str) == Some("orders"))
+    );
     assert_plan(&workspace, 0, "the quickstart's second plan must be empty").await;
 
     let new_writer_id = seed::failover_cluster(bench.account(), &cluster, None).await;
     let new_writer = cluster.member(&new_writer_id);
-    let run = assert_plan(&workspace, 2, "the failover must show in the quickstart's plan").await;
-    assert!(run.stdout.contains(&new_writer.ip.to_string()), "{}", run.stdout);
+    let run = assert_plan(
+        &workspace,
+        2,
+        "the failover must show in the quickstart's plan",
+    )
+    .await;
+    assert!(
+        run.stdout.contains(&new_writer.ip.to_string()),
+        "{}",
+        run.stdout
+    );
     workspace.apply().await.unwrap();
-    assert_eq!(workspace.output("registered_targets").await.unwrap(), json!([new_writer.ip.to_string()]));
+    assert_eq!(
+        workspace.output("registered_targets").await.unwrap(),
+        json!([new_writer.ip.to_string()])
+    );
     let registered = targets(bench.account(), text(&values, "target_group_arn")).await;
-    assert_eq!(registered.into_iter().map(|(ip, _)| ip).collect::<Vec<_>>(), [new_writer.ip.to_string()]);
-    assert_plan(&workspace, 0, "converged, the quickstart's plan must be empty").await;
+    assert_eq!(
+        registered.into_iter().map(|(ip, _)| ip).collect::<Vec<_>>(),
+        [new_writer.ip.to_string()]
+    );
+    assert_plan(
+        &workspace,
+        0,
+        "converged, the quickstart's plan must be empty",
+    )
+    .await;
 }

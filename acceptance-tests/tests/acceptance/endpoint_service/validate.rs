@@ -11,8 +11,14 @@ fn configuration(overrides: &[(&str, &str)]) -> String {
         ("name", "\"orders\"".to_owned()),
         ("db_cluster_identifier", "\"orders\"".to_owned()),
         ("vpc_id", "\"vpc-0123456789abcdef0\"".to_owned()),
-        ("subnet_ids", "[\"subnet-0aaa1111\", \"subnet-0bbb2222\"]".to_owned()),
-        ("allowed_principals", "[\"arn:aws:iam::222222222222:root\"]".to_owned()),
+        (
+            "subnet_ids",
+            "[\"subnet-0aaa1111\", \"subnet-0bbb2222\"]".to_owned(),
+        ),
+        (
+            "allowed_principals",
+            "[\"arn:aws:iam::222222222222:root\"]".to_owned(),
+        ),
     ];
     for (name, value) in overrides {
         match arguments.iter_mut().find(|(n, _)| n == name) {
@@ -22,7 +28,13 @@ fn configuration(overrides: &[(&str, &str)]) -> String {
     }
     let body: String = arguments
         .iter()
-        .map(|(name, value)| if value.starts_with('{') { format!("  {name} {value}\n") } else { format!("  {name} = {value}\n") })
+        .map(|(name, value)| {
+            if value.starts_with('{') {
+                format!("  {name} {value}\n")
+            } else {
+                format!("  {name} = {value}\n")
+            }
+        })
         .collect();
     format!("{PROVIDER}resource \"rdslink_endpoint_service\" \"this\" {{\n{body}}}\n")
 }
@@ -37,21 +49,37 @@ async fn errors_of(configuration: &str) -> Vec<(String, String)> {
 async fn assert_single_error(overrides: &[(&str, &str)], summary: &str, attribute: &str) {
     let configuration = configuration(overrides);
     let errors = errors_of(&configuration).await;
-    assert_eq!(errors.len(), 1, "expected one error for\n{configuration}\ngot {errors:#?}");
+    assert_eq!(
+        errors.len(),
+        1,
+        "expected one error for\n{configuration}\ngot {errors:#?}"
+    );
     let (got_summary, code) = &errors[0];
-    assert!(got_summary.contains(summary), "summary {got_summary:?} lacks {summary:?} for\n{configuration}");
-    assert!(code.contains(attribute), "error points at {code:?}, not at {attribute}, for\n{configuration}");
+    assert!(
+        got_summary.contains(summary),
+        "summary {got_summary:?} lacks {summary:?} for\n{configuration}"
+    );
+    assert!(
+        code.contains(attribute),
+        "error points at {code:?}, not at {attribute}, for\n{configuration}"
+    );
 }
 
 #[tokio::test]
 async fn a_valid_resource_validates() {
     assert_eq!(errors_of(&configuration(&[])).await, vec![]);
     // "*" is accepted together with acceptance_required.
-    let open = configuration(&[("allowed_principals", "[\"*\"]"), ("acceptance_required", "true")]);
+    let open = configuration(&[
+        ("allowed_principals", "[\"*\"]"),
+        ("acceptance_required", "true"),
+    ]);
     assert_eq!(errors_of(&open).await, vec![]);
     let tuned = configuration(&[
         ("port", "5432"),
-        ("health_check", "{\n    interval_seconds = 5\n    healthy_threshold = 10\n  }"),
+        (
+            "health_check",
+            "{\n    interval_seconds = 5\n    healthy_threshold = 10\n  }",
+        ),
         ("role", "\"reader\""),
     ]);
     assert_eq!(errors_of(&tuned).await, vec![]);
@@ -59,7 +87,12 @@ async fn a_valid_resource_validates() {
 
 #[tokio::test]
 async fn name_must_fit_aws_names() {
-    assert_single_error(&[("name", "\"abcdefghijklmnopqrstuvwxy\"")], "Invalid name", "name").await;
+    assert_single_error(
+        &[("name", "\"abcdefghijklmnopqrstuvwxy\"")],
+        "Invalid name",
+        "name",
+    )
+    .await;
     assert_single_error(&[("name", "\"Orders_DB\"")], "Invalid name", "name").await;
 }
 
@@ -86,13 +119,22 @@ async fn vpc_id_must_be_a_vpc_id() {
 
 #[tokio::test]
 async fn a_wildcard_principal_needs_acceptance_required() {
-    assert_single_error(&[("allowed_principals", "[\"*\"]")], "needs acceptance_required", "allowed_principals").await;
+    assert_single_error(
+        &[("allowed_principals", "[\"*\"]")],
+        "needs acceptance_required",
+        "allowed_principals",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn principals_must_be_iam_principal_arns() {
-    assert_single_error(&[("allowed_principals", "[\"222222222222\"]")], "Invalid principal", "allowed_principals")
-        .await;
+    assert_single_error(
+        &[("allowed_principals", "[\"222222222222\"]")],
+        "Invalid principal",
+        "allowed_principals",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -110,14 +152,21 @@ async fn exactly_one_database_selector() {
     let configuration = configuration(&[("db_instance_identifier", "\"billing\"")]);
     let errors = errors_of(&configuration).await;
     assert_eq!(errors.len(), 1, "{configuration}\n{errors:#?}");
-    assert!(errors[0].0.contains("Conflicting database selectors"), "{errors:#?}");
+    assert!(
+        errors[0].0.contains("Conflicting database selectors"),
+        "{errors:#?}"
+    );
     let code = &errors[0].1;
-    assert!(code.contains("db_instance_identifier") || code.contains("db_cluster_identifier"), "{errors:#?}");
+    assert!(
+        code.contains("db_instance_identifier") || code.contains("db_cluster_identifier"),
+        "{errors:#?}"
+    );
 }
 
 #[tokio::test]
 async fn role_is_for_clusters_only() {
-    let configuration = configuration(&[("role", "\"reader\"")]).replace("db_cluster_identifier", "db_instance_identifier");
+    let configuration = configuration(&[("role", "\"reader\"")])
+        .replace("db_cluster_identifier", "db_instance_identifier");
     let errors = errors_of(&configuration).await;
     assert_eq!(errors.len(), 1, "{configuration}\n{errors:#?}");
     assert!(errors[0].0.contains("clusters only"), "{errors:#?}");

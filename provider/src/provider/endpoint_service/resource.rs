@@ -108,7 +108,7 @@ impl Resource for EndpointServiceResource {
         let new_state = if req.is_destroy() {
             destroy(clients, &req.prior_state, ctx, diags).await?
         } else if req.is_create() {
-            create(clients, req.planned_state, ctx, diags).await?
+            create(clients, req.planned_state, &req.config, ctx, diags).await?
         } else {
             update(clients, &req.prior_state, req.planned_state, ctx, diags).await?
         };
@@ -119,7 +119,7 @@ impl Resource for EndpointServiceResource {
         let clients = self.clients.get(diags)?;
         let state = req.current_state;
         let parts = parts_of(&state);
-        if parts.service_id.is_none() {
+        if parts.is_empty() {
             return Some(ReadResponse { new_state: Value::Null, private: req.private });
         }
         let observed = match aws::read(&clients.bundle, &parts).await {
@@ -129,8 +129,10 @@ impl Resource for EndpointServiceResource {
                 return None;
             }
         };
-        if observed.endpoint_service.is_none() {
-            tracing::info!(id = ?parts.service_id, "endpoint service is gone; planning to create it again");
+        // Gone only when no part is left: parts that remain stay in the state (with the missing
+        // ones null), so the plan rebuilds what is missing, and destroy still removes what is left.
+        if observed.is_gone() {
+            tracing::info!(id = ?parts.service_id, "every part is gone; planning to create it again");
             return Some(ReadResponse { new_state: Value::Null, private: req.private });
         }
         Some(ReadResponse { new_state: refreshed(state, &observed, &clients.default_tags), private: req.private })
@@ -249,16 +251,21 @@ fn apply_discovery(state: &mut Value, config: &Value, discovery: &Discovery, dia
     }
 }
 
-async fn create(clients: &Clients, mut planned: Value, ctx: &Context, diags: &mut Diagnostics) -> Option<Value> {
-    // Values planned unknown because discovery failed at plan time are discovered now.
+async fn create(
+    clients: &Clients,
+    mut planned: Value,
+    config: &Value,
+    ctx: &Context,
+    diags: &mut Diagnostics,
+) -> Option<Value> {
+    // Values planned unknown because discovery failed at plan time are discovered now. The selector
+    // comes from the configuration: the planned `endpoint` is the computed answer, not a selector.
     if !planned.get("registered_targets").is_known() || !planned.get("port").is_known() {
-        let mut selector_diags = Diagnostics::new();
-        let selector = selector::from_config(&planned, &mut selector_diags)?;
+        let selector = selector::from_config(config, diags)?;
         let discoverer = Discoverer::new(clients.rds.clone(), clients.resolver.clone());
         match discoverer.discover(&selector).await {
             Ok(discovery) => {
-                let config = planned.clone();
-                apply_discovery(&mut planned, &config, &discovery, diags);
+                apply_discovery(&mut planned, config, &discovery, diags);
                 if diags.has_errors() {
                     return None;
                 }
@@ -440,7 +447,10 @@ fn refreshed(state: Value, observed: &Observed, default_tags: &BTreeMap<String, 
             state.set_attribute("tags", tags);
             state.set_attribute("tags_all", all);
         }
-        None => state.set_attribute("id", Value::Null),
+        None => {
+            state.set_attribute("id", Value::Null);
+            state.set_attribute("service_name", Value::Null);
+        }
     }
     match &observed.load_balancer {
         Some(lb) => {
