@@ -33,7 +33,11 @@ pub fn render(provider_schema: &Value, examples: &Path) -> Vec<Page> {
         for (type_name, schema) in provider_schema[kind].as_object().into_iter().flatten() {
             let short = type_name.strip_prefix("rdslink_").unwrap_or(type_name);
             let example_dir = examples.join(dir).join(type_name);
-            let example_file = if dir == "resources" { "resource.tf" } else { "data-source.tf" };
+            let example_file = if dir == "resources" {
+                "resource.tf"
+            } else {
+                "data-source.tf"
+            };
             let import = (dir == "resources").then(|| example_dir.join("import.sh"));
             pages.push(Page {
                 path: Path::new(dir).join(format!("{short}.md")),
@@ -51,22 +55,40 @@ pub fn render(provider_schema: &Value, examples: &Path) -> Vec<Page> {
     pages
 }
 
-fn page(title: &str, name: &str, label: &str, block: &Value, example: &Path, import: Option<&Path>) -> String {
+fn page(
+    title: &str,
+    name: &str,
+    label: &str,
+    block: &Value,
+    example: &Path,
+    import: Option<&Path>,
+) -> String {
     let description = block["description"].as_str().unwrap_or_default().trim();
     let mut out = String::new();
-    let _ = writeln!(out, "---\npage_title: \"{title}\"\nsubcategory: \"\"\ndescription: |-");
+    let _ = writeln!(
+        out,
+        "---\npage_title: \"{title}\"\nsubcategory: \"\"\ndescription: |-"
+    );
     for line in description.lines().take_while(|l| !l.trim().is_empty()) {
         let _ = writeln!(out, "  {line}");
     }
     let _ = writeln!(out, "---\n\n# {name} ({label})\n\n{description}\n");
     if let Ok(text) = std::fs::read_to_string(example) {
-        let _ = writeln!(out, "## Example Usage\n\n```terraform\n{}\n```\n", text.trim_end());
+        let _ = writeln!(
+            out,
+            "## Example Usage\n\n```terraform\n{}\n```\n",
+            text.trim_end()
+        );
     }
     out.push_str("<!-- generated from the provider schema by `make docs`; edit descriptions in the code -->\n");
     let _ = writeln!(out, "## Schema\n");
     schema_sections(&mut out, block, "");
     if let Some(text) = import.and_then(|p| std::fs::read_to_string(p).ok()) {
-        let _ = writeln!(out, "## Import\n\nImport is supported using the following syntax:\n\n```shell\n{}\n```", text.trim_end());
+        let _ = writeln!(
+            out,
+            "## Import\n\nImport is supported using the following syntax:\n\n```shell\n{}\n```",
+            text.trim_end()
+        );
     }
     out
 }
@@ -74,8 +96,15 @@ fn page(title: &str, name: &str, label: &str, block: &Value, example: &Path, imp
 /// Required / Optional / Read-Only lists for a block, then a section per nested block.
 fn schema_sections(out: &mut String, block: &Value, prefix: &str) {
     let attributes = block["attributes"].as_object().cloned().unwrap_or_default();
-    let blocks = block["block_types"].as_object().cloned().unwrap_or_default();
-    let mut groups: [(&str, Vec<String>); 3] = [("Required", vec![]), ("Optional", vec![]), ("Read-Only", vec![])];
+    let blocks = block["block_types"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let mut groups: [(&str, Vec<String>); 3] = [
+        ("Required", vec![]),
+        ("Optional", vec![]),
+        ("Read-Only", vec![]),
+    ];
     for (name, attribute) in &attributes {
         let group = if attribute["required"] == true {
             0
@@ -88,7 +117,11 @@ fn schema_sections(out: &mut String, block: &Value, prefix: &str) {
         if attribute["sensitive"] == true {
             line.push_str(", Sensitive");
         }
-        let _ = write!(line, " {}", one_line(attribute["description"].as_str().unwrap_or_default()));
+        let _ = write!(
+            line,
+            " {}",
+            one_line(attribute["description"].as_str().unwrap_or_default())
+        );
         groups[group].1.push(line);
     }
     for (name, nested) in &blocks {
@@ -109,7 +142,10 @@ fn schema_sections(out: &mut String, block: &Value, prefix: &str) {
     }
     for (name, nested) in &blocks {
         let anchor = format!("nestedblock--{prefix}{name}");
-        let _ = writeln!(out, "<a id=\"{anchor}\"></a>\n### Nested Schema for `{prefix}{name}`\n");
+        let _ = writeln!(
+            out,
+            "<a id=\"{anchor}\"></a>\n### Nested Schema for `{prefix}{name}`\n"
+        );
         schema_sections(out, &nested["block"], &format!("{prefix}{name}."));
     }
 }

@@ -17,8 +17,7 @@ pub mod docs;
 /// The provider's source address, as configurations name it.
 pub const PROVIDER_SOURCE: &str = "registry.terraform.io/rdslink/rdslink";
 
-const REQUIRED_PROVIDERS: &str =
-    "terraform {\n  required_providers {\n    rdslink = {\n      source = \"rdslink/rdslink\"\n    }\n  }\n}\n";
+const REQUIRED_PROVIDERS: &str = "terraform {\n  required_providers {\n    rdslink = {\n      source = \"rdslink/rdslink\"\n    }\n  }\n}\n";
 
 /// The directory holding the `terraform-provider-rdslink` that cargo built alongside these tests.
 ///
@@ -80,7 +79,12 @@ impl Run {
     /// Fails with both output streams when the command did not exit 0.
     pub fn success(self) -> Result<Self> {
         if self.code != 0 {
-            bail!("terraform exited {}\n--- stdout\n{}\n--- stderr\n{}", self.code, self.stdout, self.stderr);
+            bail!(
+                "terraform exited {}\n--- stdout\n{}\n--- stderr\n{}",
+                self.code,
+                self.stdout,
+                self.stderr
+            );
         }
         Ok(self)
     }
@@ -104,7 +108,10 @@ impl Workspace {
             std::fs::write(dir.path().join("versions.tf"), REQUIRED_PROVIDERS)?;
         }
         let env = vec![
-            ("TF_CLI_CONFIG_FILE".into(), cli_config.display().to_string()),
+            (
+                "TF_CLI_CONFIG_FILE".into(),
+                cli_config.display().to_string(),
+            ),
             ("TF_IN_AUTOMATION".into(), "1".into()),
             ("TF_INPUT".into(), "0".into()),
             ("CHECKPOINT_DISABLE".into(), "1".into()),
@@ -138,13 +145,23 @@ impl Workspace {
     /// while terraform and the provider it starts are working.
     pub async fn terraform(&self, args: &[&str]) -> Result<Run> {
         let mut command = tokio::process::Command::new(terraform_binary());
-        command.args(args).current_dir(self.dir.path()).env_remove("TF_LOG").env_remove("TF_LOG_PROVIDER");
+        command
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("TF_LOG")
+            .env_remove("TF_LOG_PROVIDER");
         for (key, value) in &self.env {
             command.env(key, value);
         }
         command.kill_on_drop(true);
-        let Output { status, stdout, stderr } =
-            command.output().await.with_context(|| format!("running terraform {}", args.join(" ")))?;
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = command
+            .output()
+            .await
+            .with_context(|| format!("running terraform {}", args.join(" ")))?;
         Ok(Run {
             code: status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -153,7 +170,9 @@ impl Workspace {
     }
 
     pub async fn apply(&self) -> Result<Run> {
-        self.terraform(&["apply", "-auto-approve", "-no-color"]).await?.success()
+        self.terraform(&["apply", "-auto-approve", "-no-color"])
+            .await?
+            .success()
     }
 
     /// `terraform plan -detailed-exitcode`: 0 when there is nothing to do, 2 when there are changes.
@@ -162,7 +181,11 @@ impl Workspace {
         args.extend_from_slice(extra);
         let run = self.terraform(&args).await?;
         if run.code == 1 {
-            bail!("terraform plan failed\n--- stdout\n{}\n--- stderr\n{}", run.stdout, run.stderr);
+            bail!(
+                "terraform plan failed\n--- stdout\n{}\n--- stderr\n{}",
+                run.stdout,
+                run.stderr
+            );
         }
         Ok((run.code, run))
     }
@@ -177,14 +200,22 @@ impl Workspace {
     /// One output's value; null when Terraform left it out (it omits outputs whose value is null).
     pub async fn output(&self, name: &str) -> Result<serde_json::Value> {
         let outputs = self.outputs().await?;
-        Ok(outputs.get(name).and_then(|o| o.get("value")).cloned().unwrap_or(serde_json::Value::Null))
+        Ok(outputs
+            .get(name)
+            .and_then(|o| o.get("value"))
+            .cloned()
+            .unwrap_or(serde_json::Value::Null))
     }
 
     /// `terraform validate -json` as JSON.
     pub async fn validate_json(&self) -> Result<serde_json::Value> {
         let run = self.terraform(&["validate", "-json", "-no-color"]).await?;
-        serde_json::from_str(&run.stdout)
-            .with_context(|| format!("validate -json printed no JSON\n{}\n{}", run.stdout, run.stderr))
+        serde_json::from_str(&run.stdout).with_context(|| {
+            format!(
+                "validate -json printed no JSON\n{}\n{}",
+                run.stdout, run.stderr
+            )
+        })
     }
 }
 
@@ -215,7 +246,10 @@ pub fn validate_errors(validate: &serde_json::Value) -> Vec<(String, String)> {
         .filter(|d| d["severity"] == "error")
         .map(|d| {
             let summary = d["summary"].as_str().unwrap_or_default().to_string();
-            let code = d["snippet"]["code"].as_str().unwrap_or_default().to_string();
+            let code = d["snippet"]["code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             (summary, code)
         })
         .collect()

@@ -29,13 +29,13 @@ use proto::go_plugin::Empty;
 use proto::go_plugin::grpc_controller_client::GrpcControllerClient;
 use proto::tfplugin6 as pb;
 use proto::tfplugin6::provider_client::ProviderClient;
+use support::{
+    ClientIdentity, Handshake, MAGIC_COOKIE, channel, client_config, connect_tls, parse_handshake,
+};
 use terraform_provider_rdslink::plugin::provider::Provider;
 use terraform_provider_rdslink::plugin::schema::Schema;
 use terraform_provider_rdslink::plugin::value::{Type, Value, msgpack};
 use terraform_provider_rdslink::provider::RdslinkProvider;
-use support::{
-    ClientIdentity, Handshake, MAGIC_COOKIE, channel, client_config, connect_tls, parse_handshake,
-};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_terraform-provider-rdslink");
 const MIN_PORT: u16 = 10000;
@@ -459,7 +459,9 @@ async fn logs_hclog_json_lines_on_stderr() {
 /// Encodes an object of strings (null where `None`) for a DynamicValue of the given schema type.
 fn msgpack_object(attributes: &[(&str, Option<&str>)], ty: &Type) -> Vec<u8> {
     let value = Value::object(
-        attributes.iter().map(|(name, text)| (*name, text.map(Value::string).unwrap_or(Value::Null))),
+        attributes
+            .iter()
+            .map(|(name, text)| (*name, text.map(Value::string).unwrap_or(Value::Null))),
     );
     let value = fill_nulls(value, ty);
     msgpack::encode(&value, ty).unwrap_or_else(|e| panic!("encoding {value:?}: {e}"))
@@ -475,8 +477,14 @@ async fn stop_provider_cancels_a_slow_data_source_read() {
     let moto = rdslink_testkit::moto().await;
     let silent = rdslink_testkit::SilentDns::start().await;
     let plugin = Plugin::launch_with(&[
-        ("AWS_ACCESS_KEY_ID", rdslink_testkit::STATIC_ACCESS_KEY_ID.to_string()),
-        ("AWS_SECRET_ACCESS_KEY", rdslink_testkit::STATIC_SECRET_ACCESS_KEY.to_string()),
+        (
+            "AWS_ACCESS_KEY_ID",
+            rdslink_testkit::STATIC_ACCESS_KEY_ID.to_string(),
+        ),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            rdslink_testkit::STATIC_SECRET_ACCESS_KEY.to_string(),
+        ),
     ]);
     let mut provider = plugin.provider().await;
 
@@ -485,19 +493,29 @@ async fn stop_provider_cancels_a_slow_data_source_read() {
     let config = Value::object([
         ("region", Value::string("us-east-1")),
         ("endpoint_url", Value::string(moto.endpoint.clone())),
-        ("dns_nameservers", Value::list_of_strings([silent.addr().to_string()])),
+        (
+            "dns_nameservers",
+            Value::list_of_strings([silent.addr().to_string()]),
+        ),
     ]);
     let config = fill_nulls(config, &provider_type);
     let configured = provider
         .configure_provider(pb::configure_provider::Request {
             terraform_version: "1.11.4".into(),
-            config: Some(pb::DynamicValue { msgpack: msgpack::encode(&config, &provider_type).unwrap(), json: vec![] }),
+            config: Some(pb::DynamicValue {
+                msgpack: msgpack::encode(&config, &provider_type).unwrap(),
+                json: vec![],
+            }),
             client_capabilities: None,
         })
         .await
         .unwrap_or_else(|e| panic!("ConfigureProvider: {e}"))
         .into_inner();
-    assert!(configured.diagnostics.is_empty(), "{:?}", configured.diagnostics);
+    assert!(
+        configured.diagnostics.is_empty(),
+        "{:?}",
+        configured.diagnostics
+    );
 
     let database = rdslink
         .data_sources()
@@ -511,7 +529,10 @@ async fn stop_provider_cancels_a_slow_data_source_read() {
         reader
             .read_data_source(pb::read_data_source::Request {
                 type_name: "rdslink_database".into(),
-                config: Some(pb::DynamicValue { msgpack: read_config, json: vec![] }),
+                config: Some(pb::DynamicValue {
+                    msgpack: read_config,
+                    json: vec![],
+                }),
                 provider_meta: None,
                 client_capabilities: None,
             })
@@ -520,12 +541,20 @@ async fn stop_provider_cancels_a_slow_data_source_read() {
     };
     let mut stopper = provider.clone();
     let stop = async move {
-        stopper.stop_provider(pb::stop_provider::Request {}).await.map(|_| ())
+        stopper
+            .stop_provider(pb::stop_provider::Request {})
+            .await
+            .map(|_| ())
     };
     // The silent nameserver would keep the read waiting for its resolver timeouts (seconds).
-    let (response, after) = support::assert_cancelled_by_stop(read, stop, Duration::from_millis(800)).await;
+    let (response, after) =
+        support::assert_cancelled_by_stop(read, stop, Duration::from_millis(800)).await;
     let response = response.unwrap_or_else(|e| panic!("ReadDataSource: {e}"));
-    let summaries: Vec<&str> = response.diagnostics.iter().map(|d| d.summary.as_str()).collect();
+    let summaries: Vec<&str> = response
+        .diagnostics
+        .iter()
+        .map(|d| d.summary.as_str())
+        .collect();
     assert!(
         summaries.iter().any(|s| s.contains("stopped")),
         "expected a 'stopped' diagnostic, got {:?}",
@@ -536,7 +565,9 @@ async fn stop_provider_cancels_a_slow_data_source_read() {
 
 /// Every attribute of `ty`'s object that `value` lacks, as null (msgpack objects carry them all).
 fn fill_nulls(value: Value, ty: &Type) -> Value {
-    let Type::Object(attributes) = ty else { return value };
+    let Type::Object(attributes) = ty else {
+        return value;
+    };
     let mut value = value;
     for name in attributes.keys() {
         if value.get(name).is_null() {

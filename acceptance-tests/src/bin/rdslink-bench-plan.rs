@@ -16,7 +16,12 @@ async fn main() -> Result<()> {
     let exe = std::env::current_exe()?;
     if std::env::var_os("RDSLINK_PROVIDER_DIR").is_none() {
         // SAFETY: single-threaded at this point; nothing else reads the environment yet.
-        unsafe { std::env::set_var("RDSLINK_PROVIDER_DIR", exe.parent().context("binary has a directory")?) };
+        unsafe {
+            std::env::set_var(
+                "RDSLINK_PROVIDER_DIR",
+                exe.parent().context("binary has a directory")?,
+            )
+        };
     }
     let moto = rdslink_testkit::moto().await;
     let account = rdslink_testkit::fresh_account().await;
@@ -24,14 +29,18 @@ async fn main() -> Result<()> {
     let cluster = seed::aurora_cluster(&account, &dns, "orders", 2).await;
     let vpc = seed::default_vpc(&account).await;
 
-    let quickstart = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/quickstart/main.tf");
+    let quickstart =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/quickstart/main.tf");
     let mut rdslink = Workspace::new(&std::fs::read_to_string(&quickstart)?)?;
     rdslink
         .env("TF_VAR_endpoint_url", &moto.endpoint)
         .env("TF_VAR_dns_nameservers", &format!("[\"{}\"]", dns.addr()))
         .env("TF_VAR_role_arn", &account.role_arn)
         .env("TF_VAR_vpc_id", &vpc.id)
-        .env("TF_VAR_subnet_ids", &format!("[{}]", quoted(&vpc.subnet_ids)))
+        .env(
+            "TF_VAR_subnet_ids",
+            &format!("[{}]", quoted(&vpc.subnet_ids)),
+        )
         .env("TF_VAR_db_cluster_identifier", &cluster.id);
     rdslink.apply().await?;
 
@@ -43,8 +52,14 @@ async fn main() -> Result<()> {
     let ours = median_plan(&rdslink).await?;
     let theirs = median_plan(&builtin).await?;
     println!("terraform plan -refresh=false, median of {RUNS} runs:");
-    println!("  examples/quickstart (rdslink provider): {:>6.0} ms", ours.as_secs_f64() * 1000.0);
-    println!("  terraform_data only (no provider):      {:>6.0} ms", theirs.as_secs_f64() * 1000.0);
+    println!(
+        "  examples/quickstart (rdslink provider): {:>6.0} ms",
+        ours.as_secs_f64() * 1000.0
+    );
+    println!(
+        "  terraform_data only (no provider):      {:>6.0} ms",
+        theirs.as_secs_f64() * 1000.0
+    );
     Ok(())
 }
 
@@ -61,5 +76,9 @@ async fn median_plan(workspace: &Workspace) -> Result<Duration> {
 }
 
 fn quoted(items: &[String]) -> String {
-    items.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|s| format!("\"{s}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

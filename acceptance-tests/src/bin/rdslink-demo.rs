@@ -26,7 +26,12 @@ async fn main() -> Result<()> {
     let moto = rdslink_testkit::moto().await;
     let account = rdslink_testkit::fresh_account().await;
     let dns = DnsServer::start().await;
-    println!("  AWS emulator: {}\n  account:      {}\n  DNS:          {}", moto.endpoint, account.id, dns.addr());
+    println!(
+        "  AWS emulator: {}\n  account:      {}\n  DNS:          {}",
+        moto.endpoint,
+        account.id,
+        dns.addr()
+    );
 
     step("Creating Aurora cluster \"orders\" with a writer and a reader");
     let cluster = seed::aurora_cluster(&account, &dns, "orders", 2).await;
@@ -36,8 +41,10 @@ async fn main() -> Result<()> {
         println!("  {:<24} {:<8} {}", member.id, role, member.ip);
     }
 
-    let quickstart = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/quickstart/main.tf");
-    let example = std::fs::read_to_string(&quickstart).with_context(|| format!("reading {}", quickstart.display()))?;
+    let quickstart =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/quickstart/main.tf");
+    let example = std::fs::read_to_string(&quickstart)
+        .with_context(|| format!("reading {}", quickstart.display()))?;
     // The quickstart's provider block takes the emulator, DNS server and role as variables.
     let mut workspace = Workspace::new(&example)?;
     workspace
@@ -45,9 +52,14 @@ async fn main() -> Result<()> {
         .env("TF_VAR_dns_nameservers", &format!("[\"{}\"]", dns.addr()))
         .env("TF_VAR_role_arn", &account.role_arn)
         .env("TF_VAR_vpc_id", &vpc.id)
-        .env("TF_VAR_subnet_ids", &format!("[{}]", quoted(&vpc.subnet_ids)));
+        .env(
+            "TF_VAR_subnet_ids",
+            &format!("[{}]", quoted(&vpc.subnet_ids)),
+        );
 
-    step("terraform apply  (examples/quickstart: NLB, IP target group, listener, endpoint service)");
+    step(
+        "terraform apply  (examples/quickstart: NLB, IP target group, listener, endpoint service)",
+    );
     let run = workspace.apply().await?;
     print_outputs(&run.stdout);
 
@@ -57,7 +69,11 @@ async fn main() -> Result<()> {
 
     step("terraform plan  (rdslink asks the RDS API who the writer is; no wait for DNS)");
     let (code, run) = workspace.plan_exit_code(&[]).await?;
-    for line in run.stdout.lines().filter(|l| l.contains("->") || l.contains('~') || l.contains("Changes to Outputs")) {
+    for line in run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("->") || l.contains('~') || l.contains("Changes to Outputs"))
+    {
         println!("  {line}");
     }
     println!("  (plan exit code {code}: 2 means changes)");
@@ -68,20 +84,35 @@ async fn main() -> Result<()> {
     let targets = account
         .elbv2()
         .describe_target_health()
-        .target_group_arn(workspace.output("target_group_arn").await?.as_str().unwrap_or_default())
+        .target_group_arn(
+            workspace
+                .output("target_group_arn")
+                .await?
+                .as_str()
+                .unwrap_or_default(),
+        )
         .send()
         .await?;
-    let held: Vec<&str> =
-        targets.target_health_descriptions().iter().filter_map(|t| t.target()?.id()).collect();
+    let held: Vec<&str> = targets
+        .target_health_descriptions()
+        .iter()
+        .filter_map(|t| t.target()?.id())
+        .collect();
     println!("  the target group now holds: {held:?} (asked ELBv2 directly)");
 
     let (code, _) = workspace.plan_exit_code(&[]).await?;
-    step(&format!("Converged: terraform plan -detailed-exitcode = {code}"));
+    step(&format!(
+        "Converged: terraform plan -detailed-exitcode = {code}"
+    ));
     Ok(())
 }
 
 fn quoted(items: &[String]) -> String {
-    items.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|s| format!("\"{s}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn step(title: &str) {

@@ -10,11 +10,22 @@ async fn docs_match_the_schema() {
         "terraform {\n  required_providers {\n    rdslink = { source = \"rdslink/rdslink\" }\n  }\n}\n",
     )
     .unwrap();
-    let run = workspace.terraform(&["providers", "schema", "-json"]).await.unwrap().success().unwrap();
+    let run = workspace
+        .terraform(&["providers", "schema", "-json"])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
     let schemas: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    let pages = docs::render(&schemas["provider_schemas"][PROVIDER_SOURCE], &root.join("examples"));
-    assert!(pages.len() >= 2, "expected the provider page and at least one data source page");
+    let pages = docs::render(
+        &schemas["provider_schemas"][PROVIDER_SOURCE],
+        &root.join("examples"),
+    );
+    assert!(
+        pages.len() >= 2,
+        "expected the provider page and at least one data source page"
+    );
 
     let update = std::env::var_os("RDSLINK_UPDATE_DOCS").is_some();
     let mut stale = Vec::new();
@@ -27,5 +38,8 @@ async fn docs_match_the_schema() {
             stale.push(page.path.display().to_string());
         }
     }
-    assert!(stale.is_empty(), "docs/ is out of date for {stale:?}: run `make docs`");
+    assert!(
+        stale.is_empty(),
+        "docs/ is out of date for {stale:?}: run `make docs`"
+    );
 }

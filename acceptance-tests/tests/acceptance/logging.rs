@@ -5,9 +5,15 @@ use crate::{World, database_configuration};
 #[tokio::test]
 async fn tf_log_debug_shows_provider_lines_at_their_level() {
     let mut world = World::new(&database_configuration("  endpoint = \"db.logs.internal\"")).await;
-    world.dns.set_a("db.logs.internal", &["10.3.3.3".parse().unwrap()]);
+    world
+        .dns
+        .set_a("db.logs.internal", &["10.3.3.3".parse().unwrap()]);
     world.workspace.env("TF_LOG", "DEBUG");
-    let run = world.workspace.terraform(&["plan", "-no-color"]).await.unwrap();
+    let run = world
+        .workspace
+        .terraform(&["plan", "-no-color"])
+        .await
+        .unwrap();
     assert_eq!(run.code, 0, "{}", run.stderr);
 
     let provider_lines: Vec<&str> = run
@@ -16,7 +22,9 @@ async fn tf_log_debug_shows_provider_lines_at_their_level() {
         .filter(|line| line.contains("provider.terraform-provider-rdslink"))
         .collect();
     assert!(
-        provider_lines.iter().any(|l| l.contains("[INFO]") && l.contains("configured AWS access")),
+        provider_lines
+            .iter()
+            .any(|l| l.contains("[INFO]") && l.contains("configured AWS access")),
         "no INFO line from configure in:\n{}",
         provider_lines.join("\n")
     );
@@ -26,6 +34,12 @@ async fn tf_log_debug_shows_provider_lines_at_their_level() {
         provider_lines.join("\n")
     );
     // Secrets never reach the log: the assumed role's session credentials are not printed.
-    assert!(!run.stderr.contains("aws_secret_access_key"), "secret in logs");
-    assert!(!run.stderr.contains("\"testing\""), "base credentials in logs");
+    assert!(
+        !run.stderr.contains("aws_secret_access_key"),
+        "secret in logs"
+    );
+    assert!(
+        !run.stderr.contains("\"testing\""),
+        "base credentials in logs"
+    );
 }

@@ -27,14 +27,20 @@ impl World {
         let dns = DnsServer::start().await;
         let provider = provider_block(&moto.endpoint, &account.role_arn, dns.addr());
         let workspace = Workspace::new(&format!("{provider}\n{body}")).expect("workspace");
-        World { account, dns, workspace }
+        World {
+            account,
+            dns,
+            workspace,
+        }
     }
 
     /// Replaces the configuration after the provider block.
     pub async fn reconfigure(&self, body: &str) {
         let moto = rdslink_testkit::moto().await;
         let provider = provider_block(&moto.endpoint, &self.account.role_arn, self.dns.addr());
-        self.workspace.write_configuration(&format!("{provider}\n{body}")).expect("main.tf");
+        self.workspace
+            .write_configuration(&format!("{provider}\n{body}"))
+            .expect("main.tf");
     }
 }
 

@@ -5,7 +5,8 @@ use rdslink_acceptance_tests::{Workspace, validate_errors};
 const VALID_PROVIDER: &str = "provider \"rdslink\" {\n  region = \"us-east-1\"\n}\n";
 
 /// A data source that makes Terraform start, and so validate, the provider.
-const USES_THE_PROVIDER: &str = "data \"rdslink_database\" \"any\" {\n  endpoint = \"db.example.internal\"\n}\n";
+const USES_THE_PROVIDER: &str =
+    "data \"rdslink_database\" \"any\" {\n  endpoint = \"db.example.internal\"\n}\n";
 
 /// Validates `configuration` and returns its errors as (summary, underlined source) pairs.
 /// Terraform validates a provider block only when something uses the provider.
@@ -19,10 +20,20 @@ async fn errors_of(configuration: &str) -> Vec<(String, String)> {
 /// `attribute`.
 async fn assert_single_error(configuration: &str, summary: &str, attribute: &str) {
     let errors = errors_of(configuration).await;
-    assert_eq!(errors.len(), 1, "expected one error for\n{configuration}\ngot {errors:#?}");
+    assert_eq!(
+        errors.len(),
+        1,
+        "expected one error for\n{configuration}\ngot {errors:#?}"
+    );
     let (got_summary, code) = &errors[0];
-    assert!(got_summary.contains(summary), "summary {got_summary:?} lacks {summary:?}");
-    assert!(code.contains(attribute), "error points at {code:?}, not at {attribute}");
+    assert!(
+        got_summary.contains(summary),
+        "summary {got_summary:?} lacks {summary:?}"
+    );
+    assert!(
+        code.contains(attribute),
+        "error points at {code:?}, not at {attribute}"
+    );
 }
 
 #[tokio::test]
@@ -35,7 +46,12 @@ async fn a_valid_configuration_validates() {
 
 #[tokio::test]
 async fn provider_region_must_be_a_region() {
-    assert_single_error("provider \"rdslink\" {\n  region = \"mars-1\"\n}\n", "Invalid region", "region").await;
+    assert_single_error(
+        "provider \"rdslink\" {\n  region = \"mars-1\"\n}\n",
+        "Invalid region",
+        "region",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -46,9 +62,13 @@ async fn provider_role_arn_must_be_a_role_arn() {
 
 #[tokio::test]
 async fn provider_nameservers_need_a_port() {
-    let configuration =
-        "provider \"rdslink\" {\n  region = \"us-east-1\"\n  dns_nameservers = [\"127.0.0.1:53\", \"10.0.0.2\"]\n}\n";
-    assert_single_error(configuration, "Invalid DNS server address", "dns_nameservers").await;
+    let configuration = "provider \"rdslink\" {\n  region = \"us-east-1\"\n  dns_nameservers = [\"127.0.0.1:53\", \"10.0.0.2\"]\n}\n";
+    assert_single_error(
+        configuration,
+        "Invalid DNS server address",
+        "dns_nameservers",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -91,9 +111,15 @@ async fn data_source_identifiers_are_checked() {
     let configuration = format!(
         "{VALID_PROVIDER}data \"rdslink_database\" \"db\" {{\n  db_cluster_identifier = \"1-orders--\"\n}}\n"
     );
-    assert_single_error(&configuration, "Invalid DB cluster identifier", "db_cluster_identifier").await;
+    assert_single_error(
+        &configuration,
+        "Invalid DB cluster identifier",
+        "db_cluster_identifier",
+    )
+    .await;
 
-    let configuration =
-        format!("{VALID_PROVIDER}data \"rdslink_database\" \"db\" {{\n  endpoint = \"http://db:5432\"\n}}\n");
+    let configuration = format!(
+        "{VALID_PROVIDER}data \"rdslink_database\" \"db\" {{\n  endpoint = \"http://db:5432\"\n}}\n"
+    );
     assert_single_error(&configuration, "Invalid endpoint", "endpoint").await;
 }

@@ -47,7 +47,10 @@ impl std::fmt::Debug for AssumeRole {
         f.debug_struct("AssumeRole")
             .field("role_arn", &self.role_arn)
             .field("session_name", &self.session_name)
-            .field("external_id", &self.external_id.as_ref().map(|_| "<redacted>"))
+            .field(
+                "external_id",
+                &self.external_id.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -116,7 +119,11 @@ pub async fn connect(settings: &Settings) -> Result<Clients, ConfigureError> {
         Some(role) => {
             let sts_base = with_sts_endpoint(&base, settings);
             let mut builder = AssumeRoleProvider::builder(&role.role_arn)
-                .session_name(role.session_name.clone().unwrap_or_else(|| "terraform-provider-rdslink".into()))
+                .session_name(
+                    role.session_name
+                        .clone()
+                        .unwrap_or_else(|| "terraform-provider-rdslink".into()),
+                )
                 .configure(&sts_base);
             if let Some(external_id) = &role.external_id {
                 builder = builder.external_id(external_id);
@@ -129,7 +136,11 @@ pub async fn connect(settings: &Settings) -> Result<Clients, ConfigureError> {
     };
 
     let sts = aws_sdk_sts::Client::from_conf(
-        override_endpoint(aws_sdk_sts::config::Builder::from(&sdk), settings.endpoints.sts.as_deref()).build(),
+        override_endpoint(
+            aws_sdk_sts::config::Builder::from(&sdk),
+            settings.endpoints.sts.as_deref(),
+        )
+        .build(),
     );
     let identity = sts.get_caller_identity().send().await.map_err(|err| {
         let who = match &settings.assume_role {
@@ -158,15 +169,26 @@ pub async fn connect(settings: &Settings) -> Result<Clients, ConfigureError> {
         .build(),
     );
     let ec2 = aws_sdk_ec2::Client::from_conf(
-        override_endpoint(aws_sdk_ec2::config::Builder::from(&sdk), settings.endpoints.ec2.as_deref()).build(),
+        override_endpoint(
+            aws_sdk_ec2::config::Builder::from(&sdk),
+            settings.endpoints.ec2.as_deref(),
+        )
+        .build(),
     );
     Ok(Clients {
         account_id,
         region,
         rds: aws_sdk_rds::Client::from_conf(
-            override_endpoint(aws_sdk_rds::config::Builder::from(&sdk), settings.endpoints.rds.as_deref()).build(),
+            override_endpoint(
+                aws_sdk_rds::config::Builder::from(&sdk),
+                settings.endpoints.rds.as_deref(),
+            )
+            .build(),
         ),
-        bundle: AwsClients { ec2, elbv2: elbv2.clone() },
+        bundle: AwsClients {
+            ec2,
+            elbv2: elbv2.clone(),
+        },
         elbv2,
         resolver,
         default_tags: settings.default_tags.clone(),

@@ -98,7 +98,10 @@ impl DataSource for DatabaseDataSource {
                 Some(state(config, &discovery))
             }
             Err(err) => {
-                diags.error(format!("Cannot discover {}", selector::describe(&selector)), err.to_string());
+                diags.error(
+                    format!("Cannot discover {}", selector::describe(&selector)),
+                    err.to_string(),
+                );
                 None
             }
         }
@@ -112,13 +115,19 @@ fn state(config: &Value, discovery: &Discovery) -> Value {
     zones.dedup();
     config
         .clone()
-        .with("role", match selector::role_of(config) {
-            Some(role) => Value::string(role.to_string()),
-            None => config.get("role").clone(),
-        })
+        .with(
+            "role",
+            match selector::role_of(config) {
+                Some(role) => Value::string(role.to_string()),
+                None => config.get("role").clone(),
+            },
+        )
         .with("kind", Value::string(discovery.kind.as_str()))
         .with("endpoint", Value::string(discovery.endpoint.clone()))
-        .with("port", Value::from(discovery.port.map(|p| Number::from(i64::from(p)))))
+        .with(
+            "port",
+            Value::from(discovery.port.map(|p| Number::from(i64::from(p)))),
+        )
         .with("vpc_id", Value::optional_string(discovery.vpc_id.clone()))
         .with("engine", Value::optional_string(discovery.engine.clone()))
         .with("availability_zones", Value::list_of_strings(zones))
@@ -126,5 +135,8 @@ fn state(config: &Value, discovery: &Discovery) -> Value {
             "writer_instance_identifier",
             Value::optional_string(discovery.writer_instance_identifier.clone()),
         )
-        .with("target_ips", Value::list_of_strings(discovery.target_ips.iter().map(ToString::to_string)))
+        .with(
+            "target_ips",
+            Value::list_of_strings(discovery.target_ips.iter().map(ToString::to_string)),
+        )
 }

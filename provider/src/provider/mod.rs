@@ -60,11 +60,15 @@ impl Provider for RdslinkProvider {
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        vec![database_data_source::DatabaseDataSource::new(self.clients.clone())]
+        vec![database_data_source::DatabaseDataSource::new(
+            self.clients.clone(),
+        )]
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![endpoint_service::EndpointServiceResource::new(self.clients.clone())]
+        vec![endpoint_service::EndpointServiceResource::new(
+            self.clients.clone(),
+        )]
     }
 
     fn validate_config(&self, config: &Value, diags: &mut Diagnostics) {
@@ -80,7 +84,10 @@ impl Provider for RdslinkProvider {
                 // Terraform configures a provider process once; a second call keeps the first clients.
                 let _ = self.clients.0.set(clients);
             }
-            Err(err) => diags.error(format!("Cannot configure the rdslink provider: {err}"), err.detail()),
+            Err(err) => diags.error(
+                format!("Cannot configure the rdslink provider: {err}"),
+                err.detail(),
+            ),
         }
     }
 }

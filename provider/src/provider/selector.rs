@@ -20,14 +20,22 @@ const ROLE: &str = "role";
 /// The selector attributes, for a schema.
 pub fn attributes() -> Vec<Attribute> {
     vec![
-        Attribute::optional(INSTANCE, Type::String, "Identifier of an RDS DB instance: its endpoint's A records."),
+        Attribute::optional(
+            INSTANCE,
+            Type::String,
+            "Identifier of an RDS DB instance: its endpoint's A records.",
+        ),
         Attribute::optional(
             CLUSTER,
             Type::String,
             "Identifier of an Aurora (or Multi-AZ) DB cluster: the writer's address, or every reader's with \
              `role = \"reader\"`.",
         ),
-        Attribute::optional(PROXY, Type::String, "Name of an RDS Proxy: every A record of its endpoint."),
+        Attribute::optional(
+            PROXY,
+            Type::String,
+            "Name of an RDS Proxy: every A record of its endpoint.",
+        ),
         Attribute::optional_computed(
             ENDPOINT,
             Type::String,
@@ -70,10 +78,34 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
             }
         }
     }
-    check_string(config.get(INSTANCE), AttributePath::root(INSTANCE), validate::rds_identifier, "Invalid DB instance identifier", diags);
-    check_string(config.get(CLUSTER), AttributePath::root(CLUSTER), validate::rds_identifier, "Invalid DB cluster identifier", diags);
-    check_string(config.get(PROXY), AttributePath::root(PROXY), validate::rds_identifier, "Invalid DB proxy name", diags);
-    check_string(config.get(ENDPOINT), AttributePath::root(ENDPOINT), validate::hostname, "Invalid endpoint", diags);
+    check_string(
+        config.get(INSTANCE),
+        AttributePath::root(INSTANCE),
+        validate::rds_identifier,
+        "Invalid DB instance identifier",
+        diags,
+    );
+    check_string(
+        config.get(CLUSTER),
+        AttributePath::root(CLUSTER),
+        validate::rds_identifier,
+        "Invalid DB cluster identifier",
+        diags,
+    );
+    check_string(
+        config.get(PROXY),
+        AttributePath::root(PROXY),
+        validate::rds_identifier,
+        "Invalid DB proxy name",
+        diags,
+    );
+    check_string(
+        config.get(ENDPOINT),
+        AttributePath::root(ENDPOINT),
+        validate::hostname,
+        "Invalid endpoint",
+        diags,
+    );
 
     let role = config.get(ROLE);
     if let Some(text) = role.as_str() {
@@ -108,7 +140,10 @@ pub fn from_config(config: &Value, diags: &mut Diagnostics) -> Option<DatabaseSe
     let selector = if let Some(id) = text(INSTANCE) {
         DatabaseSelector::Instance(id)
     } else if let Some(identifier) = text(CLUSTER) {
-        DatabaseSelector::Cluster { identifier, role: role_of(config).unwrap_or_default() }
+        DatabaseSelector::Cluster {
+            identifier,
+            role: role_of(config).unwrap_or_default(),
+        }
     } else if let Some(name) = text(PROXY) {
         DatabaseSelector::Proxy(name)
     } else if let Some(host) = text(ENDPOINT) {
@@ -128,14 +163,22 @@ pub fn role_of(config: &Value) -> Option<ClusterRole> {
     if config.get(CLUSTER).is_null() {
         return None;
     }
-    Some(config.get(ROLE).as_str().and_then(|r| r.parse().ok()).unwrap_or_default())
+    Some(
+        config
+            .get(ROLE)
+            .as_str()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or_default(),
+    )
 }
 
 /// "DB cluster \"orders\" (writer)" and the like, for diagnostics.
 pub fn describe(selector: &DatabaseSelector) -> String {
     match selector {
         DatabaseSelector::Instance(id) => format!("DB instance {id:?}"),
-        DatabaseSelector::Cluster { identifier, role } => format!("DB cluster {identifier:?} ({role})"),
+        DatabaseSelector::Cluster { identifier, role } => {
+            format!("DB cluster {identifier:?} ({role})")
+        }
         DatabaseSelector::Proxy(name) => format!("DB proxy {name:?}"),
         DatabaseSelector::Endpoint(host) => format!("endpoint {host:?}"),
     }

@@ -11,16 +11,20 @@ use super::validate;
 /// The services whose endpoints can be overridden one by one, with the name each has in `endpoints`.
 const SERVICE_ENDPOINTS: [(&str, &str); 4] = [
     ("ec2", "Amazon EC2 (VPC endpoint services)"),
-    ("elbv2", "Elastic Load Balancing v2 (load balancers, target groups, listeners)"),
+    (
+        "elbv2",
+        "Elastic Load Balancing v2 (load balancers, target groups, listeners)",
+    ),
     ("rds", "Amazon RDS"),
     ("sts", "AWS STS (identity check and `assume_role`)"),
 ];
 
 pub fn schema() -> Schema {
-    let endpoints = Block::new("Per-service endpoint URLs. Each wins over `endpoint_url` for its service.")
-        .attributes(SERVICE_ENDPOINTS.iter().map(|(name, service)| {
-            Attribute::optional(*name, Type::String, format!("Endpoint URL for {service}."))
-        }));
+    let endpoints =
+        Block::new("Per-service endpoint URLs. Each wins over `endpoint_url` for its service.")
+            .attributes(SERVICE_ENDPOINTS.iter().map(|(name, service)| {
+                Attribute::optional(*name, Type::String, format!("Endpoint URL for {service}."))
+            }));
     let assume_role = Block::new(
         "A role to assume before calling AWS: how one configuration reaches another account. \
          The ambient credentials (standard AWS chain) must be allowed to assume it.",
@@ -79,7 +83,13 @@ pub fn schema() -> Schema {
 /// Validate-time checks. Unknown values (from variables not yet known) are skipped: they are checked
 /// again at configure time.
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
-    check_string(config.get("region"), AttributePath::root("region"), validate::region, "Invalid region", diags);
+    check_string(
+        config.get("region"),
+        AttributePath::root("region"),
+        validate::region,
+        "Invalid region",
+        diags,
+    );
     check_string(
         config.get("endpoint_url"),
         AttributePath::root("endpoint_url"),
@@ -108,12 +118,16 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
     if let Some(name) = assume_role.get("session_name").as_str() {
         // STS: 2-64 characters of [\w+=,.@-].
         let ok = (2..=64).contains(&name.len())
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b));
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b));
         if !ok {
             diags.error_at(
                 AttributePath::root("assume_role").attribute("session_name"),
                 "Invalid session name",
-                format!("{name:?} is not a valid STS session name (2-64 letters, digits or _+=,.@-)."),
+                format!(
+                    "{name:?} is not a valid STS session name (2-64 letters, digits or _+=,.@-)."
+                ),
             );
         }
     }

@@ -61,8 +61,13 @@ pub fn endpoint_url(value: &str) -> Result<(), String> {
 /// RDS instance and cluster identifiers: 1-63 letters, digits or hyphens; first a letter; no
 /// trailing hyphen and no two consecutive hyphens.
 pub fn rds_identifier(value: &str) -> Result<(), String> {
-    let first_is_letter = value.bytes().next().is_some_and(|b| b.is_ascii_alphabetic());
-    let charset_ok = value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let first_is_letter = value
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic());
+    let charset_ok = value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-');
     if value.is_empty()
         || value.len() > 63
         || !first_is_letter
@@ -88,7 +93,9 @@ pub fn hostname(value: &str) -> Result<(), String> {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         });
     if !labels_ok || name.parse::<IpAddr>().is_ok() {
         return Err(format!(
@@ -108,28 +115,57 @@ pub struct Arn<'a> {
 impl<'a> Arn<'a> {
     pub fn parse(value: &'a str) -> Result<Self, String> {
         let mut parts = value.splitn(6, ':');
-        let malformed = || format!("{value:?} is not an ARN (expected arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)");
-        let (Some("arn"), Some(partition), Some(service), Some(_region), Some(account), Some(resource)) = (
+        let malformed = || {
+            format!(
+                "{value:?} is not an ARN (expected arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)"
+            )
+        };
+        let (
+            Some("arn"),
+            Some(partition),
+            Some(service),
+            Some(_region),
+            Some(account),
+            Some(resource),
+        ) = (
             parts.next(),
             parts.next(),
             parts.next(),
             parts.next(),
             parts.next(),
             parts.next(),
-        ) else {
+        )
+        else {
             return Err(malformed());
         };
-        if !matches!(partition, "aws" | "aws-cn" | "aws-us-gov" | "aws-iso" | "aws-iso-b" | "aws-iso-e" | "aws-iso-f" | "aws-eusc")
-        {
+        if !matches!(
+            partition,
+            "aws"
+                | "aws-cn"
+                | "aws-us-gov"
+                | "aws-iso"
+                | "aws-iso-b"
+                | "aws-iso-e"
+                | "aws-iso-f"
+                | "aws-eusc"
+        ) {
             return Err(format!("{value:?} has an unknown partition {partition:?}"));
         }
         if service.is_empty() || resource.is_empty() {
             return Err(malformed());
         }
-        if !account.is_empty() && (account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit())) {
-            return Err(format!("{value:?} has an invalid account id {account:?} (12 digits expected)"));
+        if !account.is_empty()
+            && (account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(format!(
+                "{value:?} has an invalid account id {account:?} (12 digits expected)"
+            ));
         }
-        Ok(Arn { service, account, resource })
+        Ok(Arn {
+            service,
+            account,
+            resource,
+        })
     }
 }
 
@@ -139,10 +175,25 @@ mod tests {
 
     #[test]
     fn regions() {
-        for ok in ["us-east-1", "eu-west-1", "us-gov-west-1", "cn-north-1", "ap-southeast-5", "us-isob-east-1"] {
+        for ok in [
+            "us-east-1",
+            "eu-west-1",
+            "us-gov-west-1",
+            "cn-north-1",
+            "ap-southeast-5",
+            "us-isob-east-1",
+        ] {
             assert!(region(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "us-east", "US-EAST-1", "useast1", "us-east-1a", "eu west 1", "u-east-1"] {
+        for bad in [
+            "",
+            "us-east",
+            "US-EAST-1",
+            "useast1",
+            "us-east-1a",
+            "eu west 1",
+            "u-east-1",
+        ] {
             assert!(region(bad).is_err(), "{bad}");
         }
     }
@@ -162,7 +213,11 @@ mod tests {
     fn nameservers() {
         assert_eq!(nameserver("127.0.0.1:5353").unwrap().port(), 5353);
         assert!(nameserver("[::1]:53").is_ok());
-        assert!(nameserver("127.0.0.1").unwrap_err().contains("port is missing"));
+        assert!(
+            nameserver("127.0.0.1")
+                .unwrap_err()
+                .contains("port is missing")
+        );
         assert!(nameserver("dns.example:53").is_err());
         assert!(nameserver("127.0.0.1:99999").is_err());
     }
@@ -180,7 +235,14 @@ mod tests {
         for ok in ["orders", "a", "orders-db-1", &"a".repeat(63)] {
             assert!(rds_identifier(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "1orders", "orders-", "or--ders", "orders_db", &"a".repeat(64)] {
+        for bad in [
+            "",
+            "1orders",
+            "orders-",
+            "or--ders",
+            "orders_db",
+            &"a".repeat(64),
+        ] {
             assert!(rds_identifier(bad).is_err(), "{bad}");
         }
     }

@@ -17,20 +17,30 @@ use rdslink_lambda::discovery::{Discoverer, Discovery};
 use crate::plugin::diag::{AttributePath, Diagnostics};
 use crate::plugin::plan::{requires_replace, set_default};
 use crate::plugin::provider::{
-    ApplyRequest, ApplyResponse, Context, PlanRequest, PlanResponse, ReadRequest, ReadResponse, Resource,
+    ApplyRequest, ApplyResponse, Context, PlanRequest, PlanResponse, ReadRequest, ReadResponse,
+    Resource,
 };
 use crate::plugin::schema::Schema;
 use crate::plugin::value::{Number, Value};
 use crate::provider::aws::Clients;
 use crate::provider::{ClientSlot, selector};
 
-use super::aws::{self, Bundle, BundleSpec, HealthCheck, Observed, OWNERSHIP_TAG, PartialBundle, PrincipalChanges};
+use super::aws::{
+    self, Bundle, BundleSpec, HealthCheck, OWNERSHIP_TAG, Observed, PartialBundle, PrincipalChanges,
+};
 use super::schema::{self as attrs, DEFAULT_HEALTHY, DEFAULT_INTERVAL, DEFAULT_UNHEALTHY};
 use super::timeouts;
 
 /// Computed attributes that name a part: stable once the part exists.
-const PART_ATTRIBUTES: [&str; 7] =
-    ["id", "service_name", "nlb_arn", "nlb_dns_name", "target_group_arn", "listener_arn", "availability_zones"];
+const PART_ATTRIBUTES: [&str; 7] = [
+    "id",
+    "service_name",
+    "nlb_arn",
+    "nlb_dns_name",
+    "target_group_arn",
+    "listener_arn",
+    "availability_zones",
+];
 
 pub struct EndpointServiceResource {
     clients: ClientSlot,
@@ -56,7 +66,12 @@ impl Resource for EndpointServiceResource {
         attrs::validate(config, diags);
     }
 
-    async fn plan(&self, req: PlanRequest, _ctx: &Context, diags: &mut Diagnostics) -> Option<PlanResponse> {
+    async fn plan(
+        &self,
+        req: PlanRequest,
+        _ctx: &Context,
+        diags: &mut Diagnostics,
+    ) -> Option<PlanResponse> {
         if req.is_destroy() {
             return Some(PlanResponse {
                 planned_state: Value::Null,
@@ -65,7 +80,12 @@ impl Resource for EndpointServiceResource {
             });
         }
         let clients = self.clients.get(diags)?;
-        let PlanRequest { prior_state: prior, proposed_new_state, config, prior_private } = req;
+        let PlanRequest {
+            prior_state: prior,
+            proposed_new_state,
+            config,
+            prior_private,
+        } = req;
         let mut planned = proposed_new_state;
 
         plan_defaults(&mut planned, &config);
@@ -73,7 +93,14 @@ impl Resource for EndpointServiceResource {
         plan_database(&mut planned, &prior, &config, clients, diags).await;
         for name in PART_ATTRIBUTES {
             let kept = prior.get(name);
-            planned.set_attribute(name, if kept.is_null() { Value::unknown() } else { kept.clone() });
+            planned.set_attribute(
+                name,
+                if kept.is_null() {
+                    Value::unknown()
+                } else {
+                    kept.clone()
+                },
+            );
         }
 
         let mut replace = requires_replace(
@@ -99,10 +126,19 @@ impl Resource for EndpointServiceResource {
                 replace.push(AttributePath::root("security_group_ids"));
             }
         }
-        Some(PlanResponse { planned_state: planned, requires_replace: replace, planned_private: prior_private })
+        Some(PlanResponse {
+            planned_state: planned,
+            requires_replace: replace,
+            planned_private: prior_private,
+        })
     }
 
-    async fn apply(&self, req: ApplyRequest, ctx: &Context, diags: &mut Diagnostics) -> Option<ApplyResponse> {
+    async fn apply(
+        &self,
+        req: ApplyRequest,
+        ctx: &Context,
+        diags: &mut Diagnostics,
+    ) -> Option<ApplyResponse> {
         let clients = self.clients.get(diags)?;
         let private = req.planned_private.clone();
         let new_state = if req.is_destroy() {
@@ -115,12 +151,20 @@ impl Resource for EndpointServiceResource {
         Some(ApplyResponse { new_state, private })
     }
 
-    async fn read(&self, req: ReadRequest, _ctx: &Context, diags: &mut Diagnostics) -> Option<ReadResponse> {
+    async fn read(
+        &self,
+        req: ReadRequest,
+        _ctx: &Context,
+        diags: &mut Diagnostics,
+    ) -> Option<ReadResponse> {
         let clients = self.clients.get(diags)?;
         let state = req.current_state;
         let parts = parts_of(&state);
         if parts.is_empty() {
-            return Some(ReadResponse { new_state: Value::Null, private: req.private });
+            return Some(ReadResponse {
+                new_state: Value::Null,
+                private: req.private,
+            });
         }
         let observed = match aws::read(&clients.bundle, &parts).await {
             Ok(observed) => observed,
@@ -133,9 +177,15 @@ impl Resource for EndpointServiceResource {
         // ones null), so the plan rebuilds what is missing, and destroy still removes what is left.
         if observed.is_gone() {
             tracing::info!(id = ?parts.service_id, "every part is gone; planning to create it again");
-            return Some(ReadResponse { new_state: Value::Null, private: req.private });
+            return Some(ReadResponse {
+                new_state: Value::Null,
+                private: req.private,
+            });
         }
-        Some(ReadResponse { new_state: refreshed(state, &observed, &clients.default_tags), private: req.private })
+        Some(ReadResponse {
+            new_state: refreshed(state, &observed, &clients.default_tags),
+            private: req.private,
+        })
     }
 
     async fn import(&self, id: &str, _ctx: &Context, diags: &mut Diagnostics) -> Option<Value> {
@@ -150,19 +200,28 @@ impl Resource for EndpointServiceResource {
         let bundle = match aws::find_bundle_by_service_id(&clients.bundle, id).await {
             Ok(bundle) => bundle,
             Err(err) => {
-                diags.error(format!("Cannot import endpoint service {id}"), err.to_string());
+                diags.error(
+                    format!("Cannot import endpoint service {id}"),
+                    err.to_string(),
+                );
                 return None;
             }
         };
         let observed = match aws::read(&clients.bundle, &PartialBundle::from(&bundle)).await {
             Ok(observed) => observed,
             Err(err) => {
-                diags.error(format!("Cannot import endpoint service {id}"), err.to_string());
+                diags.error(
+                    format!("Cannot import endpoint service {id}"),
+                    err.to_string(),
+                );
                 return None;
             }
         };
         let skeleton = empty_state()
-            .with("name", Value::optional_string(observed.owner_name().map(str::to_owned)))
+            .with(
+                "name",
+                Value::optional_string(observed.owner_name().map(str::to_owned)),
+            )
             .with("service_name", Value::string(bundle.service_name.clone()));
         let state = with_bundle(skeleton, &bundle);
         Some(refreshed(state, &observed, &clients.default_tags))
@@ -172,17 +231,42 @@ impl Resource for EndpointServiceResource {
 /// Defaults of optional+computed attributes the configuration leaves null.
 fn plan_defaults(planned: &mut Value, config: &Value) {
     let root = AttributePath::root;
-    set_default(planned, config, &root("cross_zone_load_balancing"), Value::bool(true));
-    set_default(planned, config, &root("acceptance_required"), Value::bool(false));
-    set_default(planned, config, &root("deregistration_delay_seconds"), number(0));
-    set_default(planned, config, &root("terminate_connections_on_deregistration"), Value::bool(true));
+    set_default(
+        planned,
+        config,
+        &root("cross_zone_load_balancing"),
+        Value::bool(true),
+    );
+    set_default(
+        planned,
+        config,
+        &root("acceptance_required"),
+        Value::bool(false),
+    );
+    set_default(
+        planned,
+        config,
+        &root("deregistration_delay_seconds"),
+        number(0),
+    );
+    set_default(
+        planned,
+        config,
+        &root("terminate_connections_on_deregistration"),
+        Value::bool(true),
+    );
     if !planned.get("health_check").is_null() {
         for (name, default) in [
             ("interval_seconds", DEFAULT_INTERVAL),
             ("healthy_threshold", DEFAULT_HEALTHY),
             ("unhealthy_threshold", DEFAULT_UNHEALTHY),
         ] {
-            set_default(planned, config, &root("health_check").attribute(name), number(default));
+            set_default(
+                planned,
+                config,
+                &root("health_check").attribute(name),
+                number(default),
+            );
         }
     }
 }
@@ -190,9 +274,19 @@ fn plan_defaults(planned: &mut Value, config: &Value) {
 /// Plans what depends on the database now: `registered_targets`, and `endpoint`, `port` and `role`
 /// when the configuration leaves them to the database. When discovery fails, the state's values
 /// are kept and the plan carries a warning instead of failing.
-async fn plan_database(planned: &mut Value, prior: &Value, config: &Value, clients: &Clients, diags: &mut Diagnostics) {
+async fn plan_database(
+    planned: &mut Value,
+    prior: &Value,
+    config: &Value,
+    clients: &Clients,
+    diags: &mut Diagnostics,
+) {
     let mut quiet = Diagnostics::new();
-    let selector = if config.is_fully_known() { selector::from_config(config, &mut quiet) } else { None };
+    let selector = if config.is_fully_known() {
+        selector::from_config(config, &mut quiet)
+    } else {
+        None
+    };
     let discovery = match &selector {
         Some(selector) => {
             let discoverer = Discoverer::new(clients.rds.clone(), clients.resolver.clone());
@@ -213,7 +307,11 @@ async fn plan_database(planned: &mut Value, prior: &Value, config: &Value, clien
     };
     let keep_or_unknown = |name: &str| {
         let kept = prior.get(name);
-        if kept.is_null() { Value::unknown() } else { kept.clone() }
+        if kept.is_null() {
+            Value::unknown()
+        } else {
+            kept.clone()
+        }
     };
     match discovery {
         Some(discovery) => apply_discovery(planned, config, &discovery, diags),
@@ -231,7 +329,12 @@ async fn plan_database(planned: &mut Value, prior: &Value, config: &Value, clien
     }
 }
 
-fn apply_discovery(state: &mut Value, config: &Value, discovery: &Discovery, diags: &mut Diagnostics) {
+fn apply_discovery(
+    state: &mut Value,
+    config: &Value,
+    discovery: &Discovery,
+    diags: &mut Diagnostics,
+) {
     state.set_attribute("registered_targets", ip_list(&discovery.target_ips));
     if config.get("endpoint").is_null() {
         state.set_attribute("endpoint", Value::string(discovery.endpoint.clone()));
@@ -242,7 +345,10 @@ fn apply_discovery(state: &mut Value, config: &Value, discovery: &Discovery, dia
             None => diags.error_at(
                 AttributePath::root("port"),
                 "Missing port",
-                format!("RDS reports no port for {}: set `port`.", discovery.endpoint),
+                format!(
+                    "RDS reports no port for {}: set `port`.",
+                    discovery.endpoint
+                ),
             ),
         }
     }
@@ -271,7 +377,10 @@ async fn create(
                 }
             }
             Err(err) => {
-                diags.error(format!("Cannot discover {}", selector::describe(&selector)), err.to_string());
+                diags.error(
+                    format!("Cannot discover {}", selector::describe(&selector)),
+                    err.to_string(),
+                );
                 return None;
             }
         }
@@ -280,16 +389,35 @@ async fn create(
     let desired = desired_targets(&planned);
     let timeout = timeouts::of(&planned, "create");
     let mut progress = PartialBundle::default();
-    let created = aws::create(&clients.bundle, &spec, &mut progress, timeout, ctx.stopped()).await;
+    let created = aws::create(
+        &clients.bundle,
+        &spec,
+        &mut progress,
+        timeout,
+        ctx.stopped(),
+    )
+    .await;
     let bundle = match created {
         Ok(bundle) => bundle,
         Err(err) => {
-            diags.error("Cannot create the endpoint service", creation_failure(&err.to_string(), &progress));
+            diags.error(
+                "Cannot create the endpoint service",
+                creation_failure(&err.to_string(), &progress),
+            );
             return partial_state(planned, &progress);
         }
     };
-    match aws::sync_targets(&clients.bundle, &bundle.target_group_arn, spec.port, &desired).await {
-        Ok(registered) => Some(with_bundle(planned, &bundle).with("registered_targets", ip_list(&registered))),
+    match aws::sync_targets(
+        &clients.bundle,
+        &bundle.target_group_arn,
+        spec.port,
+        &desired,
+    )
+    .await
+    {
+        Ok(registered) => {
+            Some(with_bundle(planned, &bundle).with("registered_targets", ip_list(&registered)))
+        }
         Err(err) => {
             diags.error("Cannot register the database's addresses", err.to_string());
             partial_state(planned, &PartialBundle::from(&bundle))
@@ -320,10 +448,22 @@ async fn update(
     let bundle = if observed.is_complete() && listener_wired(&observed) {
         bundle_of(&observed)
     } else {
-        match aws::recreate_missing(bundle_clients, &spec, &observed, &mut progress, timeout, ctx.stopped()).await {
+        match aws::recreate_missing(
+            bundle_clients,
+            &spec,
+            &observed,
+            &mut progress,
+            timeout,
+            ctx.stopped(),
+        )
+        .await
+        {
             Ok(bundle) => bundle,
             Err(err) => {
-                diags.error("Cannot recreate the missing parts", creation_failure(&err.to_string(), &progress));
+                diags.error(
+                    "Cannot recreate the missing parts",
+                    creation_failure(&err.to_string(), &progress),
+                );
                 return partial_state(planned, &progress);
             }
         }
@@ -336,8 +476,17 @@ async fn update(
     if let Err(err) = converge_settings(bundle_clients, &spec, &bundle, &observed).await {
         return fail(diags, err);
     }
-    match aws::sync_targets(bundle_clients, &bundle.target_group_arn, spec.port, &desired_targets(&planned)).await {
-        Ok(registered) => Some(with_bundle(planned, &bundle).with("registered_targets", ip_list(&registered))),
+    match aws::sync_targets(
+        bundle_clients,
+        &bundle.target_group_arn,
+        spec.port,
+        &desired_targets(&planned),
+    )
+    .await
+    {
+        Ok(registered) => {
+            Some(with_bundle(planned, &bundle).with("registered_targets", ip_list(&registered)))
+        }
         Err(err) => fail(diags, err),
     }
 }
@@ -353,7 +502,8 @@ async fn converge_settings(
         let current: BTreeSet<String> = service.allowed_principals.iter().cloned().collect();
         let changes = PrincipalChanges::between(&current, &spec.principal_set());
         if !changes.add.is_empty() || !changes.remove.is_empty() {
-            aws::update_principals(clients, &bundle.service_id, &changes.add, &changes.remove).await?;
+            aws::update_principals(clients, &bundle.service_id, &changes.add, &changes.remove)
+                .await?;
         }
         if service.acceptance_required != spec.acceptance_required {
             aws::update_acceptance(clients, &bundle.service_id, spec.acceptance_required).await?;
@@ -377,7 +527,8 @@ async fn converge_settings(
     }
     if let Some(load_balancer) = &observed.load_balancer {
         if load_balancer.cross_zone != spec.cross_zone_load_balancing {
-            aws::update_cross_zone(clients, &bundle.nlb_arn, spec.cross_zone_load_balancing).await?;
+            aws::update_cross_zone(clients, &bundle.nlb_arn, spec.cross_zone_load_balancing)
+                .await?;
         }
         let mut desired_groups = spec.security_group_ids.clone();
         desired_groups.sort();
@@ -385,10 +536,21 @@ async fn converge_settings(
             aws::update_security_groups(clients, &bundle.nlb_arn, &spec.security_group_ids).await?;
         }
     }
-    aws::update_tags(clients, &PartialBundle::from(bundle), &spec.name, &spec.tags).await
+    aws::update_tags(
+        clients,
+        &PartialBundle::from(bundle),
+        &spec.name,
+        &spec.tags,
+    )
+    .await
 }
 
-async fn destroy(clients: &Clients, prior: &Value, ctx: &Context, diags: &mut Diagnostics) -> Option<Value> {
+async fn destroy(
+    clients: &Clients,
+    prior: &Value,
+    ctx: &Context,
+    diags: &mut Diagnostics,
+) -> Option<Value> {
     let parts = parts_of(prior);
     let name = prior.get("name").as_str();
     let timeout = timeouts::of(prior, "delete");
@@ -404,7 +566,11 @@ async fn destroy(clients: &Clients, prior: &Value, ctx: &Context, diags: &mut Di
 /// The listener forwards to the target group the bundle records (a part recreated out of band may
 /// not).
 fn listener_wired(observed: &Observed) -> bool {
-    match (&observed.listener, &observed.target_group, &observed.load_balancer) {
+    match (
+        &observed.listener,
+        &observed.target_group,
+        &observed.load_balancer,
+    ) {
         (Some(listener), Some(group), Some(load_balancer)) => {
             listener.target_group_arn.as_deref() == Some(group.arn.as_str())
                 && listener.load_balancer_arn == load_balancer.arn
@@ -441,8 +607,14 @@ fn refreshed(state: Value, observed: &Observed, default_tags: &BTreeMap<String, 
         Some(service) => {
             state.set_attribute("id", Value::string(service.id.clone()));
             state.set_attribute("service_name", Value::string(service.name.clone()));
-            state.set_attribute("allowed_principals", Value::set_of_strings(service.allowed_principals.clone()));
-            state.set_attribute("acceptance_required", Value::bool(service.acceptance_required));
+            state.set_attribute(
+                "allowed_principals",
+                Value::set_of_strings(service.allowed_principals.clone()),
+            );
+            state.set_attribute(
+                "acceptance_required",
+                Value::bool(service.acceptance_required),
+            );
             let (tags, all) = split_tags(&service.tags, default_tags, state.get("tags"));
             state.set_attribute("tags", tags);
             state.set_attribute("tags_all", all);
@@ -457,15 +629,19 @@ fn refreshed(state: Value, observed: &Observed, default_tags: &BTreeMap<String, 
             state.set_attribute("nlb_arn", Value::string(lb.arn.clone()));
             state.set_attribute("nlb_dns_name", Value::string(lb.dns_name.clone()));
             state.set_attribute("vpc_id", Value::string(lb.vpc_id.clone()));
-            state.set_attribute("availability_zones", Value::list_of_strings(lb.availability_zones.clone()));
+            state.set_attribute(
+                "availability_zones",
+                Value::list_of_strings(lb.availability_zones.clone()),
+            );
             state.set_attribute("cross_zone_load_balancing", Value::bool(lb.cross_zone));
             let subnets = same_set_or(state.get("subnet_ids"), &lb.subnet_ids);
             state.set_attribute("subnet_ids", subnets);
-            let groups = if lb.security_group_ids.is_empty() && state.get("security_group_ids").is_null() {
-                Value::Null
-            } else {
-                same_set_or(state.get("security_group_ids"), &lb.security_group_ids)
-            };
+            let groups =
+                if lb.security_group_ids.is_empty() && state.get("security_group_ids").is_null() {
+                    Value::Null
+                } else {
+                    same_set_or(state.get("security_group_ids"), &lb.security_group_ids)
+                };
             state.set_attribute("security_group_ids", groups);
         }
         None => {
@@ -485,8 +661,14 @@ fn refreshed(state: Value, observed: &Observed, default_tags: &BTreeMap<String, 
         Some(group) => {
             state.set_attribute("target_group_arn", Value::string(group.arn.clone()));
             state.set_attribute("registered_targets", ip_list(&group.registered_targets));
-            state.set_attribute("deregistration_delay_seconds", number(i64::from(group.deregistration_delay_seconds)));
-            state.set_attribute("terminate_connections_on_deregistration", Value::bool(group.terminate_connections));
+            state.set_attribute(
+                "deregistration_delay_seconds",
+                number(i64::from(group.deregistration_delay_seconds)),
+            );
+            state.set_attribute(
+                "terminate_connections_on_deregistration",
+                Value::bool(group.terminate_connections),
+            );
             let check = group.health_check;
             let is_default = check
                 == (HealthCheck {
@@ -498,9 +680,18 @@ fn refreshed(state: Value, observed: &Observed, default_tags: &BTreeMap<String, 
                 Value::Null
             } else {
                 Value::object([
-                    ("interval_seconds", number(i64::from(check.interval_seconds))),
-                    ("healthy_threshold", number(i64::from(check.healthy_threshold))),
-                    ("unhealthy_threshold", number(i64::from(check.unhealthy_threshold))),
+                    (
+                        "interval_seconds",
+                        number(i64::from(check.interval_seconds)),
+                    ),
+                    (
+                        "healthy_threshold",
+                        number(i64::from(check.healthy_threshold)),
+                    ),
+                    (
+                        "unhealthy_threshold",
+                        number(i64::from(check.unhealthy_threshold)),
+                    ),
                 ])
             };
             state.set_attribute("health_check", block);
@@ -515,15 +706,28 @@ fn refreshed(state: Value, observed: &Observed, default_tags: &BTreeMap<String, 
 
 /// The user's `tags` and `tags_all` from what a part carries: the ownership tag is rdslink's, and
 /// provider default tags with their default value belong to `tags_all` only.
-fn split_tags(observed: &BTreeMap<String, String>, default_tags: &BTreeMap<String, String>, prior_tags: &Value) -> (Value, Value) {
-    let all: BTreeMap<String, String> =
-        observed.iter().filter(|(k, _)| k.as_str() != OWNERSHIP_TAG).map(|(k, v)| (k.clone(), v.clone())).collect();
-    let own: BTreeMap<String, String> = all
+fn split_tags(
+    observed: &BTreeMap<String, String>,
+    default_tags: &BTreeMap<String, String>,
+    prior_tags: &Value,
+) -> (Value, Value) {
+    let all: BTreeMap<String, String> = observed
         .iter()
-        .filter(|(k, v)| default_tags.get(*k) != Some(v) || prior_tags.get(k).as_str() == Some(v.as_str()))
+        .filter(|(k, _)| k.as_str() != OWNERSHIP_TAG)
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    let tags = if own.is_empty() && prior_tags.is_null() { Value::Null } else { Value::map_of_strings(own) };
+    let own: BTreeMap<String, String> = all
+        .iter()
+        .filter(|(k, v)| {
+            default_tags.get(*k) != Some(v) || prior_tags.get(k).as_str() == Some(v.as_str())
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let tags = if own.is_empty() && prior_tags.is_null() {
+        Value::Null
+    } else {
+        Value::map_of_strings(own)
+    };
     (tags, Value::map_of_strings(all))
 }
 
@@ -545,7 +749,11 @@ fn tags_all(config: &Value, default_tags: &BTreeMap<String, String>) -> Value {
 fn spec_of(state: &Value, diags: &mut Diagnostics) -> Option<BundleSpec> {
     let int = |v: &Value, default: i64| v.as_i64().unwrap_or(default) as i32;
     let Some(port) = state.get("port").as_u16().filter(|p| *p > 0) else {
-        diags.error_at(AttributePath::root("port"), "Missing port", "The port is not known: set `port`.");
+        diags.error_at(
+            AttributePath::root("port"),
+            "Missing port",
+            "The port is not known: set `port`.",
+        );
         return None;
     };
     let health = state.get("health_check");
@@ -556,7 +764,10 @@ fn spec_of(state: &Value, diags: &mut Diagnostics) -> Option<BundleSpec> {
         subnet_ids: strings(state.get("subnet_ids")),
         security_group_ids: strings(state.get("security_group_ids")),
         port,
-        cross_zone_load_balancing: state.get("cross_zone_load_balancing").as_bool().unwrap_or(true),
+        cross_zone_load_balancing: state
+            .get("cross_zone_load_balancing")
+            .as_bool()
+            .unwrap_or(true),
         health_check: HealthCheck {
             interval_seconds: int(health.get("interval_seconds"), DEFAULT_INTERVAL),
             healthy_threshold: int(health.get("healthy_threshold"), DEFAULT_HEALTHY),
@@ -579,7 +790,12 @@ fn spec_of(state: &Value, diags: &mut Diagnostics) -> Option<BundleSpec> {
 }
 
 fn desired_targets(state: &Value) -> BTreeSet<Ipv4Addr> {
-    state.get("registered_targets").elements().iter().filter_map(|v| v.as_str()?.parse().ok()).collect()
+    state
+        .get("registered_targets")
+        .elements()
+        .iter()
+        .filter_map(|v| v.as_str()?.parse().ok())
+        .collect()
 }
 
 fn parts_of(state: &Value) -> PartialBundle {
@@ -598,9 +814,15 @@ fn with_bundle(state: Value, bundle: &Bundle) -> Value {
         .with("service_name", Value::string(bundle.service_name.clone()))
         .with("nlb_arn", Value::string(bundle.nlb_arn.clone()))
         .with("nlb_dns_name", Value::string(bundle.nlb_dns_name.clone()))
-        .with("target_group_arn", Value::string(bundle.target_group_arn.clone()))
+        .with(
+            "target_group_arn",
+            Value::string(bundle.target_group_arn.clone()),
+        )
         .with("listener_arn", Value::string(bundle.listener_arn.clone()))
-        .with("availability_zones", Value::list_of_strings(bundle.availability_zones.clone()))
+        .with(
+            "availability_zones",
+            Value::list_of_strings(bundle.availability_zones.clone()),
+        )
 }
 
 /// What Terraform records after a failed create or update: the parts that exist, every unknown
@@ -634,8 +856,18 @@ fn creation_failure(error: &str, progress: &PartialBundle) -> String {
 fn null_unknowns(value: Value) -> Value {
     match value {
         Value::Unknown(_) => Value::Null,
-        Value::Object(entries) => Value::Object(entries.into_iter().map(|(k, v)| (k, null_unknowns(v))).collect()),
-        Value::Map(entries) => Value::Map(entries.into_iter().map(|(k, v)| (k, null_unknowns(v))).collect()),
+        Value::Object(entries) => Value::Object(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k, null_unknowns(v)))
+                .collect(),
+        ),
+        Value::Map(entries) => Value::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k, null_unknowns(v)))
+                .collect(),
+        ),
         Value::List(items) => Value::List(items.into_iter().map(null_unknowns).collect()),
         Value::Set(items) => Value::Set(items.into_iter().map(null_unknowns).collect()),
         Value::Tuple(items) => Value::Tuple(items.into_iter().map(null_unknowns).collect()),
@@ -668,7 +900,11 @@ fn same_set_or(current: &Value, observed: &[String]) -> Value {
 }
 
 fn strings(value: &Value) -> Vec<String> {
-    value.elements().iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()
+    value
+        .elements()
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect()
 }
 
 fn string_set(value: &Value) -> BTreeSet<String> {

@@ -23,26 +23,39 @@ fn string_set() -> Type {
 }
 
 pub fn schema() -> Schema {
-    let health_check = Block::new("TCP health checks of the database's address on `port`. Defaults shown.")
-        .attribute(Attribute::optional_computed(
-            "interval_seconds",
-            Type::Number,
-            "Seconds between checks, 5-300. Default `10`.",
-        ))
-        .attribute(Attribute::optional_computed(
-            "healthy_threshold",
-            Type::Number,
-            "Consecutive successes before a target is healthy, 2-10. Default `2`.",
-        ))
-        .attribute(Attribute::optional_computed(
-            "unhealthy_threshold",
-            Type::Number,
-            "Consecutive failures before a target is unhealthy, 2-10. Default `2`.",
-        ));
+    let health_check =
+        Block::new("TCP health checks of the database's address on `port`. Defaults shown.")
+            .attribute(Attribute::optional_computed(
+                "interval_seconds",
+                Type::Number,
+                "Seconds between checks, 5-300. Default `10`.",
+            ))
+            .attribute(Attribute::optional_computed(
+                "healthy_threshold",
+                Type::Number,
+                "Consecutive successes before a target is healthy, 2-10. Default `2`.",
+            ))
+            .attribute(Attribute::optional_computed(
+                "unhealthy_threshold",
+                Type::Number,
+                "Consecutive failures before a target is unhealthy, 2-10. Default `2`.",
+            ));
     let timeouts = Block::new("How long each operation may take before it fails, e.g. `\"10m\"`.")
-        .attribute(Attribute::optional("create", Type::String, "Default `10m`."))
-        .attribute(Attribute::optional("update", Type::String, "Default `10m`."))
-        .attribute(Attribute::optional("delete", Type::String, "Default `10m`."));
+        .attribute(Attribute::optional(
+            "create",
+            Type::String,
+            "Default `10m`.",
+        ))
+        .attribute(Attribute::optional(
+            "update",
+            Type::String,
+            "Default `10m`.",
+        ))
+        .attribute(Attribute::optional(
+            "delete",
+            Type::String,
+            "Default `10m`.",
+        ));
 
     Schema::new(
         Block::new(
@@ -144,9 +157,22 @@ pub fn schema() -> Schema {
 
 /// Validate-time checks. Unknown values are skipped.
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
-    check_string(config.get("name"), AttributePath::root("name"), validate_name, "Invalid name", diags);
+    check_string(
+        config.get("name"),
+        AttributePath::root("name"),
+        validate_name,
+        "Invalid name",
+        diags,
+    );
     selector::validate(config, diags);
-    check_number(config.get("port"), AttributePath::root("port"), 1, 65535, "Invalid port", diags);
+    check_number(
+        config.get("port"),
+        AttributePath::root("port"),
+        1,
+        65535,
+        "Invalid port",
+        diags,
+    );
     check_string(
         config.get("vpc_id"),
         AttributePath::root("vpc_id"),
@@ -166,7 +192,9 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
         );
     }
     for element in principals.elements() {
-        let Some(principal) = element.as_str() else { continue };
+        let Some(principal) = element.as_str() else {
+            continue;
+        };
         // Sets are addressed by value, not by index.
         let path = AttributePath::root("allowed_principals");
         if principal == "*" {
@@ -184,7 +212,11 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
     }
 
     let health_check = config.get("health_check");
-    let bounds = [("interval_seconds", 5, 300), ("healthy_threshold", 2, 10), ("unhealthy_threshold", 2, 10)];
+    let bounds = [
+        ("interval_seconds", 5, 300),
+        ("healthy_threshold", 2, 10),
+        ("unhealthy_threshold", 2, 10),
+    ];
     for (attribute, min, max) in bounds {
         check_number(
             health_check.get(attribute),
@@ -217,10 +249,16 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
 
 /// `vpc-0123abcd`, `subnet-0123456789abcdef0`, `sg-...`: the prefix, then 8 or 17 hex digits.
 pub fn aws_id(value: &str, prefix: &str) -> Result<(), String> {
-    let hex = value.strip_prefix(prefix).and_then(|rest| rest.strip_prefix('-'));
+    let hex = value
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.strip_prefix('-'));
     match hex {
-        Some(hex) if matches!(hex.len(), 8 | 17) && hex.bytes().all(|b| b.is_ascii_hexdigit()) => Ok(()),
-        _ => Err(format!("{value:?} is not a {prefix} id (expected {prefix}- and 8 or 17 hexadecimal digits)")),
+        Some(hex) if matches!(hex.len(), 8 | 17) && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Ok(())
+        }
+        _ => Err(format!(
+            "{value:?} is not a {prefix} id (expected {prefix}- and 8 or 17 hexadecimal digits)"
+        )),
     }
 }
 
@@ -228,8 +266,14 @@ pub fn aws_id(value: &str, prefix: &str) -> Result<(), String> {
 pub fn principal_arn(value: &str) -> Result<(), String> {
     let arn = validate::Arn::parse(value)?;
     let resource_ok = arn.resource == "root"
-        || arn.resource.strip_prefix("role/").is_some_and(|n| !n.is_empty())
-        || arn.resource.strip_prefix("user/").is_some_and(|n| !n.is_empty());
+        || arn
+            .resource
+            .strip_prefix("role/")
+            .is_some_and(|n| !n.is_empty())
+        || arn
+            .resource
+            .strip_prefix("user/")
+            .is_some_and(|n| !n.is_empty());
     if arn.service != "iam" || arn.account.is_empty() || !resource_ok {
         return Err(format!(
             "{value:?} is not an IAM principal ARN (expected arn:aws:iam::ACCOUNT:root, :role/NAME or :user/NAME)"
@@ -238,7 +282,14 @@ pub fn principal_arn(value: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn check_number(value: &Value, path: AttributePath, min: i64, max: i64, summary: &str, diags: &mut Diagnostics) {
+fn check_number(
+    value: &Value,
+    path: AttributePath,
+    min: i64,
+    max: i64,
+    summary: &str,
+    diags: &mut Diagnostics,
+) {
     if value.is_null() || !value.is_known() {
         return;
     }
@@ -247,16 +298,28 @@ fn check_number(value: &Value, path: AttributePath, min: i64, max: i64, summary:
         _ => diags.error_at(
             path,
             summary,
-            format!("{} is outside {min}-{max} (or not a whole number).", number_text(value)),
+            format!(
+                "{} is outside {min}-{max} (or not a whole number).",
+                number_text(value)
+            ),
         ),
     }
 }
 
 fn number_text(value: &Value) -> String {
-    value.as_number().map(ToString::to_string).unwrap_or_else(|| "The value".into())
+    value
+        .as_number()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| "The value".into())
 }
 
-fn check_id_list(config: &Value, attribute: &str, prefix: &str, required_non_empty: bool, diags: &mut Diagnostics) {
+fn check_id_list(
+    config: &Value,
+    attribute: &str,
+    prefix: &str,
+    required_non_empty: bool,
+    diags: &mut Diagnostics,
+) {
     let list = config.get(attribute);
     if !list.is_known() || list.is_null() {
         return;
@@ -275,7 +338,11 @@ fn check_id_list(config: &Value, attribute: &str, prefix: &str, required_non_emp
         if let Err(reason) = aws_id(id, prefix) {
             diags.error_at(path, format!("Invalid {prefix} id"), format!("{reason}."));
         } else if !seen.insert(id) {
-            diags.error_at(path, format!("Duplicate {prefix} id"), format!("{id:?} is listed twice in `{attribute}`."));
+            diags.error_at(
+                path,
+                format!("Duplicate {prefix} id"),
+                format!("{id:?} is listed twice in `{attribute}`."),
+            );
         }
     }
 }

@@ -8,7 +8,12 @@ pub const DEFAULT: Duration = Duration::from_secs(600);
 
 /// The timeout configured for `operation` ("create", "update", "delete"), or the default.
 pub fn of(state_or_config: &Value, operation: &str) -> Duration {
-    state_or_config.get("timeouts").get(operation).as_str().and_then(|t| parse(t).ok()).unwrap_or(DEFAULT)
+    state_or_config
+        .get("timeouts")
+        .get(operation)
+        .as_str()
+        .and_then(|t| parse(t).ok())
+        .unwrap_or(DEFAULT)
 }
 
 /// Parses `1h30m`, `10m`, `45s`, `1m30s`.
@@ -31,7 +36,9 @@ pub fn parse(text: &str) -> Result<Duration, String> {
             _ => return Err(invalid()),
         };
         let amount: u64 = digits.parse().map_err(|_| invalid())?;
-        total = total.checked_add(amount.checked_mul(unit).ok_or_else(invalid)?).ok_or_else(invalid)?;
+        total = total
+            .checked_add(amount.checked_mul(unit).ok_or_else(invalid)?)
+            .ok_or_else(invalid)?;
         digits.clear();
     }
     if !digits.is_empty() || total == 0 {
