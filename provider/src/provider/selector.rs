@@ -108,14 +108,14 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
     );
 
     let role = config.get(ROLE);
-    if let Some(text) = role.as_str() {
-        if text.parse::<ClusterRole>().is_err() {
-            diags.error_at(
-                AttributePath::root(ROLE),
-                "Invalid role",
-                format!("{text:?} is not a cluster role: use \"writer\" or \"reader\"."),
-            );
-        }
+    if let Some(text) = role.as_str()
+        && text.parse::<ClusterRole>().is_err()
+    {
+        diags.error_at(
+            AttributePath::root(ROLE),
+            "Invalid role",
+            format!("{text:?} is not a cluster role: use \"writer\" or \"reader\"."),
+        );
     }
     if !role.is_null() && config.get(CLUSTER).is_null() && set.len() == 1 {
         diags.error_at(

@@ -197,9 +197,9 @@ pub(crate) fn check_string(
     summary: &str,
     diags: &mut Diagnostics,
 ) {
-    if let Some(text) = value.as_str() {
-        if let Err(reason) = check(text) {
-            diags.error_at(path, summary, format!("{reason}."));
-        }
+    if let Some(text) = value.as_str()
+        && let Err(reason) = check(text)
+    {
+        diags.error_at(path, summary, format!("{reason}."));
     }
 }
