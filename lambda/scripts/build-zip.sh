@@ -17,8 +17,9 @@
 # CARGO_MAKEFLAGS (the jobserver), so the nested build is the same as a standalone one.
 set -euo pipefail
 
-readonly TARGET=aarch64-unknown-linux-musl
-readonly PROFILE=lambda
+# Lower case: TARGET and PROFILE are among the parent cargo's variables cleared below.
+rust_target=aarch64-unknown-linux-musl
+profile=lambda
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 out="${1:-$repo/target/dist/rdslink-sync.zip}"
@@ -55,9 +56,9 @@ started=$SECONDS
   cd "$repo"
   CARGO_TARGET_DIR="$target_dir" "$zigbuild" zigbuild --locked --quiet \
     --package rdslink-lambda --bin bootstrap --features runtime \
-    --profile "$PROFILE" --target "$TARGET"
+    --profile "$profile" --target "$rust_target"
 )
-binary="$target_dir/$TARGET/$PROFILE/bootstrap"
+binary="$target_dir/$rust_target/$profile/bootstrap"
 python3 "$repo/lambda/scripts/deterministic_zip.py" "$binary" "$out"
 
 echo "build-zip: $out ($(stat -c %s "$out") bytes zipped, $(stat -c %s "$binary") bytes binary, $((SECONDS - started)) s)" >&2

@@ -160,28 +160,26 @@ pub async fn handle(function: &Function, payload: Value) -> Result<Summary, Invo
 }
 
 fn log_invocation(invocation: &Invocation, relevance: Option<Relevance>) {
+    let origin = invocation.origin.as_str();
     let source = invocation.source.as_ref();
-    let fields = (
-        invocation.origin.as_str(),
-        source.map(|source| source.kind.as_str().to_owned()),
-        source.and_then(|source| source.identifier.clone()),
-        relevance.map(Relevance::as_str),
-    );
+    let source_kind = source.map(|source| source.kind.as_str());
+    let source_id = source.and_then(|source| source.identifier.as_deref());
+    let relevance_name = relevance.map(Relevance::as_str);
     if relevance == Some(Relevance::Other) {
         warn!(
-            origin = fields.0,
-            source_kind = fields.1,
-            source_id = fields.2,
-            relevance = fields.3,
+            origin,
+            source_kind,
+            source_id,
+            relevance = relevance_name,
             "{}; it is about another database: reconciling ours without waiting for DNS",
             invocation.description
         );
     } else {
         info!(
-            origin = fields.0,
-            source_kind = fields.1,
-            source_id = fields.2,
-            relevance = fields.3,
+            origin,
+            source_kind,
+            source_id,
+            relevance = relevance_name,
             expects_address_change = invocation.trigger.expects_address_change,
             "{}",
             invocation.description
