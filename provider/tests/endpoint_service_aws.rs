@@ -11,7 +11,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, LoadBalancerSchemeEnum, LoadBalancerTypeEnum, ProtocolEnum, Tag,
     TargetTypeEnum,
 };
-use rdslink_testkit::fresh_account;
+use rdslink_testkit::{Account, fresh_account, seed};
 use terraform_provider_rdslink::provider::endpoint_service::aws::{
     self as es, AwsClients, Bundle, BundleSpec, Error, HealthCheck, OWNERSHIP_TAG, Observed, Part,
     PartialBundle,
@@ -22,6 +22,7 @@ const TIMEOUT: Duration = Duration::from_secs(120);
 
 /// A fresh account, its clients, and its default VPC with two subnets in distinct zones.
 struct Fixture {
+    account: Account,
     clients: AwsClients,
     vpc_id: String,
     subnet_ids: Vec<String>,
@@ -58,6 +59,7 @@ async fn fixture() -> Fixture {
         "the default VPC should have subnets in two zones"
     );
     Fixture {
+        account,
         clients,
         vpc_id,
         subnet_ids,
@@ -393,74 +395,24 @@ async fn a_name_used_by_something_else_is_refused_before_anything_is_created() {
     );
 }
 
-/// A bundle as the AWS sample's CloudFormation stack builds it: no rdslink names, no rdslink tags.
-async fn hand_built_bundle(fixture: &Fixture) -> (String, String, String, String) {
-    let elbv2 = &fixture.clients.elbv2;
-    let tg = elbv2
-        .create_target_group()
-        .name("sample-db-targets")
-        .protocol(ProtocolEnum::Tcp)
-        .port(3306)
-        .vpc_id(&fixture.vpc_id)
-        .target_type(TargetTypeEnum::Ip)
-        .send()
-        .await
-        .expect("CreateTargetGroup")
-        .target_groups()[0]
-        .target_group_arn()
-        .expect("ARN")
-        .to_owned();
-    let lb = elbv2
-        .create_load_balancer()
-        .name("sample-db-nlb")
-        .r#type(LoadBalancerTypeEnum::Network)
-        .scheme(LoadBalancerSchemeEnum::Internal)
-        .set_subnets(Some(fixture.subnet_ids.clone()))
-        .send()
-        .await
-        .expect("CreateLoadBalancer")
-        .load_balancers()[0]
-        .load_balancer_arn()
-        .expect("ARN")
-        .to_owned();
-    let listener = elbv2
-        .create_listener()
-        .load_balancer_arn(&lb)
-        .protocol(ProtocolEnum::Tcp)
-        .port(3306)
-        .default_actions(
-            Action::builder()
-                .r#type(ActionTypeEnum::Forward)
-                .target_group_arn(&tg)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("CreateListener")
-        .listeners()[0]
-        .listener_arn()
-        .expect("ARN")
-        .to_owned();
-    let service = fixture
-        .clients
-        .ec2
-        .create_vpc_endpoint_service_configuration()
-        .network_load_balancer_arns(&lb)
-        .acceptance_required(true)
-        .send()
-        .await
-        .expect("CreateVpcEndpointServiceConfiguration")
-        .service_configuration()
-        .and_then(|s| s.service_id())
-        .expect("service id")
-        .to_owned();
-    (service, lb, listener, tg)
-}
-
 #[tokio::test]
 async fn import_finds_a_bundle_built_by_hand_without_rdslink_tags() {
     let fixture = fixture().await;
-    let (service_id, lb, listener, tg) = hand_built_bundle(&fixture).await;
+    // As the AWS sample's CloudFormation stack builds it: no rdslink names, no rdslink tags.
+    let built = seed::hand_built_bundle(
+        &fixture.account,
+        "sample-db",
+        &fixture.vpc_id,
+        &fixture.subnet_ids,
+        3306,
+    )
+    .await;
+    let (service_id, lb, listener, tg) = (
+        built.service_id,
+        built.load_balancer_arn,
+        built.listener_arn,
+        built.target_group_arn,
+    );
 
     let bundle = es::find_bundle_by_service_id(&fixture.clients, &service_id)
         .await

@@ -14,6 +14,7 @@
 
 mod cluster;
 mod fake_ip;
+mod hand_built;
 mod instance;
 mod network;
 mod proxy;
@@ -21,6 +22,7 @@ mod target_group;
 
 pub use cluster::{Cluster, Member, aurora_cluster, failover_cluster, point_writer_dns};
 pub use fake_ip::fake_ip;
+pub use hand_built::{HandBuiltBundle, hand_built_bundle};
 pub use instance::{Instance, instance};
 pub use network::{SUBNET_GROUP, Vpc, default_vpc};
 pub use proxy::{Proxy, proxy};

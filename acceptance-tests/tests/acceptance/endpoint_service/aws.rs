@@ -5,10 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ec2::error::ProvideErrorMetadata as _;
 use aws_sdk_ec2::types::ServiceConfiguration;
-use aws_sdk_elasticloadbalancingv2::types::{
-    Action, ActionTypeEnum, Listener, LoadBalancer, LoadBalancerSchemeEnum, LoadBalancerTypeEnum,
-    ProtocolEnum, TargetGroup, TargetTypeEnum,
-};
+use aws_sdk_elasticloadbalancingv2::types::{Listener, LoadBalancer, TargetGroup};
 use rdslink_testkit::Account;
 use serde_json::Value;
 
@@ -352,87 +349,6 @@ pub async fn inventory(account: &Account) -> Inventory {
         target_groups: elb_tags_of(account, &target_group_arns).await,
         listeners: elb_tags_of(account, &listener_arns).await,
         endpoint_services,
-    }
-}
-
-/// A bundle built without rdslink (as a CloudFormation sample would): no rdslink names or tags.
-pub struct HandBuilt {
-    pub service_id: String,
-    pub load_balancer_arn: String,
-    pub listener_arn: String,
-    pub target_group_arn: String,
-}
-
-/// Builds target group -> load balancer -> TCP listener -> endpoint service on `port`.
-pub async fn hand_built(
-    account: &Account,
-    vpc_id: &str,
-    subnet_ids: &[String],
-    port: u16,
-) -> HandBuilt {
-    let elbv2 = account.elbv2();
-    let target_group_arn = elbv2
-        .create_target_group()
-        .name("legacy-db-targets")
-        .protocol(ProtocolEnum::Tcp)
-        .port(i32::from(port))
-        .vpc_id(vpc_id)
-        .target_type(TargetTypeEnum::Ip)
-        .send()
-        .await
-        .expect("CreateTargetGroup")
-        .target_groups()[0]
-        .target_group_arn()
-        .expect("target group ARN")
-        .to_owned();
-    let load_balancer_arn = elbv2
-        .create_load_balancer()
-        .name("legacy-db-nlb")
-        .r#type(LoadBalancerTypeEnum::Network)
-        .scheme(LoadBalancerSchemeEnum::Internal)
-        .set_subnets(Some(subnet_ids.to_vec()))
-        .send()
-        .await
-        .expect("CreateLoadBalancer")
-        .load_balancers()[0]
-        .load_balancer_arn()
-        .expect("load balancer ARN")
-        .to_owned();
-    let listener_arn = elbv2
-        .create_listener()
-        .load_balancer_arn(&load_balancer_arn)
-        .protocol(ProtocolEnum::Tcp)
-        .port(i32::from(port))
-        .default_actions(
-            Action::builder()
-                .r#type(ActionTypeEnum::Forward)
-                .target_group_arn(&target_group_arn)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("CreateListener")
-        .listeners()[0]
-        .listener_arn()
-        .expect("listener ARN")
-        .to_owned();
-    let service_id = account
-        .ec2()
-        .create_vpc_endpoint_service_configuration()
-        .network_load_balancer_arns(&load_balancer_arn)
-        .acceptance_required(true)
-        .send()
-        .await
-        .expect("CreateVpcEndpointServiceConfiguration")
-        .service_configuration()
-        .and_then(|s| s.service_id())
-        .expect("service id")
-        .to_owned();
-    HandBuilt {
-        service_id,
-        load_balancer_arn,
-        listener_arn,
-        target_group_arn,
     }
 }
 

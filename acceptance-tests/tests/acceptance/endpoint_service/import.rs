@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use rdslink_testkit::seed;
 use serde_json::Value;
 
-use super::aws::{hand_built, parts};
+use super::aws::parts;
 use super::{
     ADDRESS, Bench, OWNERSHIP_TAG, Service, actions, assert_plan, is_replacement, plan_json, state,
     text,
@@ -77,8 +77,9 @@ async fn a_bundle_rdslink_created_imports_into_another_workspace_with_identical_
 async fn a_bundle_built_by_hand_imports_by_service_id_and_is_adopted_without_replacement() {
     let bench = Bench::new().await;
     let cluster = seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
-    let built = hand_built(
+    let built = seed::hand_built_bundle(
         bench.account(),
+        "legacy-db",
         &bench.vpc.id,
         bench.subnets(),
         cluster.port,
