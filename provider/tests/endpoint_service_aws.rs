@@ -711,31 +711,7 @@ async fn assert_refused_before_creating(
 #[tokio::test]
 async fn network_mistakes_are_refused_before_anything_is_created() {
     let fixture = fixture().await;
-    let other_vpc = fixture
-        .clients
-        .ec2
-        .create_vpc()
-        .cidr_block("10.99.0.0/16")
-        .send()
-        .await
-        .expect("CreateVpc")
-        .vpc()
-        .and_then(|vpc| vpc.vpc_id())
-        .expect("VPC id")
-        .to_owned();
-    let foreign_subnet = fixture
-        .clients
-        .ec2
-        .create_subnet()
-        .vpc_id(&other_vpc)
-        .cidr_block("10.99.1.0/24")
-        .send()
-        .await
-        .expect("CreateSubnet")
-        .subnet()
-        .and_then(|subnet| subnet.subnet_id())
-        .expect("subnet id")
-        .to_owned();
+    let (other_vpc, foreign_subnet) = seed::other_vpc(&fixture.account).await;
     let foreign_group = security_group(&fixture, &other_vpc, "elsewhere").await;
 
     let mut bad = spec(&fixture, "badnet");

@@ -24,7 +24,7 @@ pub use cluster::{Cluster, Member, aurora_cluster, failover_cluster, point_write
 pub use fake_ip::fake_ip;
 pub use hand_built::{HandBuiltBundle, hand_built_bundle};
 pub use instance::{Instance, instance};
-pub use network::{SUBNET_GROUP, Vpc, default_vpc};
+pub use network::{SUBNET_GROUP, Vpc, default_vpc, other_vpc};
 pub use proxy::{Proxy, proxy};
 pub use target_group::target_group;
 

@@ -125,3 +125,32 @@ pub(super) async fn subnet_group_vpc(account: &Account, name: &str) -> Result<Op
         Err(err) => Err(Error::aws("rds:DescribeDBSubnetGroups")(err)),
     }
 }
+
+/// A second VPC of the account (10.99.0.0/16) with one subnet in us-east-1a, for tests that need
+/// something outside the default VPC; returns (vpc id, subnet id).
+pub async fn other_vpc(account: &Account) -> (String, String) {
+    let ec2 = account.ec2();
+    let vpc_id = ec2
+        .create_vpc()
+        .cidr_block("10.99.0.0/16")
+        .send()
+        .await
+        .expect("CreateVpc")
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .expect("VPC id")
+        .to_owned();
+    let subnet_id = ec2
+        .create_subnet()
+        .vpc_id(&vpc_id)
+        .cidr_block("10.99.1.0/24")
+        .availability_zone("us-east-1a")
+        .send()
+        .await
+        .expect("CreateSubnet")
+        .subnet()
+        .and_then(|s| s.subnet_id())
+        .expect("subnet id")
+        .to_owned();
+    (vpc_id, subnet_id)
+}

@@ -352,30 +352,4 @@ pub async fn inventory(account: &Account) -> Inventory {
     }
 }
 
-/// A VPC of its own with one subnet; returns (vpc id, subnet id).
-pub async fn other_vpc(account: &Account) -> (String, String) {
-    let ec2 = account.ec2();
-    let vpc_id = ec2
-        .create_vpc()
-        .cidr_block("10.99.0.0/16")
-        .send()
-        .await
-        .expect("CreateVpc")
-        .vpc()
-        .and_then(|v| v.vpc_id())
-        .expect("VPC id")
-        .to_owned();
-    let subnet_id = ec2
-        .create_subnet()
-        .vpc_id(&vpc_id)
-        .cidr_block("10.99.1.0/24")
-        .availability_zone("us-east-1a")
-        .send()
-        .await
-        .expect("CreateSubnet")
-        .subnet()
-        .and_then(|s| s.subnet_id())
-        .expect("subnet id")
-        .to_owned();
-    (vpc_id, subnet_id)
-}
+pub use rdslink_testkit::seed::other_vpc;
