@@ -79,4 +79,4 @@ check-terraform:
 	  echo "       Install Terraform (>= 1.11) and run 'make test' again." >&2; \
 	  exit 1; }
 
-include lambda/lambda.mk
+include crates/rdslink-sync-lambda/lambda.mk

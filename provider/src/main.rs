@@ -3,8 +3,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use terraform_provider_rdslink::plugin;
-use terraform_provider_rdslink::provider::RdslinkProvider;
+use terraform_provider_rdslink::RdslinkProvider;
 
 fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -17,7 +16,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let outcome = runtime.block_on(plugin::serve(RdslinkProvider::new()));
+    let outcome = runtime.block_on(tfplugin::serve(RdslinkProvider::new()));
     // Work still running after shutdown (e.g. a blocked DNS lookup) must not delay the exit.
     runtime.shutdown_timeout(Duration::from_millis(100));
     match outcome {

@@ -12,7 +12,7 @@ use aws_sdk_elasticloadbalancingv2::types::{
     TargetTypeEnum,
 };
 use rdslink_testkit::{Account, fresh_account, seed};
-use terraform_provider_rdslink::provider::endpoint_service::aws::{
+use terraform_provider_rdslink::endpoint_service::aws::{
     self as es, AwsClients, Bundle, BundleSpec, Error, HealthCheck, OWNERSHIP_TAG, Observed, Part,
     PartialBundle,
 };

@@ -1,17 +1,7 @@
 //! The built provider binary, launched exactly as Terraform launches it (go-plugin's
 //! environment, a fresh P-521 CA:TRUE client certificate), spoken to over mutual TLS.
 
-mod support;
 
-mod proto {
-    #![allow(clippy::all, dead_code, missing_docs)]
-    pub mod tfplugin6 {
-        tonic::include_proto!("tfplugin6");
-    }
-    pub mod go_plugin {
-        tonic::include_proto!("plugin");
-    }
-}
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -25,17 +15,17 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-use proto::go_plugin::Empty;
-use proto::go_plugin::grpc_controller_client::GrpcControllerClient;
-use proto::tfplugin6 as pb;
-use proto::tfplugin6::provider_client::ProviderClient;
-use support::{
+use tfplugin::proto::go_plugin::Empty;
+use tfplugin::proto::go_plugin::grpc_controller_client::GrpcControllerClient;
+use tfplugin::proto::tfplugin6 as pb;
+use tfplugin::proto::tfplugin6::provider_client::ProviderClient;
+use tfplugin::testing::{
     ClientIdentity, Handshake, MAGIC_COOKIE, channel, client_config, connect_tls, parse_handshake,
 };
-use terraform_provider_rdslink::plugin::provider::Provider;
-use terraform_provider_rdslink::plugin::schema::Schema;
-use terraform_provider_rdslink::plugin::value::{Type, Value, msgpack};
-use terraform_provider_rdslink::provider::RdslinkProvider;
+use tfplugin::provider::Provider;
+use tfplugin::schema::Schema;
+use tfplugin::value::{Type, Value, msgpack};
+use terraform_provider_rdslink::RdslinkProvider;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_terraform-provider-rdslink");
 const MIN_PORT: u16 = 10000;
@@ -548,7 +538,7 @@ async fn stop_provider_cancels_a_slow_data_source_read() {
     };
     // The silent nameserver would keep the read waiting for its resolver timeouts (seconds).
     let (response, after) =
-        support::assert_cancelled_by_stop(read, stop, Duration::from_millis(800)).await;
+        tfplugin::testing::assert_cancelled_by_stop(read, stop, Duration::from_millis(800)).await;
     let response = response.unwrap_or_else(|e| panic!("ReadDataSource: {e}"));
     let summaries: Vec<&str> = response
         .diagnostics
