@@ -15,16 +15,29 @@ use std::net::SocketAddr;
 
 use tokio::net::{TcpListener, UdpSocket};
 
-/// Binds UDP and TCP on the same port of `addr`. With port 0 the kernel picks the UDP port and TCP
-/// takes the same one, retrying with a new port in the rare case that TCP's is taken.
+/// Binds UDP and TCP on the same port of `addr` and hands back both sockets, still bound: the port
+/// is chosen and held in one step, so no other process can take either half before the caller
+/// serves on it (a port found free, released and bound again later could be taken in between).
+///
+/// With port 0 the kernel picks a free UDP port and TCP must take the same number. UDP and TCP
+/// ports are separate, so another process may hold that TCP port; only then is another port tried.
+/// The UDP sockets of rejected ports stay bound until this returns, so the kernel cannot offer the
+/// same port twice. A non-zero port is the caller's choice: failing to bind it is an error, never a
+/// reason to move to another port.
 async fn bind_udp_and_tcp(addr: SocketAddr) -> std::io::Result<(UdpSocket, TcpListener)> {
     const ATTEMPTS: usize = 20;
+    let mut rejected = Vec::new();
     let mut last_error = None;
     for _ in 0..ATTEMPTS {
         let udp = UdpSocket::bind(addr).await?;
         match TcpListener::bind(udp.local_addr()?).await {
             Ok(tcp) => return Ok((udp, tcp)),
-            Err(err) if addr.port() == 0 => last_error = Some(err),
+            // Any error, not just AddrInUse: e.g. Windows reports a port in an excluded range as
+            // PermissionDenied, and another port is the cure either way.
+            Err(err) if addr.port() == 0 => {
+                last_error = Some(err);
+                rejected.push(udp);
+            }
             Err(err) => return Err(err),
         }
     }

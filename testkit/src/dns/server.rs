@@ -40,10 +40,15 @@ impl DnsServer {
         Self::start_on(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await
     }
 
-    /// Starts a server on `addr` (UDP and TCP; port 0 picks a free port).
+    /// Starts a server on `addr` (UDP and TCP, one port); [`addr`](Self::addr) says where.
+    ///
+    /// Port 0 lets the server pick a port that is free for both protocols and bind both at once:
+    /// prefer it in tests. A port found free elsewhere and released for this call may be taken by
+    /// another process in the meantime (its TCP half in particular: a UDP port being free says
+    /// nothing about the TCP port of the same number).
     ///
     /// # Panics
-    /// If the address cannot be bound.
+    /// If the address cannot be bound; a non-zero port is never swapped for another.
     pub async fn start_on(addr: SocketAddr) -> Self {
         let (udp, tcp) = match bind_udp_and_tcp(addr).await {
             Ok(sockets) => sockets,

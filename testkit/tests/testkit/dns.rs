@@ -86,17 +86,28 @@ async fn every_lookup_reaches_the_server() {
 
 #[tokio::test]
 async fn start_on_binds_the_requested_address() {
-    // A port that was free for both protocols a moment ago (the sockets close when dropped).
-    let addr: SocketAddr = {
-        let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-        let addr = udp.local_addr().unwrap();
-        std::net::TcpListener::bind(addr).unwrap();
-        addr
-    };
-    let dns = DnsServer::start_on(addr).await;
-    assert_eq!(dns.addr(), addr);
+    // Port 0: the server picks the port and binds UDP and TCP on it in one step, then reports it.
+    // A port picked here, released and handed over would race: another process may hold or grab
+    // its TCP half (a free UDP port says nothing about TCP) before the server binds it.
+    let requested = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+    let dns = DnsServer::start_on(requested).await;
+    let addr = dns.addr();
+    assert_eq!(addr.ip(), requested.ip(), "the requested interface");
+    assert_ne!(addr.port(), 0, "the port actually bound, not the wildcard");
     dns.set_a(WRITER, &[ip(9)]);
-    assert_eq!(ipv4(dns.addr(), WRITER).await, [ip(9)]);
+    assert_eq!(ipv4_over(addr, Transport::Udp, WRITER).await, [ip(9)]);
+    assert_eq!(ipv4_over(addr, Transport::Tcp, WRITER).await, [ip(9)]);
+}
+
+#[tokio::test]
+#[should_panic(expected = "cannot bind the test DNS server to 127.0.0.1:")]
+async fn start_on_never_swaps_a_requested_port_for_another() {
+    // This listener holds the port's TCP half for the whole test, so the port stays unusable for
+    // the server whoever holds its UDP half: the server must fail rather than serve elsewhere.
+    let taken = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let dns = DnsServer::start_on(taken.local_addr().unwrap()).await;
+    drop(taken);
+    panic!("started on {} although the port was taken", dns.addr());
 }
 
 #[tokio::test]
