@@ -5,6 +5,9 @@
 //! Each [`Workspace`] is a temporary directory with its own configuration and state; the provider
 //! reaches its own emulated account by assuming a role into it, so tests run in parallel on one
 //! emulator without seeing each other.
+//!
+//! Tests are written as a [`case::TestCase`] of [`step::Step`]s: the harness, not each test, runs
+//! the empty-plan check after every apply and the destroy (and its check) at the end.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -12,7 +15,9 @@ use std::sync::OnceLock;
 
 use anyhow::{Context as _, Result, bail};
 
+pub mod case;
 pub mod docs;
+pub mod step;
 
 /// The provider's source address, as configurations name it.
 pub const PROVIDER_SOURCE: &str = "registry.terraform.io/rdslink/rdslink";
@@ -91,22 +96,31 @@ impl Run {
 }
 
 impl Workspace {
-    /// A workspace whose `main.tf` is `configuration`.
+    /// A workspace whose `main.tf` is `configuration`, using the provider cargo built.
     pub fn new(configuration: &str) -> Result<Self> {
-        let dir = tempfile::Builder::new().prefix("rdslink-acc-").tempdir()?;
-        let cli_config = dir.path().join("terraform.rc");
-        std::fs::write(
-            &cli_config,
-            format!(
-                "provider_installation {{\n  dev_overrides {{\n    \"{PROVIDER_SOURCE}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
-                provider_dir().display()
-            ),
-        )?;
-        std::fs::write(dir.path().join("main.tf"), configuration)?;
+        let cli_configuration = format!(
+            "provider_installation {{\n  dev_overrides {{\n    \"{PROVIDER_SOURCE}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+            provider_dir().display()
+        );
+        let workspace = Workspace::create(configuration, &cli_configuration)?;
         if !configuration.contains("required_providers") {
             // Without it Terraform reads `rdslink` as hashicorp/rdslink, which dev_overrides does not cover.
-            std::fs::write(dir.path().join("versions.tf"), REQUIRED_PROVIDERS)?;
+            std::fs::write(workspace.path().join("versions.tf"), REQUIRED_PROVIDERS)?;
         }
+        Ok(workspace)
+    }
+
+    /// A workspace for a configuration of Terraform's built-in resources only (`terraform_data`):
+    /// it needs neither the rdslink provider built nor `terraform init`.
+    pub fn builtin_only(configuration: &str) -> Result<Self> {
+        Workspace::create(configuration, "")
+    }
+
+    fn create(configuration: &str, cli_configuration: &str) -> Result<Self> {
+        let dir = tempfile::Builder::new().prefix("rdslink-acc-").tempdir()?;
+        let cli_config = dir.path().join("terraform.rc");
+        std::fs::write(&cli_config, cli_configuration)?;
+        std::fs::write(dir.path().join("main.tf"), configuration)?;
         let env = vec![
             (
                 "TF_CLI_CONFIG_FILE".into(),

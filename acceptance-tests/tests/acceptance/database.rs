@@ -1,7 +1,9 @@
 //! `data "rdslink_database"` applied with the real terraform CLI against emulated databases.
 
+use std::cell::OnceCell;
 use std::net::Ipv4Addr;
 
+use rdslink_acceptance_tests::step::Step;
 use rdslink_testkit::seed;
 use serde_json::{Value, json};
 
@@ -25,74 +27,74 @@ async fn cluster_writer_then_failover_changes_target_ips_on_the_next_plan() {
         .iter()
         .find(|m| m.is_writer)
         .expect("a writer");
-
-    world.workspace.apply().await.unwrap();
     let w = &world.workspace;
-    assert_eq!(w.output("kind").await.unwrap(), "cluster");
-    assert_eq!(
-        w.output("writer_instance_identifier").await.unwrap(),
-        writer.id.as_str()
-    );
-    assert_eq!(w.output("target_ips").await.unwrap(), ips(&[writer.ip]));
-    assert_eq!(
-        w.output("endpoint").await.unwrap(),
-        cluster.endpoint.as_str()
-    );
-    assert_eq!(w.output("port").await.unwrap(), json!(cluster.port));
-    assert_eq!(w.output("role").await.unwrap(), "writer");
-    assert!(
-        w.output("engine")
-            .await
-            .unwrap()
-            .as_str()
-            .unwrap()
-            .starts_with("aurora")
-    );
+    let new_writer_id = OnceCell::<String>::new();
+    let new_writer = || {
+        let id = new_writer_id.get().expect("the failover happened");
+        cluster
+            .members
+            .iter()
+            .find(|m| &m.id == id)
+            .expect("new writer is a member")
+    };
 
-    let (code, run) = w.plan_exit_code(&[]).await.unwrap();
-    assert_eq!(
-        code, 0,
-        "the plan after apply must be empty:\n{}",
-        run.stdout
-    );
-
-    // Fail over; DNS is left stale on purpose: the writer comes from the RDS API.
-    let new_writer_id = seed::failover_cluster(&world.account, &cluster, None).await;
-    assert_ne!(new_writer_id, writer.id);
-    let new_writer = cluster
-        .members
-        .iter()
-        .find(|m| m.id == new_writer_id)
-        .expect("new writer is a member");
-
-    let (code, run) = w.plan_exit_code(&[]).await.unwrap();
-    assert_eq!(
-        code, 2,
-        "the plan after a failover must show the change:\n{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains(&new_writer.ip.to_string()),
-        "plan does not show the new writer's IP:\n{}",
-        run.stdout
-    );
-
-    w.terraform(&["apply", "-refresh-only", "-auto-approve", "-no-color"])
+    world
+        .case()
         .await
-        .unwrap()
-        .success()
-        .unwrap();
-    assert_eq!(w.output("target_ips").await.unwrap(), ips(&[new_writer.ip]));
-    assert_eq!(
-        w.output("writer_instance_identifier").await.unwrap(),
-        new_writer_id.as_str()
-    );
-    let (code, run) = w.plan_exit_code(&[]).await.unwrap();
-    assert_eq!(
-        code, 0,
-        "converged, the plan must be empty again:\n{}",
-        run.stdout
-    );
+        // As after every apply, the plan after it must be empty.
+        .step(Step::same_config().check(async |_| {
+            assert_eq!(w.output("kind").await.unwrap(), "cluster");
+            assert_eq!(
+                w.output("writer_instance_identifier").await.unwrap(),
+                writer.id.as_str()
+            );
+            assert_eq!(w.output("target_ips").await.unwrap(), ips(&[writer.ip]));
+            assert_eq!(
+                w.output("endpoint").await.unwrap(),
+                cluster.endpoint.as_str()
+            );
+            assert_eq!(w.output("port").await.unwrap(), json!(cluster.port));
+            assert_eq!(w.output("role").await.unwrap(), "writer");
+            assert!(
+                w.output("engine")
+                    .await
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .starts_with("aurora")
+            );
+        }))
+        .step(
+            Step::same_config()
+                .pre_config(async || {
+                    // Fail over; DNS is left stale on purpose: the writer comes from the RDS API.
+                    let id = seed::failover_cluster(&world.account, &cluster, None).await;
+                    assert_ne!(id, writer.id);
+                    new_writer_id.set(id).unwrap();
+                })
+                .plan_only()
+                .expect_non_empty_plan("the plan after a failover must show the change")
+                .check(async |outcome| {
+                    assert!(
+                        outcome.run.stdout.contains(&new_writer().ip.to_string()),
+                        "plan does not show the new writer's IP:\n{}",
+                        outcome.run.stdout
+                    );
+                }),
+        )
+        // Converged: the plan after it must be empty again.
+        .step(Step::same_config().refresh_only().check(async |_| {
+            assert_eq!(
+                w.output("target_ips").await.unwrap(),
+                ips(&[new_writer().ip])
+            );
+            assert_eq!(
+                w.output("writer_instance_identifier").await.unwrap(),
+                new_writer().id.as_str()
+            );
+        }))
+        .run()
+        .await;
 }
 
 #[tokio::test]
@@ -110,12 +112,18 @@ async fn cluster_reader_role_targets_every_reader() {
         .collect();
     assert_eq!(readers.len(), 2);
 
-    world.workspace.apply().await.unwrap();
-    assert_eq!(
-        world.workspace.output("target_ips").await.unwrap(),
-        ips(&readers)
-    );
-    assert_eq!(world.workspace.output("role").await.unwrap(), "reader");
+    world
+        .case()
+        .await
+        .step(Step::same_config().check(async |_| {
+            assert_eq!(
+                world.workspace.output("target_ips").await.unwrap(),
+                ips(&readers)
+            );
+            assert_eq!(world.workspace.output("role").await.unwrap(), "reader");
+        }))
+        .run()
+        .await;
 }
 
 #[tokio::test]
@@ -125,28 +133,37 @@ async fn instance_targets_its_endpoint_address() {
     ))
     .await;
     let instance = seed::instance(&world.account, &world.dns, "billing").await;
-
-    world.workspace.apply().await.unwrap();
     let w = &world.workspace;
-    assert_eq!(w.output("kind").await.unwrap(), "instance");
-    assert_eq!(w.output("target_ips").await.unwrap(), ips(&[instance.ip]));
-    assert_eq!(
-        w.output("endpoint").await.unwrap(),
-        instance.endpoint.as_str()
-    );
-    assert_eq!(
-        w.output("writer_instance_identifier").await.unwrap(),
-        Value::Null
-    );
-    assert_eq!(w.output("role").await.unwrap(), Value::Null);
-
-    // An instance failover moves its DNS name: the next plan sees it.
     let moved = Ipv4Addr::new(10, 99, 0, 7);
-    world.dns.set_a(&instance.endpoint, &[moved]);
-    let (code, run) = w.plan_exit_code(&[]).await.unwrap();
-    assert_eq!(code, 2, "{}", run.stdout);
-    w.apply().await.unwrap();
-    assert_eq!(w.output("target_ips").await.unwrap(), ips(&[moved]));
+
+    world
+        .case()
+        .await
+        .step(Step::same_config().check(async |_| {
+            assert_eq!(w.output("kind").await.unwrap(), "instance");
+            assert_eq!(w.output("target_ips").await.unwrap(), ips(&[instance.ip]));
+            assert_eq!(
+                w.output("endpoint").await.unwrap(),
+                instance.endpoint.as_str()
+            );
+            assert_eq!(
+                w.output("writer_instance_identifier").await.unwrap(),
+                Value::Null
+            );
+            assert_eq!(w.output("role").await.unwrap(), Value::Null);
+        }))
+        .step(
+            Step::same_config()
+                // An instance failover moves its DNS name: the next plan sees it.
+                .pre_config(async || world.dns.set_a(&instance.endpoint, &[moved]))
+                .plan_only()
+                .expect_non_empty_plan("the moved address must show in the plan"),
+        )
+        .step(Step::same_config().check(async |_| {
+            assert_eq!(w.output("target_ips").await.unwrap(), ips(&[moved]));
+        }))
+        .run()
+        .await;
 }
 
 #[tokio::test]
@@ -162,11 +179,17 @@ async fn proxy_targets_every_address_of_its_endpoint() {
     ];
     let proxy = seed::proxy(&world.account, &world.dns, "orders-proxy", &addresses).await;
 
-    world.workspace.apply().await.unwrap();
     let w = &world.workspace;
-    assert_eq!(w.output("kind").await.unwrap(), "proxy");
-    assert_eq!(w.output("target_ips").await.unwrap(), ips(&addresses));
-    assert_eq!(w.output("endpoint").await.unwrap(), proxy.endpoint.as_str());
+    world
+        .case()
+        .await
+        .step(Step::same_config().check(async |_| {
+            assert_eq!(w.output("kind").await.unwrap(), "proxy");
+            assert_eq!(w.output("target_ips").await.unwrap(), ips(&addresses));
+            assert_eq!(w.output("endpoint").await.unwrap(), proxy.endpoint.as_str());
+        }))
+        .run()
+        .await;
 }
 
 #[tokio::test]
@@ -180,14 +203,20 @@ async fn hostname_targets_every_a_record() {
         &[Ipv4Addr::new(10, 1, 2, 3), Ipv4Addr::new(10, 1, 2, 2)],
     );
 
-    world.workspace.apply().await.unwrap();
     let w = &world.workspace;
-    assert_eq!(w.output("kind").await.unwrap(), "endpoint");
-    assert_eq!(
-        w.output("target_ips").await.unwrap(),
-        json!(["10.1.2.2", "10.1.2.3"])
-    );
-    assert_eq!(w.output("port").await.unwrap(), Value::Null);
+    world
+        .case()
+        .await
+        .step(Step::same_config().check(async |_| {
+            assert_eq!(w.output("kind").await.unwrap(), "endpoint");
+            assert_eq!(
+                w.output("target_ips").await.unwrap(),
+                json!(["10.1.2.2", "10.1.2.3"])
+            );
+            assert_eq!(w.output("port").await.unwrap(), Value::Null);
+        }))
+        .run()
+        .await;
 }
 
 #[tokio::test]
@@ -196,19 +225,17 @@ async fn unknown_cluster_is_a_clear_error() {
         "  db_cluster_identifier = \"missing\"",
     ))
     .await;
-    let run = world
-        .workspace
-        .terraform(&["plan", "-no-color"])
+    world
+        .case()
         .await
-        .unwrap();
-    assert_eq!(run.code, 1, "{}", run.stdout);
-    assert!(
-        run.stderr
-            .contains("Cannot discover DB cluster \"missing\""),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("missing"), "{}", run.stderr);
+        .step(
+            Step::same_config()
+                .plan_only()
+                .expect_error("Cannot discover DB cluster \"missing\"")
+                .expect_error("missing"),
+        )
+        .run()
+        .await;
 }
 
 #[tokio::test]
@@ -217,17 +244,16 @@ async fn unresolvable_hostname_is_a_clear_error() {
         "  endpoint = \"nowhere.orders.internal\"",
     ))
     .await;
-    let run = world
-        .workspace
-        .terraform(&["plan", "-no-color"])
+    world
+        .case()
         .await
-        .unwrap();
-    assert_eq!(run.code, 1, "{}", run.stdout);
-    assert!(
-        run.stderr.contains("nowhere.orders.internal"),
-        "{}",
-        run.stderr
-    );
+        .step(
+            Step::same_config()
+                .plan_only()
+                .expect_error(&regex_lite::escape("nowhere.orders.internal")),
+        )
+        .run()
+        .await;
 }
 
 #[tokio::test]
@@ -242,18 +268,19 @@ async fn unreachable_sts_is_one_configure_error() {
         world.dns.addr(),
         database_configuration("  endpoint = \"db.orders.internal\"")
     );
-    world.workspace.write_configuration(&configuration).unwrap();
-    let run = world
-        .workspace
-        .terraform(&["plan", "-no-color"])
+    world
+        .case()
         .await
-        .unwrap();
-    assert_eq!(run.code, 1, "{}", run.stdout);
-    assert_eq!(run.stderr.matches("Error: ").count(), 1, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("Cannot configure the rdslink provider"),
-        "{}",
-        run.stderr
-    );
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        .step(
+            Step::whole_config(configuration)
+                .plan_only()
+                .expect_error("Cannot configure the rdslink provider")
+                .check(async |outcome| {
+                    let stderr = &outcome.run.stderr;
+                    assert_eq!(stderr.matches("Error: ").count(), 1, "{stderr}");
+                    assert!(!stderr.contains("panicked"), "{stderr}");
+                }),
+        )
+        .run()
+        .await;
 }

@@ -3,7 +3,9 @@
 //! reported success would fail here.
 //!
 //! Each test runs in its own emulated account ([`Bench`]), with its own DNS server and workspace,
-//! so the tests run in parallel on one emulator.
+//! so the tests run in parallel on one emulator. Tests are [`Bench::case`]s: the harness checks that
+//! the plan after every apply is empty, and that after the final destroy nothing carrying the
+//! ownership tag is left in the account.
 
 mod aws;
 mod basic;
@@ -19,7 +21,8 @@ mod validate;
 
 use std::collections::BTreeSet;
 
-use rdslink_acceptance_tests::{Run, Workspace, provider_block};
+use rdslink_acceptance_tests::case::TestCase;
+use rdslink_acceptance_tests::{Workspace, provider_block};
 use rdslink_testkit::seed::{self, Vpc};
 use rdslink_testkit::{Account, DnsServer};
 use serde_json::Value;
@@ -81,13 +84,12 @@ impl Bench {
         format!("{open}  default_tags = {{\n    \"{key}\" = \"{value}\"\n  }}\n}}\n")
     }
 
-    /// Replaces the main workspace's configuration after the provider block.
-    pub async fn configure(&self, body: &str) {
-        let configuration = format!("{}\n{body}", self.provider().await);
-        self.world
-            .workspace
-            .write_configuration(&configuration)
-            .expect("main.tf");
+    /// A test case on the main workspace: step configurations follow this bench's provider block,
+    /// and after the case's destroy nothing carrying the ownership tag may remain in the account.
+    pub async fn case(&self) -> TestCase<'_> {
+        TestCase::new(self.workspace())
+            .preamble(self.provider().await)
+            .check_destroy(async || aws::assert_nothing_owned_left(self.account()).await)
     }
 
     /// Another workspace (its own state) on the same account and DNS server.
@@ -225,26 +227,6 @@ pub fn strings(values: &Value, attribute: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// The plan Terraform would make now, as JSON (`plan -out`, then `show -json` of the plan file).
-pub async fn plan_json(workspace: &Workspace) -> Value {
-    let run = workspace
-        .terraform(&["plan", "-out=tfplan", "-no-color"])
-        .await
-        .unwrap();
-    assert_eq!(
-        run.code, 0,
-        "terraform plan failed\n--- stdout\n{}\n--- stderr\n{}",
-        run.stdout, run.stderr
-    );
-    let shown = workspace
-        .terraform(&["show", "-json", "tfplan"])
-        .await
-        .unwrap()
-        .success()
-        .unwrap();
-    serde_json::from_str(&shown.stdout).expect("terraform show -json prints JSON")
-}
-
 /// The resource's planned actions (`["update"]`, `["delete", "create"]`, ...); `["no-op"]` when
 /// nothing changes.
 pub fn actions(plan: &Value) -> Vec<String> {
@@ -267,41 +249,6 @@ pub fn is_replacement(actions: &[String]) -> bool {
     let mut sorted = actions.to_vec();
     sorted.sort();
     sorted == ["create", "delete"]
-}
-
-/// `terraform plan -detailed-exitcode`, asserting it is `expected` (0: nothing to do, 2: changes).
-pub async fn assert_plan(workspace: &Workspace, expected: i32, why: &str) -> Run {
-    let (code, run) = workspace.plan_exit_code(&[]).await.unwrap();
-    assert_eq!(
-        code, expected,
-        "{why}\n--- stdout\n{}\n--- stderr\n{}",
-        run.stdout, run.stderr
-    );
-    run
-}
-
-/// `terraform apply` that must fail: returns its output.
-pub async fn failed_apply(workspace: &Workspace) -> Run {
-    let run = workspace
-        .terraform(&["apply", "-auto-approve", "-no-color"])
-        .await
-        .unwrap();
-    assert_eq!(
-        run.code, 1,
-        "apply should have failed\n--- stdout\n{}\n--- stderr\n{}",
-        run.stdout, run.stderr
-    );
-    run
-}
-
-/// `terraform destroy`.
-pub async fn destroy(workspace: &Workspace) -> Run {
-    workspace
-        .terraform(&["destroy", "-auto-approve", "-no-color"])
-        .await
-        .unwrap()
-        .success()
-        .unwrap()
 }
 
 /// `terraform state list`: the addresses the state holds.

@@ -8,6 +8,7 @@ mod logging;
 mod schema;
 mod validate;
 
+use rdslink_acceptance_tests::case::TestCase;
 use rdslink_acceptance_tests::{Workspace, provider_block};
 use rdslink_testkit::{Account, DnsServer};
 
@@ -32,6 +33,19 @@ impl World {
             dns,
             workspace,
         }
+    }
+
+    /// A test case on the workspace, whose step configurations follow the provider block. Only
+    /// data sources live here: nothing outside the state to check after the destroy.
+    pub async fn case(&self) -> TestCase<'_> {
+        let moto = rdslink_testkit::moto().await;
+        TestCase::new(&self.workspace)
+            .preamble(provider_block(
+                &moto.endpoint,
+                &self.account.role_arn,
+                self.dns.addr(),
+            ))
+            .nothing_to_check_after_destroy("data sources create nothing")
     }
 
     /// Replaces the configuration after the provider block.

@@ -286,6 +286,15 @@ impl Inventory {
     }
 }
 
+/// Fails unless nothing carrying the ownership tag is left in the account.
+pub async fn assert_nothing_owned_left(account: &Account) {
+    let owned = inventory(account).await.owned();
+    assert!(
+        owned.is_empty(),
+        "parts with the ownership tag remain: {owned:#?}"
+    );
+}
+
 /// Lists every load balancer, target group, listener and (live) endpoint service of the account,
 /// with their tags.
 pub async fn inventory(account: &Account) -> Inventory {

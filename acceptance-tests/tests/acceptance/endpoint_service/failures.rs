@@ -1,10 +1,11 @@
 //! Apply-time failures: a clear error, and nothing left behind (or nothing that destroy leaves).
 
 use aws_sdk_elasticloadbalancingv2::types::{LoadBalancerSchemeEnum, LoadBalancerTypeEnum};
+use rdslink_acceptance_tests::step::Step;
 use rdslink_testkit::seed;
 
 use super::aws::{inventory, other_vpc};
-use super::{ADDRESS, Bench, Service, destroy, failed_apply, state_list};
+use super::{ADDRESS, Bench, Service, state_list};
 
 /// Nothing carries the ownership tag, and the state holds nothing. `context` explains a failure.
 async fn assert_nothing_left(bench: &Bench, context: &str) {
@@ -51,22 +52,24 @@ async fn a_subnet_that_does_not_exist_fails_before_anything_is_created() {
         subnet_ids: vec![bench.subnets()[0].clone(), missing.clone()],
         ..Service::new(&bench, "orders")
     };
-    bench.configure(&service.hcl()).await;
-
-    let run = failed_apply(bench.workspace()).await;
-    let error = one_line(&run.stderr);
-    assert!(
-        error.contains(&format!("{missing} do not exist")),
-        "{}",
-        run.stderr
-    );
-    assert!(error.contains("Nothing was created"), "{}", run.stderr);
-    assert!(
-        !error.contains(&bench.subnets()[0]),
-        "only the missing subnet is named: {}",
-        run.stderr
-    );
-    assert_nothing_left(&bench, &run.stderr).await;
+    bench
+        .case()
+        .await
+        .step(
+            Step::config(service.hcl())
+                .expect_error(&format!("{missing} do not exist"))
+                .expect_error("Nothing was created")
+                .check(async |outcome| {
+                    let stderr = &outcome.run.stderr;
+                    assert!(
+                        !one_line(stderr).contains(&bench.subnets()[0]),
+                        "only the missing subnet is named: {stderr}"
+                    );
+                    assert_nothing_left(&bench, stderr).await;
+                }),
+        )
+        .run()
+        .await;
 }
 
 #[tokio::test]
@@ -79,31 +82,24 @@ async fn subnets_outside_the_vpc_fail_before_anything_is_created() {
         vpc_id: other_vpc_id.clone(),
         ..Service::new(&bench, "orders")
     };
-    bench.configure(&service.hcl()).await;
-
-    let run = failed_apply(bench.workspace()).await;
-    let error = one_line(&run.stderr);
-    assert!(
-        error.contains(&format!("not in VPC {other_vpc_id}")),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        error.contains(&bench.subnets()[0]),
-        "the stray subnets are named: {}",
-        run.stderr
-    );
-    assert!(error.contains("Nothing was created"), "{}", run.stderr);
-    assert_nothing_left(&bench, &run.stderr).await;
+    bench
+        .case()
+        .await
+        .step(
+            Step::config(service.hcl())
+                .expect_error(&format!("not in VPC {other_vpc_id}"))
+                // The stray subnets are named.
+                .expect_error(&bench.subnets()[0])
+                .expect_error("Nothing was created")
+                .check(async |outcome| assert_nothing_left(&bench, &outcome.run.stderr).await),
+        )
+        .run()
+        .await;
 }
 
-/// A load balancer named like the bundle's but not rdslink's: creation stops after the target
-/// group, the first part, already exists.
-#[tokio::test]
-async fn a_failure_after_partial_creation_is_cleaned_up_by_destroy() {
-    let bench = Bench::new().await;
-    seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
-    let foreign = bench
+/// A load balancer rdslink would name `rdslink-orders`, but not rdslink's.
+async fn foreign_load_balancer(bench: &Bench) -> String {
+    bench
         .account()
         .elbv2()
         .create_load_balancer()
@@ -117,40 +113,52 @@ async fn a_failure_after_partial_creation_is_cleaned_up_by_destroy() {
         .load_balancers()[0]
         .load_balancer_arn()
         .expect("ARN")
-        .to_owned();
-    bench.configure(&Service::new(&bench, "orders").hcl()).await;
+        .to_owned()
+}
 
-    let run = failed_apply(bench.workspace()).await;
-    let error = one_line(&run.stderr);
-    assert!(
-        error.contains("rdslink-orders") && error.contains(&foreign),
-        "{}",
-        run.stderr
-    );
-    let owned = inventory(bench.account()).await.owned();
-    assert_eq!(
-        owned.counts(),
-        (0, 1, 0, 0),
-        "the target group should exist at this point: {owned:#?}"
-    );
-    assert!(
-        is_tainted(bench.workspace()).await,
-        "the parts created so far must be recorded, tainted, in the state"
-    );
-
-    let destroyed = destroy(bench.workspace()).await;
-    assert_nothing_left(
-        &bench,
-        &format!("terraform destroy said:\n{}", destroyed.stdout),
-    )
-    .await;
-    // The load balancer that was not rdslink's is left alone.
-    let left = inventory(bench.account()).await;
-    assert_eq!(
-        left.load_balancers.keys().collect::<Vec<_>>(),
-        [&foreign],
-        "{left:#?}"
-    );
+/// A load balancer named like the bundle's but not rdslink's: creation stops after the target
+/// group, the first part, already exists.
+#[tokio::test]
+async fn a_failure_after_partial_creation_is_cleaned_up_by_destroy() {
+    let bench = Bench::new().await;
+    seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
+    let foreign = foreign_load_balancer(&bench).await;
+    bench
+        .case()
+        .await
+        .step(
+            Step::config(Service::new(&bench, "orders").hcl())
+                .expect_error("rdslink-orders")
+                .expect_error(&regex_lite::escape(&foreign))
+                .check(async |_| {
+                    let owned = inventory(bench.account()).await.owned();
+                    assert_eq!(
+                        owned.counts(),
+                        (0, 1, 0, 0),
+                        "the target group should exist at this point: {owned:#?}"
+                    );
+                    assert!(
+                        is_tainted(bench.workspace()).await,
+                        "the parts created so far must be recorded, tainted, in the state"
+                    );
+                }),
+        )
+        .step(Step::same_config().destroy().check(async |destroyed| {
+            assert_nothing_left(
+                &bench,
+                &format!("terraform destroy said:\n{}", destroyed.run.stdout),
+            )
+            .await;
+            // The load balancer that was not rdslink's is left alone.
+            let left = inventory(bench.account()).await;
+            assert_eq!(
+                left.load_balancers.keys().collect::<Vec<_>>(),
+                [&foreign],
+                "{left:#?}"
+            );
+        }))
+        .run()
+        .await;
 }
 
 /// After the same partial failure, once the obstacle is gone, the next apply converges on one
@@ -159,37 +167,34 @@ async fn a_failure_after_partial_creation_is_cleaned_up_by_destroy() {
 async fn the_apply_after_a_partial_failure_converges_without_duplicates() {
     let bench = Bench::new().await;
     let cluster = seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
-    let elbv2 = bench.account().elbv2();
-    let foreign = elbv2
-        .create_load_balancer()
-        .name("rdslink-orders")
-        .r#type(LoadBalancerTypeEnum::Network)
-        .scheme(LoadBalancerSchemeEnum::Internal)
-        .set_subnets(Some(bench.subnets().to_vec()))
-        .send()
+    let foreign = foreign_load_balancer(&bench).await;
+    bench
+        .case()
         .await
-        .expect("CreateLoadBalancer")
-        .load_balancers()[0]
-        .load_balancer_arn()
-        .expect("ARN")
-        .to_owned();
-    bench.configure(&Service::new(&bench, "orders").hcl()).await;
-    failed_apply(bench.workspace()).await;
-
-    elbv2
-        .delete_load_balancer()
-        .load_balancer_arn(&foreign)
-        .send()
-        .await
-        .expect("DeleteLoadBalancer");
-    bench.workspace().apply().await.unwrap();
-
-    let owned = inventory(bench.account()).await.owned();
-    assert_eq!(owned.counts(), (1, 1, 1, 1), "{owned:#?}");
-    let values = super::state(bench.workspace()).await;
-    let parts = super::aws::parts(bench.account(), &values).await;
-    assert_eq!(parts.target_ips(), [cluster.writer().ip.to_string()]);
-    super::assert_plan(bench.workspace(), 0, "converged, the plan must be empty").await;
+        .step(Step::config(Service::new(&bench, "orders").hcl()).expect_error("rdslink-orders"))
+        // As after every apply, converged: the next plan is empty.
+        .step(
+            Step::same_config()
+                .pre_config(async || {
+                    bench
+                        .account()
+                        .elbv2()
+                        .delete_load_balancer()
+                        .load_balancer_arn(&foreign)
+                        .send()
+                        .await
+                        .expect("DeleteLoadBalancer");
+                })
+                .check(async |_| {
+                    let owned = inventory(bench.account()).await.owned();
+                    assert_eq!(owned.counts(), (1, 1, 1, 1), "{owned:#?}");
+                    let values = super::state(bench.workspace()).await;
+                    let parts = super::aws::parts(bench.account(), &values).await;
+                    assert_eq!(parts.target_ips(), [cluster.writer().ip.to_string()]);
+                }),
+        )
+        .run()
+        .await;
 }
 
 /// The plan only warns when the database cannot be found (it may be created by the same apply);
@@ -197,25 +202,24 @@ async fn the_apply_after_a_partial_failure_converges_without_duplicates() {
 #[tokio::test]
 async fn a_database_that_does_not_exist_fails_the_apply_with_a_clear_error() {
     let bench = Bench::new().await;
+    let service = Service::new(&bench, "orders").database("db_cluster_identifier = \"missing\"");
     bench
-        .configure(
-            &Service::new(&bench, "orders")
-                .database("db_cluster_identifier = \"missing\"")
-                .hcl(),
+        .case()
+        .await
+        .step(
+            Step::config(service.hcl())
+                .expect_error("Cannot discover")
+                .expect_error("\"missing\"")
+                .check(async |outcome| {
+                    let stderr = &outcome.run.stderr;
+                    assert!(
+                        !stderr.contains("panicked")
+                            && !one_line(stderr).contains("bug in the provider"),
+                        "{stderr}"
+                    );
+                    assert_nothing_left(&bench, stderr).await;
+                }),
         )
+        .run()
         .await;
-
-    let run = failed_apply(bench.workspace()).await;
-    let error = one_line(&run.stderr);
-    assert!(
-        error.contains("Cannot discover") && error.contains("\"missing\""),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        !run.stderr.contains("panicked") && !error.contains("bug in the provider"),
-        "{}",
-        run.stderr
-    );
-    assert_nothing_left(&bench, &run.stderr).await;
 }

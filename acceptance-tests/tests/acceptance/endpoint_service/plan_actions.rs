@@ -1,16 +1,15 @@
 //! Which changes update the bundle in place and which replace it, read from the plan's JSON; and an
 //! in-place update applied and checked in AWS.
 
+use std::cell::OnceCell;
 use std::collections::BTreeSet;
 
+use rdslink_acceptance_tests::step::Step;
 use rdslink_testkit::seed;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::aws::{other_vpc, parts};
-use super::{
-    Bench, CONSUMER, DEFAULT_TAG, OWNERSHIP_TAG, Service, actions, assert_plan, is_replacement,
-    plan_json, state,
-};
+use super::{Bench, CONSUMER, DEFAULT_TAG, OWNERSHIP_TAG, Service, actions, is_replacement, state};
 
 const SECOND_CONSUMER: &str = "arn:aws:iam::333333333333:root";
 
@@ -21,8 +20,6 @@ async fn settings_update_in_place_while_name_port_vpc_and_subnets_replace() {
     seed::aurora_cluster(bench.account(), bench.dns(), "archive", 1).await;
     let (other_vpc_id, _) = other_vpc(bench.account()).await;
     let base = Service::new(&bench, "orders").with("tags = { team = \"data\" }");
-    bench.configure(&base.hcl()).await;
-    bench.workspace().apply().await.unwrap();
 
     let in_place = [
         (
@@ -85,33 +82,44 @@ async fn settings_update_in_place_while_name_port_vpc_and_subnets_replace() {
         ),
     ];
 
-    let mut wrong = Vec::new();
+    let mut case = bench.case().await.step(Step::config(base.hcl()));
     for (attribute, service) in &in_place {
-        bench.configure(&service.hcl()).await;
-        let planned = actions(&plan_json(bench.workspace()).await);
-        if planned != ["update"] {
-            wrong.push(format!(
-                "changing {attribute} plans {planned:?}, expected [\"update\"]"
-            ));
-        }
+        case = case.step(
+            Step::config(service.hcl())
+                .named(format!("changing {attribute}"))
+                .plan_only()
+                .expect_non_empty_plan(format!("{attribute} changed"))
+                .check(async move |outcome| {
+                    let planned = actions(outcome.plan());
+                    assert_eq!(
+                        planned,
+                        ["update"],
+                        "changing {attribute} plans {planned:?}, expected [\"update\"]"
+                    );
+                }),
+        );
     }
     for (attribute, service) in &replacing {
-        bench.configure(&service.hcl()).await;
-        let planned = actions(&plan_json(bench.workspace()).await);
-        if !is_replacement(&planned) {
-            wrong.push(format!(
-                "changing {attribute} plans {planned:?}, expected a replacement"
-            ));
-        }
+        case = case.step(
+            Step::config(service.hcl())
+                .named(format!("changing {attribute}"))
+                .plan_only()
+                .expect_non_empty_plan(format!("{attribute} changed"))
+                .check(async move |outcome| {
+                    let planned = actions(outcome.plan());
+                    assert!(
+                        is_replacement(&planned),
+                        "changing {attribute} plans {planned:?}, expected a replacement"
+                    );
+                }),
+        );
     }
-    assert!(wrong.is_empty(), "{wrong:#?}");
-
-    bench.configure(&base.hcl()).await;
-    assert_plan(
-        bench.workspace(),
-        0,
-        "back to the applied configuration, the plan must be empty",
+    case.step(
+        Step::config(base.hcl())
+            .named("back to the applied configuration, the plan must be empty")
+            .plan_only(),
     )
+    .run()
     .await;
 }
 
@@ -120,10 +128,6 @@ async fn an_in_place_update_changes_every_setting_in_aws_and_keeps_every_part() 
     let bench = Bench::new().await;
     let cluster = seed::aurora_cluster(bench.account(), bench.dns(), "orders", 3).await;
     let base = Service::new(&bench, "orders").with("tags = { team = \"data\", cost = \"db\" }");
-    bench.configure(&base.hcl()).await;
-    bench.workspace().apply().await.unwrap();
-    let before = state(bench.workspace()).await;
-
     let changed = Service { extra: vec![], ..base.clone() }
         .principals(&[SECOND_CONSUMER])
         .with("acceptance_required = true")
@@ -133,10 +137,28 @@ async fn an_in_place_update_changes_every_setting_in_aws_and_keeps_every_part() 
         .with("terminate_connections_on_deregistration = false")
         .with("role = \"reader\"")
         .with("health_check {\n    interval_seconds = 30\n    healthy_threshold = 3\n    unhealthy_threshold = 4\n  }");
-    bench.configure(&changed.hcl()).await;
-    assert_eq!(actions(&plan_json(bench.workspace()).await), ["update"]);
-    bench.workspace().apply().await.unwrap();
+    let before = OnceCell::new();
+    bench
+        .case()
+        .await
+        .step(Step::config(base.hcl()).check(async |_| {
+            before.set(state(bench.workspace()).await).unwrap();
+        }))
+        .step(
+            Step::config(changed.hcl())
+                .plan_only()
+                .expect_non_empty_plan("every setting changed")
+                .check(async |outcome| assert_eq!(actions(outcome.plan()), ["update"])),
+        )
+        .step(Step::same_config().check(async |_| {
+            let before = before.get().expect("step 1 saw the state");
+            assert_every_setting_changed(&bench, &cluster, before).await;
+        }))
+        .run()
+        .await;
+}
 
+async fn assert_every_setting_changed(bench: &Bench, cluster: &seed::Cluster, before: &Value) {
     let after = state(bench.workspace()).await;
     for part in [
         "id",
@@ -206,8 +228,6 @@ async fn an_in_place_update_changes_every_setting_in_aws_and_keeps_every_part() 
         .collect();
     assert_eq!(parts.target_ips(), readers);
     assert_eq!(after["registered_targets"], json!(readers));
-
-    assert_plan(bench.workspace(), 0, "updated, the plan must be empty").await;
 }
 
 /// Security groups change in place, except between none and some, which AWS allows only when the
@@ -232,37 +252,49 @@ async fn security_groups_change_in_place_but_not_from_or_to_none() {
     let with_groups = |ids: &[String]| {
         Service::new(&bench, "orders").with(&format!("security_group_ids = {}", super::list(ids)))
     };
-    bench.configure(&with_groups(&groups[..1]).hcl()).await;
-    bench.workspace().apply().await.unwrap();
-    let before = state(bench.workspace()).await;
-    assert_eq!(
-        parts(bench.account(), &before)
+    let load_balancer_groups = async |values: &Value| {
+        parts(bench.account(), values)
             .await
             .load_balancer
-            .security_groups(),
-        &groups[..1]
-    );
-
-    bench.configure(&with_groups(&groups[1..]).hcl()).await;
-    assert_eq!(actions(&plan_json(bench.workspace()).await), ["update"]);
-    bench.workspace().apply().await.unwrap();
-    let after = state(bench.workspace()).await;
-    assert_eq!(after["nlb_arn"], before["nlb_arn"]);
-    assert_eq!(
-        parts(bench.account(), &after)
-            .await
-            .load_balancer
-            .security_groups(),
-        &groups[1..]
-    );
-    assert_plan(bench.workspace(), 0, "updated, the plan must be empty").await;
-
-    bench.configure(&Service::new(&bench, "orders").hcl()).await;
-    let planned = actions(&plan_json(bench.workspace()).await);
-    assert!(
-        is_replacement(&planned),
-        "dropping every security group must replace: {planned:?}"
-    );
+            .security_groups()
+            .to_vec()
+    };
+    let before = OnceCell::new();
+    bench
+        .case()
+        .await
+        .step(
+            Step::config(with_groups(&groups[..1]).hcl()).check(async |_| {
+                let values = state(bench.workspace()).await;
+                assert_eq!(load_balancer_groups(&values).await, &groups[..1]);
+                before.set(values).unwrap();
+            }),
+        )
+        .step(
+            Step::config(with_groups(&groups[1..]).hcl())
+                .plan_only()
+                .expect_non_empty_plan("another security group")
+                .check(async |outcome| assert_eq!(actions(outcome.plan()), ["update"])),
+        )
+        .step(Step::same_config().check(async |_| {
+            let after = state(bench.workspace()).await;
+            assert_eq!(after["nlb_arn"], before.get().unwrap()["nlb_arn"]);
+            assert_eq!(load_balancer_groups(&after).await, &groups[1..]);
+        }))
+        .step(
+            Step::config(Service::new(&bench, "orders").hcl())
+                .plan_only()
+                .expect_non_empty_plan("no security group any more")
+                .check(async |outcome| {
+                    let planned = actions(outcome.plan());
+                    assert!(
+                        is_replacement(&planned),
+                        "dropping every security group must replace: {planned:?}"
+                    );
+                }),
+        )
+        .run()
+        .await;
 }
 
 /// Tags: removing the resource's own tags keeps the provider's default tags and the ownership tag;
@@ -272,46 +304,53 @@ async fn removing_resource_tags_and_changing_default_tags_update_every_part() {
     let bench = Bench::new().await;
     seed::aurora_cluster(bench.account(), bench.dns(), "orders", 1).await;
     let tagged = Service::new(&bench, "orders").with("tags = { team = \"data\" }");
-    bench.configure(&tagged.hcl()).await;
-    bench.workspace().apply().await.unwrap();
-
     let untagged = Service::new(&bench, "orders");
-    bench.configure(&untagged.hcl()).await;
-    assert_eq!(actions(&plan_json(bench.workspace()).await), ["update"]);
-    bench.workspace().apply().await.unwrap();
-    let values = state(bench.workspace()).await;
     let (default_key, default_value) = DEFAULT_TAG;
-    let expected: super::aws::Tags = [(default_key, default_value), (OWNERSHIP_TAG, "orders")]
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .into();
-    for (part, tags) in parts(bench.account(), &values).await.all_tags() {
-        assert_eq!(tags, &expected, "{part}");
-    }
-    assert_plan(bench.workspace(), 0, "untagged, the plan must be empty").await;
-
     // Another value for the provider's default tag.
-    let provider = bench
+    let retagged_provider = bench
         .provider()
         .await
         .replace(default_value, "rdslink-acceptance-2");
     bench
-        .world
-        .workspace
-        .write_configuration(&format!("{provider}\n{}", untagged.hcl()))
-        .unwrap();
-    assert_eq!(actions(&plan_json(bench.workspace()).await), ["update"]);
-    bench.workspace().apply().await.unwrap();
-    let values = state(bench.workspace()).await;
-    for (part, tags) in parts(bench.account(), &values).await.all_tags() {
-        assert_eq!(
-            tags.get(default_key).map(String::as_str),
-            Some("rdslink-acceptance-2"),
-            "{part}"
-        );
-    }
-    assert_eq!(
-        values["tags_all"],
-        json!({ default_key: "rdslink-acceptance-2" })
-    );
-    assert_plan(bench.workspace(), 0, "retagged, the plan must be empty").await;
+        .case()
+        .await
+        .step(Step::config(tagged.hcl()))
+        .step(
+            Step::config(untagged.hcl())
+                .plan_only()
+                .expect_non_empty_plan("the resource's tags are removed")
+                .check(async |outcome| assert_eq!(actions(outcome.plan()), ["update"])),
+        )
+        .step(Step::same_config().check(async |_| {
+            let values = state(bench.workspace()).await;
+            let expected: super::aws::Tags =
+                [(default_key, default_value), (OWNERSHIP_TAG, "orders")]
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .into();
+            for (part, tags) in parts(bench.account(), &values).await.all_tags() {
+                assert_eq!(tags, &expected, "{part}");
+            }
+        }))
+        .step(
+            Step::whole_config(format!("{retagged_provider}\n{}", untagged.hcl()))
+                .plan_only()
+                .expect_non_empty_plan("the provider's default tag changed")
+                .check(async |outcome| assert_eq!(actions(outcome.plan()), ["update"])),
+        )
+        .step(Step::same_config().check(async |_| {
+            let values = state(bench.workspace()).await;
+            for (part, tags) in parts(bench.account(), &values).await.all_tags() {
+                assert_eq!(
+                    tags.get(default_key).map(String::as_str),
+                    Some("rdslink-acceptance-2"),
+                    "{part}"
+                );
+            }
+            assert_eq!(
+                values["tags_all"],
+                json!({ default_key: "rdslink-acceptance-2" })
+            );
+        }))
+        .run()
+        .await;
 }
