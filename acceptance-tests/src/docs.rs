@@ -1,6 +1,11 @@
 //! Registry documentation (`docs/`) rendered from the provider's schema, as Terraform reports it with
 //! `terraform providers schema -json`, plus the files under `examples/`. Documentation is never
 //! written twice by hand: descriptions live in the schema, usage in the examples.
+//!
+//! "Defaults to `…`." and "Changing this forces a new resource." come from the attributes'
+//! `default` and `requires_replace` flags, not from prose: Terraform's schema has no field for
+//! them, so the plugin layer (`tfplugin::Attribute::full_description`) appends them to the
+//! description it reports, and they reach these pages (and editors' hover text) from there.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -181,5 +186,84 @@ fn type_label(ty: &Value) -> String {
             _ => "Tuple".into(),
         },
         _ => "Dynamic".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A block as `terraform providers schema -json` reports it; the plugin layer appended the
+    /// flag sentences to `port` and `name`.
+    fn block() -> Value {
+        serde_json::json!({
+            "description": "A thing.",
+            "attributes": {
+                "id": {"type": "string", "description": "The id.", "computed": true},
+                "name": {
+                    "type": "string",
+                    "description": "The name. Changing this forces a new resource.",
+                    "required": true
+                },
+                "port": {
+                    "type": "number",
+                    "description": "The port. Defaults to `5432`. Changing this forces a new resource.",
+                    "optional": true,
+                    "computed": true
+                },
+                "tags": {
+                    "type": ["map", "string"],
+                    "description": "Tags\n  on   two lines.",
+                    "optional": true,
+                    "sensitive": true
+                }
+            },
+            "block_types": {
+                "rule": {
+                    "nesting_mode": "list",
+                    "min_items": 1,
+                    "block": {
+                        "description": "A rule.",
+                        "attributes": {
+                            "cidr": {
+                                "type": "string",
+                                "description": "CIDR. Changing this forces a new resource.",
+                                "required": true
+                            }
+                        }
+                    }
+                }
+            }
+        })
+    }
+
+    #[test]
+    fn attributes_render_with_the_sentences_their_flags_added() {
+        let mut out = String::new();
+        schema_sections(&mut out, &block(), "");
+        let expected = "\
+### Required
+
+- `name` (String) The name. Changing this forces a new resource.
+- `rule` (Block List, Required) A rule. (see [below for nested schema](#nestedblock--rule))
+
+### Optional
+
+- `port` (Number) The port. Defaults to `5432`. Changing this forces a new resource.
+- `tags` (Map of String), Sensitive Tags on two lines.
+
+### Read-Only
+
+- `id` (String) The id.
+
+<a id=\"nestedblock--rule\"></a>
+### Nested Schema for `rule`
+
+### Required
+
+- `cidr` (String) CIDR. Changing this forces a new resource.
+
+";
+        assert_eq!(out, expected);
     }
 }

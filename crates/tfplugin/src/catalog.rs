@@ -106,9 +106,7 @@ fn duplicate(kind: &str, name: &str, problems: &mut Diagnostics) {
 mod tests {
     use super::*;
     use crate::diag::Diagnostics;
-    use crate::provider::{
-        ApplyRequest, ApplyResponse, Context, ReadRequest, ReadResponse,
-    };
+    use crate::provider::{ApplyRequest, ApplyResponse, Context, ReadRequest, ReadResponse};
     use crate::schema::{Attribute, Block};
     use crate::value::{Type, Value};
     use async_trait::async_trait;

@@ -6,14 +6,17 @@
 //!   over rustls, go-plugin's controller/stdio/broker/health services;
 //! - data ([`value`], [`schema`], [`diag`]): Terraform values (cty msgpack/JSON), declarative
 //!   schemas and diagnostics;
-//! - the provider-facing API ([`provider`], [`plan`]): traits for the provider, its data
-//!   sources and resources, plan helpers and the stop-aware [`Context`];
+//! - the provider-facing API ([`provider`], [`crud`], [`plan`], [`validate`], [`upgrade`]):
+//!   traits for the provider, its data sources and resources (raw, or as create/read/update/
+//!   delete through [`crud::resource`]), the generic plan and validate steps that apply the
+//!   schema's declarative attribute behaviour, state upgrades, and the stop-aware [`Context`];
 //! - [`logging`]: hclog-shaped JSON lines on stderr.
 //!
 //! Resources and data sources see only [`Value`], [`Schema`], [`Diagnostics`] and [`Context`];
 //! gRPC and msgpack stay in here.
 
 mod catalog;
+pub mod crud;
 pub mod diag;
 mod go_plugin;
 pub mod handshake;
@@ -31,15 +34,22 @@ mod service;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod tls;
+pub mod upgrade;
+pub mod validate;
 pub mod value;
+mod walk;
 mod wire;
 
+pub use crud::{Crud, PlannedChange, resource};
 pub use diag::{AttributePath, Diagnostic, Diagnostics, Severity};
 pub use provider::{
     ApplyRequest, ApplyResponse, Context, DataSource, PlanRequest, PlanResponse, Provider,
     ReadRequest, ReadResponse, Resource, StopHandle, Stopped,
 };
-pub use schema::{Attribute, AttributeType, Block, Mode, NestedBlock, Nesting, Schema};
+pub use schema::{
+    Attribute, AttributeType, Block, Mode, NestedBlock, Nesting, ReplaceIfFn, RequiresReplace,
+    Schema, ValidateFn,
+};
 pub use server::{ServeError, ServeOptions, serve, serve_with};
 pub use value::{Number, Type, Value};
 

@@ -1,10 +1,19 @@
-//! Helpers for planning resource changes: what forces replacement, which computed values stay,
-//! defaults, and the default plan.
+//! Planning resource changes: the generic plan step ([`default_plan`]) that applies the schema's
+//! declarative attribute behaviour, and the helpers it is made of, for resources that plan by
+//! hand.
+//!
+//! The step follows terraform-plugin-framework's PlanResourceChange: Terraform's proposal;
+//! write-only attributes nulled; defaults where the configuration is null; if the result differs
+//! from the prior state, computed attributes the configuration leaves null (and that have no
+//! default) become unknown; then use-state-for-unknown; then the replacements the flags ask
+//! for. Defaults come before the "changed?" comparison, so an unchanged configuration that relies
+//! on a default plans no change.
 
-use super::diag::{AttributePath, PathStep};
+use super::diag::AttributePath;
 use super::provider::{PlanRequest, PlanResponse};
-use super::schema::{Attribute, AttributeType, Block, Nesting, Schema};
+use super::schema::{Block, RequiresReplace, Schema};
 use super::value::Value;
+use super::walk::{walk, walk_mut};
 
 /// The paths among `candidates` (attributes that cannot be updated in place) whose planned
 /// value differs from the prior state. Empty when creating or destroying. An unknown planned
@@ -62,10 +71,9 @@ pub fn set_default(planned: &mut Value, config: &Value, path: &AttributePath, de
     }
 }
 
-/// The plan of a resource with no special needs: Terraform's proposal, in which computed
-/// attributes the configuration leaves null become unknown when the resource is created or
-/// anything changes (an unchanged resource keeps its prior values: the plan stays empty).
-/// Write-only attributes are planned null, as Terraform requires.
+/// The generic plan step (see the module docs): Terraform's proposal with the schema's
+/// defaults, unknowns, use-state-for-unknown and requires-replace flags applied. A destroy plans
+/// null; an unchanged resource keeps its prior values, so its plan is empty.
 pub fn default_plan(schema: &Schema, req: PlanRequest) -> PlanResponse {
     let PlanRequest {
         prior_state,
@@ -74,298 +82,113 @@ pub fn default_plan(schema: &Schema, req: PlanRequest) -> PlanResponse {
         prior_private,
     } = req;
     let mut planned = proposed_new_state;
-    null_write_only(&schema.block, &mut planned);
-    if !planned.is_null() && planned != prior_state {
-        mark_computed_unknown(&schema.block, &mut planned, &config);
+    let mut requires_replace = Vec::new();
+    if !planned.is_null() {
+        let block = &schema.block;
+        null_write_only(block, &mut planned);
+        apply_defaults(block, &mut planned, &config);
+        if planned != prior_state {
+            mark_computed_unknown(block, &mut planned, &config);
+        }
+        keep_state_for_unknown(block, &mut planned, &prior_state, &config);
+        requires_replace = replacements(block, &prior_state, &planned);
     }
     PlanResponse {
         planned_state: planned,
-        requires_replace: Vec::new(),
+        requires_replace,
         planned_private: prior_private,
     }
 }
 
-/// Marks computed attributes that `config` leaves null as unknown in `planned`, inside nested
-/// blocks and nested attributes too (matching list elements by position; set elements cannot be
-/// matched to configuration and are left as proposed).
-pub fn mark_computed_unknown(block: &Block, planned: &mut Value, config: &Value) {
-    let Value::Object(entries) = planned else {
-        return;
-    };
-    for attribute in &block.attributes {
-        let configured = config.get(&attribute.name);
-        let Some(slot) = entries.get_mut(&attribute.name) else {
-            continue;
+/// Plans each attribute's [`default`](crate::schema::Attribute::default) where the
+/// configuration leaves it null, nested attributes and blocks included.
+pub fn apply_defaults(block: &Block, planned: &mut Value, config: &Value) {
+    walk_mut(block, planned, &mut |site, slot| {
+        let Some(default) = &site.attribute.default else {
+            return;
         };
-        if attribute.is_computed() && configured.is_null() {
+        if site.addressable && config.at(site.path).is_none_or(Value::is_null) {
+            *slot = default.clone();
+        }
+    });
+}
+
+/// Marks computed attributes that `config` leaves null, and that have no default, as unknown in
+/// `planned`, inside nested blocks and nested attributes too (matching list elements by
+/// position; set elements cannot be matched to configuration and are left as proposed).
+pub fn mark_computed_unknown(block: &Block, planned: &mut Value, config: &Value) {
+    walk_mut(block, planned, &mut |site, slot| {
+        let attribute = site.attribute;
+        let unset = config.at(site.path).is_none_or(Value::is_null);
+        if site.addressable && attribute.is_computed() && attribute.default.is_none() && unset {
             *slot = Value::unknown();
-        } else if let AttributeType::Nested {
-            nesting,
-            attributes,
-        } = &attribute.ty
-        {
-            for_each_object(*nesting, slot, configured, |object, object_config| {
-                mark_computed_unknown_in(attributes, object, object_config);
-            });
         }
-    }
-    for nested in &block.blocks {
-        let configured = config.get(&nested.name);
-        if let Some(slot) = entries.get_mut(&nested.name) {
-            for_each_object(nested.nesting, slot, configured, |object, object_config| {
-                mark_computed_unknown(&nested.block, object, object_config);
-            });
-        }
-    }
+    });
 }
 
-fn mark_computed_unknown_in(attributes: &[Attribute], planned: &mut Value, config: &Value) {
-    let block = Block {
-        description: String::new(),
-        attributes: attributes.to_vec(),
-        blocks: Vec::new(),
-        deprecated: None,
-    };
-    mark_computed_unknown(&block, planned, config);
-}
-
-/// Calls `visit` with each object of a nested attribute/block value and its configuration.
-fn for_each_object(
-    nesting: Nesting,
-    planned: &mut Value,
-    config: &Value,
-    mut visit: impl FnMut(&mut Value, &Value),
-) {
-    match (nesting, planned) {
-        (Nesting::Single, object @ Value::Object(_)) => visit(object, config),
-        (Nesting::List, Value::List(items)) => {
-            for (index, item) in items.iter_mut().enumerate() {
-                let path = AttributePath::from(vec![PathStep::Index(index as i64)]);
-                visit(item, config.at(&path).unwrap_or(&Value::Null));
-            }
-        }
-        (Nesting::Map, Value::Map(items)) => {
-            for (key, item) in items.iter_mut() {
-                visit(item, config.get(key));
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Sets write-only attributes to null (Terraform refuses them in plans and state).
-pub fn null_write_only(block: &Block, value: &mut Value) {
-    let Value::Object(entries) = value else {
+/// For attributes flagged [`use_state_for_unknown`](crate::schema::Attribute::use_state_for_unknown):
+/// where `planned` is unknown, the prior state's non-null value. Not when creating, and not where
+/// the configuration itself is unknown (the value is being set, to something not known yet).
+pub fn keep_state_for_unknown(block: &Block, planned: &mut Value, prior: &Value, config: &Value) {
+    if prior.is_null() {
         return;
-    };
-    for attribute in &block.attributes {
-        if attribute.write_only
-            && let Some(slot) = entries.get_mut(&attribute.name)
-        {
+    }
+    walk_mut(block, planned, &mut |site, slot| {
+        if !site.addressable || !site.attribute.use_state_for_unknown || !slot.is_unknown() {
+            return;
+        }
+        let prior_value = prior.at(site.path).unwrap_or(&Value::Null);
+        let config_unknown = config.at(site.path).is_some_and(Value::is_unknown);
+        if !prior_value.is_null() && !config_unknown {
+            *slot = prior_value.clone();
+        }
+    });
+}
+
+/// The paths of attributes whose [`requires_replace`](crate::schema::Attribute::requires_replace)
+/// flag asks for replacement, in schema order, each once. Empty when creating or destroying.
+pub fn replacements(block: &Block, prior: &Value, planned: &Value) -> Vec<AttributePath> {
+    if prior.is_null() || planned.is_null() {
+        return Vec::new();
+    }
+    let mut paths = Vec::new();
+    walk(block, planned, &mut |site, planned_value| {
+        let Some(rule) = site.attribute.requires_replace else {
+            return;
+        };
+        if !site.addressable {
+            return;
+        }
+        let prior_value = prior.at(site.path).unwrap_or(&Value::Null);
+        if prior_value == planned_value {
+            return;
+        }
+        let replace = match rule {
+            RequiresReplace::Always => true,
+            RequiresReplace::If(decide) => {
+                !prior_value.is_null()
+                    && !planned_value.is_null()
+                    && decide(prior_value, planned_value)
+            }
+        };
+        if replace && !paths.contains(site.path) {
+            paths.push(site.path.clone());
+        }
+    });
+    paths
+}
+
+/// Sets write-only attributes to null (Terraform refuses them in plans and state), inside nested
+/// attributes and blocks too.
+pub fn null_write_only(block: &Block, value: &mut Value) {
+    walk_mut(block, value, &mut |site, slot| {
+        if site.attribute.write_only {
             *slot = Value::Null;
         }
-    }
-    for nested in &block.blocks {
-        let Some(slot) = entries.get_mut(&nested.name) else {
-            continue;
-        };
-        match slot {
-            object @ Value::Object(_) => null_write_only(&nested.block, object),
-            Value::List(items) | Value::Set(items) => {
-                for item in items {
-                    null_write_only(&nested.block, item);
-                }
-            }
-            _ => {}
-        }
-    }
+    });
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::schema::{Attribute, NestedBlock};
-    use crate::value::Type;
-
-    fn schema() -> Schema {
-        Schema::new(
-            Block::new("r")
-                .attribute(Attribute::computed("id", Type::String, "id"))
-                .attribute(Attribute::required("name", Type::String, "name"))
-                .attribute(Attribute::optional_computed("port", Type::Number, "port"))
-                .attribute(Attribute::optional("secret", Type::String, "s").write_only())
-                .attribute(Attribute::optional(
-                    "endpoints",
-                    AttributeType::list([
-                        Attribute::required("host", Type::String, "h"),
-                        Attribute::computed("ip", Type::String, "ip"),
-                    ]),
-                    "e",
-                ))
-                .block(NestedBlock::single(
-                    "status",
-                    Block::new("s").attribute(Attribute::computed("state", Type::String, "st")),
-                )),
-        )
-    }
-
-    fn state(name: &str, port: i64) -> Value {
-        Value::object([
-            ("id", Value::string("i-1")),
-            ("name", Value::string(name)),
-            ("port", Value::number(port)),
-            ("secret", Value::Null),
-            (
-                "endpoints",
-                Value::list([Value::object([
-                    ("host", Value::string("h")),
-                    ("ip", Value::string("10.0.0.1")),
-                ])]),
-            ),
-            ("status", Value::object([("state", Value::string("ok"))])),
-        ])
-    }
-
-    fn config(name: &str) -> Value {
-        Value::object([
-            ("id", Value::Null),
-            ("name", Value::string(name)),
-            ("port", Value::Null),
-            ("secret", Value::string("hunter2")),
-            (
-                "endpoints",
-                Value::list([Value::object([
-                    ("host", Value::string("h")),
-                    ("ip", Value::Null),
-                ])]),
-            ),
-            ("status", Value::Null),
-        ])
-    }
-
-    #[test]
-    fn unchanged_resource_plans_no_change() {
-        // Terraform's proposal carries prior computed values when the config is unchanged.
-        let response = default_plan(
-            &schema(),
-            PlanRequest {
-                prior_state: state("a", 5432),
-                proposed_new_state: state("a", 5432).with("secret", Value::string("hunter2")),
-                config: config("a"),
-                prior_private: b"p".to_vec(),
-            },
-        );
-        assert_eq!(response.planned_state, state("a", 5432));
-        assert_eq!(response.planned_private, b"p".to_vec());
-    }
-
-    #[test]
-    fn changed_resource_marks_unset_computed_attributes_unknown_everywhere() {
-        let response = default_plan(
-            &schema(),
-            PlanRequest {
-                prior_state: state("a", 5432),
-                proposed_new_state: state("b", 5432),
-                config: config("b"),
-                prior_private: Vec::new(),
-            },
-        );
-        let planned = response.planned_state;
-        assert!(planned.get("id").is_unknown());
-        assert!(planned.get("port").is_unknown());
-        assert_eq!(planned.get("name").as_str(), Some("b"));
-        assert!(
-            planned.get("endpoints").elements()[0]
-                .get("ip")
-                .is_unknown()
-        );
-        assert_eq!(
-            planned.get("endpoints").elements()[0].get("host").as_str(),
-            Some("h")
-        );
-        assert!(planned.get("status").get("state").is_unknown());
-    }
-
-    #[test]
-    fn destroy_plans_null() {
-        let response = default_plan(
-            &schema(),
-            PlanRequest {
-                prior_state: state("a", 1),
-                proposed_new_state: Value::Null,
-                config: Value::Null,
-                prior_private: Vec::new(),
-            },
-        );
-        assert!(response.planned_state.is_null());
-    }
-
-    #[test]
-    fn replacement_only_for_changed_candidates() {
-        let prior = state("a", 1);
-        let planned = state("b", 1);
-        let candidates = [AttributePath::root("name"), AttributePath::root("port")];
-        assert_eq!(
-            requires_replace(&prior, &planned, &candidates),
-            vec![AttributePath::root("name")]
-        );
-        assert!(requires_replace(&Value::Null, &planned, &candidates).is_empty());
-        let unknown_port = state("a", 1).with("port", Value::unknown());
-        assert_eq!(
-            requires_replace(&prior, &unknown_port, &candidates),
-            vec![AttributePath::root("port")]
-        );
-    }
-
-    #[test]
-    fn state_is_reused_for_stable_unknowns() {
-        let prior = state("a", 1);
-        let mut planned = state("b", 1)
-            .with("id", Value::unknown())
-            .with("port", Value::unknown());
-        use_state_for_unknown(&mut planned, &prior, &[AttributePath::root("id")]);
-        assert_eq!(planned.get("id").as_str(), Some("i-1"));
-        assert!(planned.get("port").is_unknown());
-
-        let mut created = state("b", 1).with("id", Value::unknown());
-        use_state_for_unknown(&mut created, &Value::Null, &[AttributePath::root("id")]);
-        assert!(created.get("id").is_unknown());
-    }
-
-    #[test]
-    fn defaults_fill_only_unset_values() {
-        let mut planned = state("a", 1).with("port", Value::unknown());
-        set_default(
-            &mut planned,
-            &config("a"),
-            &AttributePath::root("port"),
-            Value::number(5432),
-        );
-        assert_eq!(planned.get("port").as_i64(), Some(5432));
-
-        let mut planned = state("a", 1);
-        let configured = config("a").with("port", Value::number(3306));
-        set_default(
-            &mut planned,
-            &configured,
-            &AttributePath::root("port"),
-            Value::number(5432),
-        );
-        assert_eq!(planned.get("port").as_i64(), Some(1));
-    }
-
-    #[test]
-    fn write_only_values_never_reach_the_plan() {
-        let response = default_plan(
-            &schema(),
-            PlanRequest {
-                prior_state: Value::Null,
-                proposed_new_state: config("a"),
-                config: config("a"),
-                prior_private: Vec::new(),
-            },
-        );
-        assert!(response.planned_state.get("secret").is_null());
-        assert!(response.planned_state.get("id").is_unknown());
-    }
-}
+mod flag_tests;
+#[cfg(test)]
+mod tests;

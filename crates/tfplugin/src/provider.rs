@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::diag::{AttributePath, Diagnostics};
 use super::plan;
 use super::schema::Schema;
+use super::upgrade;
 use super::value::Value;
 
 /// Per-request context: tells long operations when Terraform asks the provider to stop
@@ -229,6 +230,21 @@ pub trait Resource: Send + Sync {
 
     /// Turns an import id into a state that Terraform then refreshes with `read`.
     async fn import(&self, id: &str, ctx: &Context, diags: &mut Diagnostics) -> Option<Value>;
+
+    /// Turns stored state written with schema version `from_version` (older than the current
+    /// [`Schema::version`]) into the current version's shape, in one step from any older
+    /// version. `state` is decoded from JSON without a type; the server makes the result
+    /// conform to the current type (see [`crate::upgrade`]). Default: there are no older
+    /// versions, so any upgrade is an error.
+    fn upgrade_state(
+        &self,
+        from_version: i64,
+        state: Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        let _ = state;
+        upgrade::no_upgrade(self.type_name(), from_version, diags)
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,13 @@
 //! from it), so the constructors take one. [`Schema::validate`] checks the rest of what Terraform
 //! would otherwise reject at run time; unit-test it for every schema.
 
-use std::collections::{BTreeMap, HashSet};
+mod attribute;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashSet;
+
+pub use attribute::{Attribute, ReplaceIfFn, RequiresReplace, ValidateFn};
 
 use super::value::Type;
 
@@ -32,9 +38,12 @@ impl Schema {
     }
 
     /// Checks what Terraform would reject: empty descriptions, invalid or duplicate names,
-    /// empty nested objects, impossible item limits.
+    /// empty nested objects, impossible item limits; and attribute behaviour that cannot work:
+    /// a default on an attribute that is not optional+computed (or of the wrong type),
+    /// use_state_for_unknown on a non-computed attribute, requires_replace on a computed-only or
+    /// write-only attribute, and plan behaviour inside set elements.
     pub fn validate(&self) -> Result<(), SchemaError> {
-        self.block.validate("")
+        self.block.check("", false)
     }
 }
 
@@ -104,7 +113,8 @@ impl Block {
         self.attributes.iter().find(|a| a.name == name)
     }
 
-    fn validate(&self, at: &str) -> Result<(), SchemaError> {
+    /// `in_set`: inside the elements of a set block, which attribute paths cannot address.
+    fn check(&self, at: &str, in_set: bool) -> Result<(), SchemaError> {
         if self.description.trim().is_empty() {
             return Err(error(at, "the block has no description"));
         }
@@ -122,10 +132,10 @@ impl Block {
             }
         }
         for attribute in &self.attributes {
-            attribute.validate(&join(at, &attribute.name))?;
+            attribute.check(&join(at, &attribute.name), in_set)?;
         }
         for nested in &self.blocks {
-            nested.validate(&join(at, &nested.name))?;
+            nested.check(&join(at, &nested.name), in_set)?;
         }
         Ok(())
     }
@@ -195,139 +205,6 @@ impl From<Type> for AttributeType {
     }
 }
 
-/// One attribute of a block (or of a nested attribute object).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Attribute {
-    pub name: String,
-    pub ty: AttributeType,
-    pub description: String,
-    pub mode: Mode,
-    /// Terraform hides the value in plans and output.
-    pub sensitive: bool,
-    /// The value is sent to the provider but never stored in plan or state.
-    pub write_only: bool,
-    pub deprecated: Option<String>,
-}
-
-impl Attribute {
-    fn new(
-        name: impl Into<String>,
-        ty: impl Into<AttributeType>,
-        mode: Mode,
-        description: impl Into<String>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            ty: ty.into(),
-            description: description.into(),
-            mode,
-            sensitive: false,
-            write_only: false,
-            deprecated: None,
-        }
-    }
-
-    pub fn required(
-        name: impl Into<String>,
-        ty: impl Into<AttributeType>,
-        description: impl Into<String>,
-    ) -> Self {
-        Self::new(name, ty, Mode::Required, description)
-    }
-
-    pub fn optional(
-        name: impl Into<String>,
-        ty: impl Into<AttributeType>,
-        description: impl Into<String>,
-    ) -> Self {
-        Self::new(name, ty, Mode::Optional, description)
-    }
-
-    pub fn computed(
-        name: impl Into<String>,
-        ty: impl Into<AttributeType>,
-        description: impl Into<String>,
-    ) -> Self {
-        Self::new(name, ty, Mode::Computed, description)
-    }
-
-    pub fn optional_computed(
-        name: impl Into<String>,
-        ty: impl Into<AttributeType>,
-        description: impl Into<String>,
-    ) -> Self {
-        Self::new(name, ty, Mode::OptionalComputed, description)
-    }
-
-    pub fn sensitive(mut self) -> Self {
-        self.sensitive = true;
-        self
-    }
-
-    pub fn write_only(mut self) -> Self {
-        self.write_only = true;
-        self
-    }
-
-    pub fn deprecated(mut self, message: impl Into<String>) -> Self {
-        self.deprecated = Some(message.into());
-        self
-    }
-
-    pub fn is_required(&self) -> bool {
-        self.mode == Mode::Required
-    }
-
-    pub fn is_optional(&self) -> bool {
-        matches!(self.mode, Mode::Optional | Mode::OptionalComputed)
-    }
-
-    pub fn is_computed(&self) -> bool {
-        matches!(self.mode, Mode::Computed | Mode::OptionalComputed)
-    }
-
-    /// The type of this attribute's values.
-    pub fn value_type(&self) -> Type {
-        match &self.ty {
-            AttributeType::Plain(ty) => ty.clone(),
-            AttributeType::Nested {
-                nesting,
-                attributes,
-            } => {
-                let object: BTreeMap<String, Type> = attributes
-                    .iter()
-                    .map(|a| (a.name.clone(), a.value_type()))
-                    .collect();
-                wrap(*nesting, Type::Object(object))
-            }
-        }
-    }
-
-    fn validate(&self, at: &str) -> Result<(), SchemaError> {
-        if self.description.trim().is_empty() {
-            return Err(error(at, "the attribute has no description"));
-        }
-        if self.write_only && self.is_computed() {
-            return Err(error(at, "a write-only attribute cannot be computed"));
-        }
-        if let AttributeType::Nested { attributes, .. } = &self.ty {
-            if attributes.is_empty() {
-                return Err(error(at, "nested attributes must not be empty"));
-            }
-            let mut seen = HashSet::new();
-            for attribute in attributes {
-                let path = join(at, &attribute.name);
-                check_name(&path, &attribute.name)?;
-                if !seen.insert(&attribute.name) {
-                    return Err(error(&path, "the name is used twice"));
-                }
-                attribute.validate(&path)?;
-            }
-        }
-        Ok(())
-    }
-}
-
 /// A nested block: `rule { ... }` inside a resource.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NestedBlock {
@@ -377,7 +254,7 @@ impl NestedBlock {
         wrap(self.nesting, self.block.type_of())
     }
 
-    fn validate(&self, at: &str) -> Result<(), SchemaError> {
+    fn check(&self, at: &str, in_set: bool) -> Result<(), SchemaError> {
         if self.nesting == Nesting::Map {
             return Err(error(
                 at,
@@ -393,7 +270,7 @@ impl NestedBlock {
         if self.nesting == Nesting::Single && (self.min_items > 1 || self.max_items > 1) {
             return Err(error(at, "a single block holds at most one item"));
         }
-        self.block.validate(at)
+        self.block.check(at, in_set || self.nesting == Nesting::Set)
     }
 }
 
@@ -448,119 +325,4 @@ fn check_name(path: &str, name: &str) -> Result<(), SchemaError> {
         return Err(error(path, "the name is reserved by Terraform"));
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn example() -> Schema {
-        Schema::new(
-            Block::new("A database link.")
-                .attribute(Attribute::computed("id", Type::String, "The id."))
-                .attribute(Attribute::required("name", Type::String, "The name."))
-                .attribute(Attribute::optional("password", Type::String, "A secret.").sensitive())
-                .attribute(Attribute::optional_computed(
-                    "endpoints",
-                    AttributeType::map([
-                        Attribute::required("host", Type::String, "Host name."),
-                        Attribute::optional("port", Type::Number, "Port."),
-                    ]),
-                    "Endpoints by name.",
-                ))
-                .block(
-                    NestedBlock::list(
-                        "rule",
-                        Block::new("A rule.").attribute(Attribute::required(
-                            "cidrs",
-                            Type::set(Type::String),
-                            "CIDR blocks.",
-                        )),
-                    )
-                    .max_items(3),
-                )
-                .block(NestedBlock::single(
-                    "timeouts",
-                    Block::new("Timeouts.").attribute(Attribute::optional(
-                        "create",
-                        Type::String,
-                        "Create timeout.",
-                    )),
-                )),
-        )
-        .version(2)
-    }
-
-    #[test]
-    fn value_type_covers_attributes_and_blocks() {
-        assert_eq!(
-            example().value_type(),
-            Type::object([
-                ("id", Type::String),
-                ("name", Type::String),
-                ("password", Type::String),
-                (
-                    "endpoints",
-                    Type::map(Type::object([
-                        ("host", Type::String),
-                        ("port", Type::Number)
-                    ]))
-                ),
-                (
-                    "rule",
-                    Type::list(Type::object([("cidrs", Type::set(Type::String))]))
-                ),
-                ("timeouts", Type::object([("create", Type::String)])),
-            ])
-        );
-        assert_eq!(example().version, 2);
-    }
-
-    #[test]
-    fn a_well_formed_schema_validates() {
-        assert_eq!(example().validate(), Ok(()));
-    }
-
-    #[test]
-    fn validation_names_the_offending_element() {
-        let missing_description = Schema::new(Block::new("x").block(NestedBlock::list(
-            "rule",
-            Block::new("r").attribute(Attribute::required("port", Type::Number, " ")),
-        )));
-        assert_eq!(
-            missing_description.validate().map_err(|e| e.path),
-            Err("rule.port".to_string())
-        );
-        let duplicate = Schema::new(
-            Block::new("x")
-                .attribute(Attribute::required("name", Type::String, "a"))
-                .attribute(Attribute::optional("name", Type::String, "b")),
-        );
-        assert!(duplicate.validate().is_err());
-        let bad_name =
-            Schema::new(Block::new("x").attribute(Attribute::required("Name", Type::String, "a")));
-        assert!(bad_name.validate().is_err());
-        let reserved =
-            Schema::new(Block::new("x").attribute(Attribute::required("count", Type::Number, "a")));
-        assert!(reserved.validate().is_err());
-        let empty_nested = Schema::new(Block::new("x").attribute(Attribute::optional(
-            "n",
-            AttributeType::single([]),
-            "a",
-        )));
-        assert!(empty_nested.validate().is_err());
-        let limits = Schema::new(
-            Block::new("x").block(
-                NestedBlock::list("b", Block::new("b"))
-                    .min_items(3)
-                    .max_items(1),
-            ),
-        );
-        assert!(limits.validate().is_err());
-        let computed_write_only = Schema::new(
-            Block::new("x")
-                .attribute(Attribute::optional_computed("w", Type::String, "a").write_only()),
-        );
-        assert!(computed_write_only.validate().is_err());
-    }
 }

@@ -16,18 +16,18 @@ use rcgen::{
     KeyUsagePurpose,
 };
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tonic::transport::{Channel, Endpoint};
 
+use crate::handshake::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
+use crate::tls::crypto_provider;
+
 /// The environment variable and value go-plugin uses to recognise Terraform.
-pub const MAGIC_COOKIE: (&str, &str) = (
-    "TF_PLUGIN_MAGIC_COOKIE",
-    "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
-);
+pub const MAGIC_COOKIE: (&str, &str) = (MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE);
 
 /// A client certificate and key.
 pub struct ClientIdentity {
@@ -110,10 +110,6 @@ pub fn parse_handshake(line: &str) -> Result<Handshake, String> {
     })
 }
 
-fn crypto() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
-}
-
 /// Trusts exactly the certificate from the handshake, as Terraform does (a self-signed CA
 /// certificate that WebPKI would refuse as a server certificate).
 #[derive(Debug)]
@@ -169,7 +165,7 @@ pub fn client_config(
     handshake: &Handshake,
     identity: Option<&ClientIdentity>,
 ) -> Arc<rustls::ClientConfig> {
-    let provider = crypto();
+    let provider = crypto_provider();
     let verifier = PinnedServerCertificate {
         expected: handshake.server_certificate.clone(),
         algorithms: provider.signature_verification_algorithms,

@@ -4,6 +4,7 @@
 //! msgpack and JSON encodings, in [`msgpack`] and [`json`]). Values can be null or unknown at any
 //! level, and numbers keep full precision.
 
+mod conform;
 pub mod json;
 pub mod msgpack;
 mod number;
@@ -12,6 +13,7 @@ mod ty;
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub use conform::conform;
 pub use number::{Number, NumberError};
 pub use ty::{Type, TypeError};
 
@@ -457,206 +459,6 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 }
 
 #[cfg(test)]
-pub(crate) mod strategies {
-    //! proptest generators: a type, then a value of that type with nulls and unknowns anywhere.
-
-    use super::*;
-    use proptest::prelude::*;
-
-    pub fn any_type() -> impl Strategy<Value = Type> {
-        let leaf = prop_oneof![
-            Just(Type::Bool),
-            Just(Type::Number),
-            Just(Type::String),
-            Just(Type::Dynamic),
-        ];
-        leaf.prop_recursive(4, 32, 4, |inner| {
-            prop_oneof![
-                inner.clone().prop_map(Type::list),
-                inner.clone().prop_map(Type::set),
-                inner.clone().prop_map(Type::map),
-                prop::collection::btree_map("[a-z_]{1,8}", inner.clone(), 0..4)
-                    .prop_map(Type::Object),
-                prop::collection::vec(inner, 0..3).prop_map(Type::Tuple),
-            ]
-        })
-    }
-
-    pub fn any_number() -> impl Strategy<Value = Number> {
-        prop_oneof![
-            any::<i64>().prop_map(Number::from),
-            any::<f64>()
-                .prop_filter("finite", |f| f.is_finite())
-                .prop_map(|f| Number::from_f64(f).unwrap_or_else(|_| Number::zero())),
-            ("-?[1-9][0-9]{0,40}", "[0-9]{0,30}").prop_map(|(int, frac)| {
-                format!("{int}.{frac}")
-                    .parse()
-                    .unwrap_or_else(|_| Number::zero())
-            }),
-        ]
-    }
-
-    /// A value of `ty`; `unknowns` allows unknown values (msgpack) or not (JSON).
-    pub fn value_of(ty: Type, unknowns: bool) -> BoxedStrategy<Value> {
-        let known = known_value_of(ty, unknowns);
-        let refined = prop::collection::vec(any::<u8>(), 1..6)
-            .prop_map(|raw| Value::Unknown(Refinements::from_raw(raw)));
-        if unknowns {
-            prop_oneof![
-                1 => Just(Value::Null),
-                1 => Just(Value::unknown()),
-                1 => refined,
-                6 => known,
-            ]
-            .boxed()
-        } else {
-            prop_oneof![1 => Just(Value::Null), 4 => known].boxed()
-        }
-    }
-
-    fn known_value_of(ty: Type, unknowns: bool) -> BoxedStrategy<Value> {
-        match ty {
-            Type::Bool => any::<bool>().prop_map(Value::Bool).boxed(),
-            Type::Number => any_number().prop_map(Value::Number).boxed(),
-            Type::String => any::<String>().prop_map(Value::String).boxed(),
-            Type::Dynamic => prop_oneof![
-                any::<bool>().prop_map(Value::Bool),
-                "[a-z]{0,5}".prop_map(Value::String),
-                prop::collection::vec(any::<i64>().prop_map(Value::from), 0..3)
-                    .prop_map(Value::List),
-                prop::collection::btree_map(
-                    "[a-z]{1,3}",
-                    any::<bool>().prop_map(Value::Bool),
-                    0..3
-                )
-                .prop_map(Value::Object),
-            ]
-            .boxed(),
-            Type::List(element) => prop::collection::vec(value_of(*element, unknowns), 0..4)
-                .prop_map(Value::List)
-                .boxed(),
-            Type::Set(element) => prop::collection::vec(value_of(*element, unknowns), 0..4)
-                .prop_map(Value::Set)
-                .boxed(),
-            Type::Map(element) => {
-                prop::collection::btree_map(".{0,6}", value_of(*element, unknowns), 0..4)
-                    .prop_map(Value::Map)
-                    .boxed()
-            }
-            Type::Object(attributes) => attributes
-                .into_iter()
-                .map(|(name, ty)| value_of(ty, unknowns).prop_map(move |v| (name.clone(), v)))
-                .collect::<Vec<_>>()
-                .prop_map(|pairs| Value::Object(pairs.into_iter().collect()))
-                .boxed(),
-            Type::Tuple(elements) => elements
-                .into_iter()
-                .map(|ty| value_of(ty, unknowns))
-                .collect::<Vec<_>>()
-                .prop_map(Value::Tuple)
-                .boxed(),
-        }
-    }
-
-    /// A type and a value of it.
-    pub fn typed_value(unknowns: bool) -> impl Strategy<Value = (Type, Value)> {
-        any_type().prop_flat_map(move |ty| {
-            value_of(ty.clone(), unknowns).prop_map(move |v| (ty.clone(), v))
-        })
-    }
-}
-
+pub(crate) mod strategies;
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sample() -> Value {
-        Value::object([
-            ("name", Value::string("db")),
-            ("port", Value::number(5432)),
-            ("enabled", Value::bool(true)),
-            ("subnet_ids", Value::list_of_strings(["a", "b"])),
-            ("tags", Value::map_of_strings([("Name", "x")])),
-            (
-                "rule",
-                Value::list([Value::object([("cidr", Value::unknown())])]),
-            ),
-        ])
-    }
-
-    #[test]
-    fn accessors_read_attributes() {
-        let value = sample();
-        assert_eq!(value.get("name").as_str(), Some("db"));
-        assert_eq!(value.get("port").as_u16(), Some(5432));
-        assert_eq!(value.get("enabled").as_bool(), Some(true));
-        assert_eq!(value.get("subnet_ids").as_strings(), Some(vec!["a", "b"]));
-        assert_eq!(value.get("tags").get("Name").as_str(), Some("x"));
-        assert!(value.get("missing").is_null());
-        assert!(value.get("name").get("deeper").is_null());
-        assert!(value.is_known());
-        assert!(!value.is_fully_known());
-        assert!(value.get("subnet_ids").is_fully_known());
-    }
-
-    #[test]
-    fn paths_reach_nested_values() {
-        let mut value = sample();
-        let path = AttributePath::root("rule").index(0).attribute("cidr");
-        assert_eq!(value.at(&path), Some(&Value::unknown()));
-        if let Some(slot) = value.at_mut(&path) {
-            *slot = Value::string("10.0.0.0/8");
-        }
-        assert_eq!(value.at(&path).and_then(Value::as_str), Some("10.0.0.0/8"));
-        assert_eq!(
-            value.at(&AttributePath::root("tags").key("Name")),
-            Some(&Value::string("x"))
-        );
-        assert_eq!(value.at(&AttributePath::root("subnet_ids").index(2)), None);
-        assert_eq!(value.at(&AttributePath::root("subnet_ids").index(-1)), None);
-        assert_eq!(value.at(&AttributePath::empty()), Some(&value));
-    }
-
-    #[test]
-    fn sets_compare_without_order() {
-        assert_eq!(
-            Value::set_of_strings(["a", "b", "b"]),
-            Value::set_of_strings(["b", "a", "b"])
-        );
-        assert_ne!(
-            Value::set_of_strings(["a", "a", "b"]),
-            Value::set_of_strings(["a", "b", "b"])
-        );
-        assert_ne!(
-            Value::list_of_strings(["a", "b"]),
-            Value::list_of_strings(["b", "a"])
-        );
-        assert_ne!(Value::list_of_strings(["a"]), Value::set_of_strings(["a"]));
-    }
-
-    #[test]
-    fn builders_and_conversions() {
-        assert_eq!(Value::from(Some("x")), Value::string("x"));
-        assert_eq!(Value::from(None::<String>), Value::Null);
-        assert_eq!(Value::optional_string(None::<&str>), Value::Null);
-        let value = Value::object([("a", Value::Null)]).with("b", Value::from(3i64));
-        assert_eq!(value.get("b").as_i64(), Some(3));
-        assert_eq!(format!("{value:?}"), r#"{"a": null, "b": 3}"#);
-    }
-
-    #[test]
-    fn inferred_types_describe_the_value() {
-        assert_eq!(
-            Value::list([Value::from(1i64), Value::Null]).infer_type(),
-            Type::list(Type::Number)
-        );
-        assert_eq!(
-            Value::list([Value::from(1i64), Value::from("x")]).infer_type(),
-            Type::list(Type::Dynamic)
-        );
-        assert_eq!(
-            Value::object([("a", Value::from(true))]).infer_type(),
-            Type::object([("a", Type::Bool)])
-        );
-    }
-}
+mod tests;

@@ -44,7 +44,10 @@ fn attribute(attribute: &Attribute) -> pb::schema::Attribute {
         name: attribute.name.clone(),
         r#type: ty,
         nested_type,
-        description: attribute.description.clone(),
+        // What the flags mean is stated from the flags themselves (see
+        // `Attribute::full_description`): Terraform's schema has no field for them, and the
+        // registry docs are rendered from what Terraform reports.
+        description: attribute.full_description(),
         required: attribute.is_required(),
         optional: attribute.is_optional(),
         computed: attribute.is_computed(),
@@ -176,6 +179,35 @@ mod tests {
         assert_eq!(block.attributes[0].r#type, br#"["list","string"]"#.to_vec());
         assert!(block.attributes[0].optional && block.attributes[0].computed);
         assert!(block.attributes[0].sensitive);
+    }
+
+    #[test]
+    fn descriptions_state_defaults_and_replacement_from_the_flags() {
+        let schema = Schema::new(
+            Block::new("r")
+                .attribute(
+                    Attribute::required("name", Type::String, "The name.").requires_replace(),
+                )
+                .attribute(
+                    Attribute::optional_computed("port", Type::Number, "The port.")
+                        .default(Value::number(5432)),
+                )
+                .attribute(Attribute::optional("plain", Type::String, "Plain.")),
+        );
+        let block = self::schema(&schema).block.unwrap_or_default();
+        let descriptions: Vec<&str> = block
+            .attributes
+            .iter()
+            .map(|a| a.description.as_str())
+            .collect();
+        assert_eq!(
+            descriptions,
+            [
+                "The name. Changing this forces a new resource.",
+                "The port. Defaults to `5432`.",
+                "Plain.",
+            ]
+        );
     }
 
     #[test]

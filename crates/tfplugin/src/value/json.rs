@@ -1,6 +1,9 @@
 //! cty's JSON encoding of values, which Terraform uses for stored state (UpgradeResourceState)
 //! and a few other messages. Unknown values cannot occur in JSON.
 //!
+//! The provider only reads JSON; encoding is what Terraform does, so `encode` exists for tests
+//! (`cfg(test)` or the `testing` feature) only.
+//!
 //! Decoding keeps number literals exactly: each JSON value is first split into raw text, so a
 //! number's digits never pass through an `f64`. A value of type `dynamic` is
 //! `{"value": ..., "type": <JSON type description>}`.
@@ -32,8 +35,54 @@ pub fn decode(
     Decoder { undefined }.value(raw, ty)
 }
 
+/// Decodes a JSON document without a type (stored state of an older schema version, whose
+/// shape the current schema does not describe): objects become [`Value::Object`], arrays
+/// [`Value::List`], and numbers keep every digit.
+pub fn decode_untyped(bytes: &[u8]) -> Result<Value, ValueError> {
+    let raw: &RawValue =
+        serde_json::from_slice(bytes).map_err(|e| ValueError::new(format!("invalid JSON: {e}")))?;
+    untyped(raw)
+}
+
+fn untyped(raw: &RawValue) -> Result<Value, ValueError> {
+    let text = raw.get();
+    match text.as_bytes().first() {
+        Some(b'n') => Ok(Value::Null),
+        Some(b't' | b'f') => parse(raw, "a bool").map(Value::Bool),
+        Some(b'"') => parse(raw, "a string").map(Value::String),
+        Some(b'[') => {
+            let items: Vec<&RawValue> = parse(raw, "an array")?;
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(index, item)| {
+                    untyped(item).map_err(|e| e.within(Some(PathStep::Index(index as i64))))
+                })
+                .collect::<Result<_, _>>()
+                .map(Value::List)
+        }
+        Some(b'{') => {
+            let entries: BTreeMap<String, &RawValue> = parse(raw, "an object")?;
+            entries
+                .into_iter()
+                .map(|(name, item)| {
+                    let value = untyped(item)
+                        .map_err(|e| e.within(Some(PathStep::Attribute(name.clone()))))?;
+                    Ok((name, value))
+                })
+                .collect::<Result<_, _>>()
+                .map(Value::Object)
+        }
+        _ => text.parse().map(Value::Number).map_err(|_| {
+            let found: String = text.chars().take(40).collect();
+            ValueError::new(format!("expected a JSON value, found {found}"))
+        }),
+    }
+}
+
 /// Encodes a value of type `ty` as JSON. Fails on unknown values and on values that do not
 /// conform to the type.
+#[cfg(any(test, feature = "testing"))]
 pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, ValueError> {
     let mut out = Vec::with_capacity(256);
     write_value(&mut out, value, ty)?;
@@ -158,6 +207,7 @@ impl Decoder {
     }
 }
 
+#[cfg(any(test, feature = "testing"))]
 fn write_value(out: &mut Vec<u8>, value: &Value, ty: &Type) -> Result<(), ValueError> {
     match (value, ty) {
         (Value::Null, _) => out.extend_from_slice(b"null"),
@@ -234,6 +284,7 @@ fn write_value(out: &mut Vec<u8>, value: &Value, ty: &Type) -> Result<(), ValueE
     Ok(())
 }
 
+#[cfg(any(test, feature = "testing"))]
 fn kind(value: &Value) -> &'static str {
     match value {
         Value::Unknown(_) => "unknown",
@@ -249,6 +300,7 @@ fn kind(value: &Value) -> &'static str {
     }
 }
 
+#[cfg(any(test, feature = "testing"))]
 fn write_items(
     out: &mut Vec<u8>,
     items: &[Value],
@@ -267,6 +319,7 @@ fn write_items(
     Ok(())
 }
 
+#[cfg(any(test, feature = "testing"))]
 fn write_string(out: &mut Vec<u8>, text: &str) -> Result<(), ValueError> {
     serde_json::to_writer(out, text).map_err(|e| ValueError::new(e.to_string()))
 }
@@ -324,6 +377,33 @@ mod tests {
         assert!(decode(json, &state_type(), UndefinedAttributes::Reject).is_err());
         assert!(decode(b"{", &state_type(), UndefinedAttributes::Reject).is_err());
         assert!(encode(&Value::unknown(), &Type::String).is_err());
+    }
+
+    #[test]
+    fn untyped_decoding_keeps_the_shape_and_every_digit() {
+        let json = br#"{"a":[1,"x",null,true],"b":{"c":123456789012345678901234567890.5}}"#;
+        let value = decode_untyped(json).unwrap_or_else(|e| panic!("{e}"));
+        let big: Number = "123456789012345678901234567890.5"
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            value,
+            Value::object([
+                (
+                    "a",
+                    Value::list([
+                        Value::number(1),
+                        Value::string("x"),
+                        Value::Null,
+                        Value::bool(true)
+                    ])
+                ),
+                ("b", Value::object([("c", Value::Number(big))])),
+            ])
+        );
+        assert_eq!(decode_untyped(b"null"), Ok(Value::Null));
+        assert!(decode_untyped(b"{").is_err());
+        assert!(decode_untyped(b"[1,]").is_err());
     }
 
     #[test]

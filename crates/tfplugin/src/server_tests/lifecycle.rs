@@ -1,29 +1,24 @@
-//! The server in-process over real mutual TLS on loopback, driven by the generated gRPC client
-//! with a test provider: cancellation, shutdown and the resource lifecycle on the wire.
-
+//! A raw test provider: cancellation, shutdown and the resource lifecycle on the wire.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::StreamExt as _;
-use tonic::transport::Channel;
 
-use super::diag::Diagnostics;
-use super::handshake::Launch;
-use super::proto::go_plugin::grpc_broker_client::GrpcBrokerClient;
-use super::proto::go_plugin::grpc_controller_client::GrpcControllerClient;
-use super::proto::go_plugin::grpc_stdio_client::GrpcStdioClient;
-use super::proto::go_plugin::{ConnInfo, Empty};
-use super::proto::tfplugin6 as pb;
-use super::proto::tfplugin6::provider_client::ProviderClient;
-use super::provider::{
+use super::harness::{Harness, dynamic, summaries, value_of};
+use crate::diag::Diagnostics;
+use crate::proto::go_plugin::grpc_broker_client::GrpcBrokerClient;
+use crate::proto::go_plugin::grpc_controller_client::GrpcControllerClient;
+use crate::proto::go_plugin::grpc_stdio_client::GrpcStdioClient;
+use crate::proto::go_plugin::{ConnInfo, Empty};
+use crate::proto::tfplugin6 as pb;
+use crate::provider::{
     ApplyRequest, ApplyResponse, Context, DataSource, Provider, ReadRequest, ReadResponse, Resource,
 };
-use super::schema::{Attribute, Block, Schema};
-use super::server::{Running, ServeOptions, start};
-use super::value::{Type, Value, msgpack};
-use crate::testing::{ClientIdentity, assert_cancelled_by_stop, channel, parse_handshake};
+use crate::schema::{Attribute, Block, Schema};
+use crate::testing::assert_cancelled_by_stop;
+use crate::value::{Type, Value};
 
 const GRACE: Duration = Duration::from_millis(300);
 
@@ -169,64 +164,8 @@ impl Resource for Thing {
     }
 }
 
-struct Harness {
-    running: Running,
-    channel: Channel,
-}
-
-impl Harness {
-    async fn start() -> Self {
-        let identity = ClientIdentity::like_terraform();
-        let launch = Launch {
-            client_certificate_pem: identity.certificate_pem.clone(),
-            min_port: 0,
-            max_port: 0,
-        };
-        let options = ServeOptions {
-            apply_stop_grace: GRACE,
-            shutdown_grace: Duration::from_secs(1),
-        };
-        let running = start(TestProvider, &launch, options)
-            .await
-            .unwrap_or_else(|e| panic!("start: {e}"));
-        let handshake =
-            parse_handshake(&running.handshake_line).unwrap_or_else(|e| panic!("handshake: {e}"));
-        let channel = channel(&handshake, Some(&identity))
-            .await
-            .unwrap_or_else(|e| panic!("connect: {e}"));
-        Self { running, channel }
-    }
-
-    fn provider(&self) -> ProviderClient<Channel> {
-        ProviderClient::new(self.channel.clone())
-    }
-
-    async fn stop(&self) -> Result<(), tonic::Status> {
-        self.provider()
-            .stop_provider(pb::stop_provider::Request {})
-            .await
-            .map(|_| ())
-    }
-}
-
 fn thing_type() -> Type {
     Thing.schema().value_type()
-}
-
-fn dynamic(value: &Value, ty: &Type) -> Option<pb::DynamicValue> {
-    Some(pb::DynamicValue {
-        msgpack: msgpack::encode(value, ty).unwrap_or_else(|e| panic!("encode: {e}")),
-        json: Vec::new(),
-    })
-}
-
-fn value_of(dynamic: Option<&pb::DynamicValue>, ty: &Type) -> Value {
-    let bytes = dynamic.map(|d| d.msgpack.clone()).unwrap_or_default();
-    msgpack::decode(&bytes, ty).unwrap_or_else(|e| panic!("decode: {e}"))
-}
-
-fn summaries(diagnostics: &[pb::Diagnostic]) -> Vec<String> {
-    diagnostics.iter().map(|d| d.summary.clone()).collect()
 }
 
 fn thing(name: &str, honor_stop: Option<bool>) -> Value {
@@ -251,7 +190,7 @@ fn apply_request(planned: &Value) -> pb::apply_resource_change::Request {
 
 #[tokio::test]
 async fn stop_cancels_an_in_flight_data_source_read() {
-    let harness = Harness::start().await;
+    let harness = Harness::start(TestProvider, GRACE).await;
     let ty = NeverAnswers.schema().value_type();
     let config = Value::object([("name", Value::string("db")), ("value", Value::Null)]);
     let mut client = harness.provider();
@@ -279,7 +218,7 @@ async fn stop_cancels_an_in_flight_data_source_read() {
 
 #[tokio::test]
 async fn apply_sees_the_stop_and_returns_partial_state() {
-    let harness = Harness::start().await;
+    let harness = Harness::start(TestProvider, GRACE).await;
     let mut client = harness.provider();
     let apply = async move {
         client
@@ -298,7 +237,7 @@ async fn apply_sees_the_stop_and_returns_partial_state() {
 
 #[tokio::test]
 async fn apply_ignoring_the_stop_is_cancelled_after_the_grace_period() {
-    let harness = Harness::start().await;
+    let harness = Harness::start(TestProvider, GRACE).await;
     let mut client = harness.provider();
     let apply = async move {
         client
@@ -324,7 +263,7 @@ async fn apply_ignoring_the_stop_is_cancelled_after_the_grace_period() {
 
 #[tokio::test]
 async fn shutdown_ends_the_server_even_with_open_streams() {
-    let harness = Harness::start().await;
+    let harness = Harness::start(TestProvider, GRACE).await;
     let mut stdio = GrpcStdioClient::new(harness.channel.clone())
         .stream_stdio(())
         .await
@@ -351,7 +290,7 @@ async fn shutdown_ends_the_server_even_with_open_streams() {
 
 #[tokio::test]
 async fn resource_lifecycle_over_the_wire() {
-    let harness = Harness::start().await;
+    let harness = Harness::start(TestProvider, GRACE).await;
     let mut client = harness.provider();
     let ty = thing_type();
 
@@ -384,7 +323,7 @@ async fn resource_lifecycle_over_the_wire() {
         "big",
         Value::number(
             "123456789012345678901234567890"
-                .parse::<super::value::Number>()
+                .parse::<crate::value::Number>()
                 .unwrap_or_else(|e| panic!("{e}")),
         ),
     );
@@ -461,11 +400,13 @@ async fn resource_lifecycle_over_the_wire() {
     let imported_state = value_of(imported.imported_resources[0].state.as_ref(), &ty);
     assert_eq!(imported_state.get("id").as_str(), Some("x-1"));
 
-    // Stored JSON state is upgraded with the current schema; removed attributes are dropped.
+    // Stored JSON state of the current version is decoded with the current schema; removed
+    // attributes are dropped. (Older versions go through the resource's upgrade: see
+    // server_tests/upgrade.rs.)
     let upgraded = client
         .upgrade_resource_state(pb::upgrade_resource_state::Request {
             type_name: "test_thing".into(),
-            version: 0,
+            version: 1,
             raw_state: Some(pb::RawState {
                 json: br#"{"id":"id-a","name":"a","big":123456789012345678901234567890,"old":1}"#
                     .to_vec(),
@@ -499,7 +440,7 @@ async fn resource_lifecycle_over_the_wire() {
 
 #[tokio::test]
 async fn unknown_types_and_bad_values_get_clear_errors() {
-    let harness = Harness::start().await;
+    let harness = Harness::start(TestProvider, GRACE).await;
     let mut client = harness.provider();
     let response = client
         .validate_resource_config(pb::validate_resource_config::Request {
