@@ -5,6 +5,8 @@
 //! - [`DnsServer`] / [`SilentDns`]: authoritative loopback DNS whose answers tests change, and a
 //!   nameserver that never answers.
 //! - [`seed`]: databases, proxies and target groups in an account, with DNS pointed at fake IPs.
+//! - [`fault_proxy`]: a proxy in front of moto that throttles, fails, delays or drops AWS calls by
+//!   plan, and logs and times every call (safety tests and performance benchmarks).
 //!
 //! ```no_run
 //! # async fn example() {
@@ -35,6 +37,7 @@
 mod account;
 mod dns;
 mod error;
+pub mod fault_proxy;
 mod http;
 mod moto;
 pub mod runtime_api;

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod dns;
+mod fault_proxy;
 mod moto;
 mod resolve;
 mod seeds;
