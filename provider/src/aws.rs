@@ -11,8 +11,6 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_sts::error::DisplayErrorContext;
 use rdslink_engine::resolver::Resolver;
 
-use super::endpoint_service::aws::AwsClients;
-
 /// What the `provider "rdslink"` block says, validated.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Settings {
@@ -61,11 +59,30 @@ pub struct Clients {
     pub account_id: String,
     pub region: String,
     pub rds: aws_sdk_rds::Client,
-    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
-    /// The load balancer and endpoint service APIs of `rdslink_endpoint_service`.
+    /// The load balancer and endpoint service APIs of `rdslink_endpoint_service` (the one ELBv2
+    /// client of the process).
     pub bundle: AwsClients,
     pub resolver: Resolver,
     pub default_tags: BTreeMap<String, String>,
+}
+
+/// The two AWS services a `rdslink_endpoint_service` bundle lives in (EC2 for the endpoint
+/// service, ELBv2 for the load balancer, listener and target group). Configuration, not a
+/// resource's: the resource's AWS layer re-exports it as `endpoint_service::aws::AwsClients`.
+#[derive(Debug, Clone)]
+pub struct AwsClients {
+    pub ec2: aws_sdk_ec2::Client,
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+}
+
+impl AwsClients {
+    /// Both clients from one SDK configuration (credentials, region, endpoint).
+    pub fn new(config: &aws_types::SdkConfig) -> Self {
+        AwsClients {
+            ec2: aws_sdk_ec2::Client::new(config),
+            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(config),
+        }
+    }
 }
 
 /// Why configuration failed, phrased for the person reading `terraform plan`.
@@ -185,11 +202,7 @@ pub async fn connect(settings: &Settings) -> Result<Clients, ConfigureError> {
             )
             .build(),
         ),
-        bundle: AwsClients {
-            ec2,
-            elbv2: elbv2.clone(),
-        },
-        elbv2,
+        bundle: AwsClients { ec2, elbv2 },
         resolver,
         default_tags: settings.default_tags.clone(),
     })

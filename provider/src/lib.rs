@@ -73,8 +73,8 @@ impl Provider for RdslinkProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![endpoint_service::EndpointServiceResource::new(
-            self.clients.clone(),
+        vec![tfplugin::crud::resource(
+            endpoint_service::EndpointServiceResource::new(self.clients.clone()),
         )]
     }
 

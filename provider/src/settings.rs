@@ -189,11 +189,13 @@ pub fn from_config(config: &Value, diags: &mut Diagnostics) -> Option<Settings> 
     })
 }
 
-/// Reports `check`'s complaint about a known string at `path`; null and unknown pass.
-pub(crate) fn check_string(
+/// Reports `check`'s complaint about a known string at `path`; null and unknown pass. The
+/// complaint is a sentence about the value (a [`rdslink_engine::validate::Invalid`] or a plain
+/// `String`).
+pub(crate) fn check_string<E: std::fmt::Display>(
     value: &Value,
     path: AttributePath,
-    check: impl Fn(&str) -> Result<(), String>,
+    check: impl Fn(&str) -> Result<(), E>,
     summary: &str,
     diags: &mut Diagnostics,
 ) {

@@ -108,15 +108,25 @@ fn rustc_host() -> String {
 fn the_plugin_layer_depends_on_no_aws_crate() {
     let graph = Graph::load();
     let tree = graph.tree_of("tfplugin");
-    assert!(tree.contains("tonic"), "the graph walk found tfplugin's own dependencies: {tree:?}");
+    assert!(
+        tree.contains("tonic"),
+        "the graph walk found tfplugin's own dependencies: {tree:?}"
+    );
     let aws: Vec<&String> = tree
         .iter()
         .filter(|name| name.starts_with("aws"))
         .filter(|name| !matches!(name.as_str(), "aws-lc-rs" | "aws-lc-sys"))
         .collect();
     assert!(aws.is_empty(), "tfplugin depends on {aws:?}");
-    for workspace_crate in ["rdslink-engine", "terraform-provider-rdslink", "rdslink-sync-lambda"] {
-        assert!(!tree.contains(workspace_crate), "tfplugin depends on {workspace_crate}");
+    for workspace_crate in [
+        "rdslink-engine",
+        "terraform-provider-rdslink",
+        "rdslink-sync-lambda",
+    ] {
+        assert!(
+            !tree.contains(workspace_crate),
+            "tfplugin depends on {workspace_crate}"
+        );
     }
 }
 
@@ -124,7 +134,10 @@ fn the_plugin_layer_depends_on_no_aws_crate() {
 fn the_provider_links_no_lambda_runtime_or_event_types() {
     let graph = Graph::load();
     let tree = graph.tree_of("terraform-provider-rdslink");
-    assert!(tree.contains("rdslink-engine") && tree.contains("tfplugin"), "{tree:?}");
+    assert!(
+        tree.contains("rdslink-engine") && tree.contains("tfplugin"),
+        "{tree:?}"
+    );
     for unwanted in [
         "aws_lambda_events",
         "lambda_runtime",
@@ -132,7 +145,10 @@ fn the_provider_links_no_lambda_runtime_or_event_types() {
         "chrono",
         "rdslink-sync-lambda",
     ] {
-        assert!(!tree.contains(unwanted), "the provider depends on {unwanted}");
+        assert!(
+            !tree.contains(unwanted),
+            "the provider depends on {unwanted}"
+        );
     }
 }
 
@@ -142,7 +158,13 @@ fn the_engine_knows_neither_terraform_nor_lambda() {
     let tree = graph.tree_of("rdslink-engine");
     // The walk sees AWS crates where they are, so the plugin layer's check above can fail.
     assert!(tree.contains("aws-sdk-rds"), "{tree:?}");
-    for unwanted in ["tfplugin", "tonic", "aws_lambda_events", "lambda_runtime", "chrono"] {
+    for unwanted in [
+        "tfplugin",
+        "tonic",
+        "aws_lambda_events",
+        "lambda_runtime",
+        "chrono",
+    ] {
         assert!(!tree.contains(unwanted), "the engine depends on {unwanted}");
     }
 }

@@ -1,8 +1,6 @@
 //! The built provider binary, launched exactly as Terraform launches it (go-plugin's
 //! environment, a fresh P-521 CA:TRUE client certificate), spoken to over mutual TLS.
 
-
-
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
@@ -15,17 +13,17 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
+use terraform_provider_rdslink::RdslinkProvider;
 use tfplugin::proto::go_plugin::Empty;
 use tfplugin::proto::go_plugin::grpc_controller_client::GrpcControllerClient;
 use tfplugin::proto::tfplugin6 as pb;
 use tfplugin::proto::tfplugin6::provider_client::ProviderClient;
+use tfplugin::provider::Provider;
+use tfplugin::schema::Schema;
 use tfplugin::testing::{
     ClientIdentity, Handshake, MAGIC_COOKIE, channel, client_config, connect_tls, parse_handshake,
 };
-use tfplugin::provider::Provider;
-use tfplugin::schema::Schema;
 use tfplugin::value::{Type, Value, msgpack};
-use terraform_provider_rdslink::RdslinkProvider;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_terraform-provider-rdslink");
 const MIN_PORT: u16 = 10000;

@@ -16,7 +16,6 @@ impl AwsCalls {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::AwsCalls;

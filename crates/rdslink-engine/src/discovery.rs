@@ -4,9 +4,8 @@
 //! completes); DNS says *where* that instance is (the only place RDS publishes addresses).
 
 use std::collections::BTreeSet;
-use std::fmt;
+use std::future::Future;
 use std::net::Ipv4Addr;
-use std::str::FromStr;
 
 use aws_sdk_rds::operation::describe_db_clusters::DescribeDBClustersError;
 use aws_sdk_rds::operation::describe_db_instances::DescribeDBInstancesError;
@@ -17,174 +16,9 @@ use tracing::debug;
 
 use crate::{AwsCalls, Error, Resolver};
 
-/// Which database, and which of its roles, the target group should follow.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum DatabaseSelector {
-    /// A DB instance (single-AZ or Multi-AZ instance deployment): its endpoint's address.
-    Instance(String),
-    /// An Aurora (or Multi-AZ DB cluster) cluster: its writer, or all of its readers.
-    Cluster {
-        identifier: String,
-        role: ClusterRole,
-    },
-    /// An RDS Proxy (its default endpoint): every address it has.
-    Proxy(String),
-    /// Any hostname (a custom endpoint, a Route 53 alias, ...): every address it has.
-    Endpoint(String),
-}
-
-impl DatabaseSelector {
-    /// The kind of database this selector names.
-    pub fn kind(&self) -> DatabaseKind {
-        match self {
-            DatabaseSelector::Instance(_) => DatabaseKind::Instance,
-            DatabaseSelector::Cluster { .. } => DatabaseKind::Cluster,
-            DatabaseSelector::Proxy(_) => DatabaseKind::Proxy,
-            DatabaseSelector::Endpoint(_) => DatabaseKind::Endpoint,
-        }
-    }
-
-    /// The identifier, proxy name or hostname.
-    pub fn identifier(&self) -> &str {
-        match self {
-            DatabaseSelector::Instance(id)
-            | DatabaseSelector::Cluster { identifier: id, .. }
-            | DatabaseSelector::Proxy(id)
-            | DatabaseSelector::Endpoint(id) => id,
-        }
-    }
-
-    /// Can this selector's answer lag behind a failover?
-    ///
-    /// True when the answer *is* the DNS of a name that moves on failover: an instance endpoint
-    /// (Multi-AZ failover flips its CNAME, with a TTL and propagation delay) or a hostname.
-    /// False for clusters (the writer/readers come from the RDS API, authoritative at once, and
-    /// each instance endpoint keeps its address across a failover) and proxies (the proxy
-    /// absorbs the database's failover; its own addresses do not move).
-    pub fn answer_may_lag_failover(&self) -> bool {
-        matches!(
-            self,
-            DatabaseSelector::Instance(_) | DatabaseSelector::Endpoint(_)
-        )
-    }
-}
-
-/// `instance:<id>`, `cluster:<id>:writer`, `cluster:<id>:reader`, `proxy:<name>`,
-/// `endpoint:<hostname>`; the inverse of [`FromStr`].
-impl fmt::Display for DatabaseSelector {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DatabaseSelector::Cluster { identifier, role } => {
-                write!(f, "cluster:{identifier}:{role}")
-            }
-            other => write!(f, "{}:{}", other.kind(), other.identifier()),
-        }
-    }
-}
-
-impl FromStr for DatabaseSelector {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let invalid = |message: String| Error::InvalidConfig {
-            field: "database selector",
-            message,
-        };
-        let (kind, rest) = s.split_once(':').ok_or_else(|| {
-            invalid(format!(
-                "\"{s}\" has no kind: expected instance:<id>, cluster:<id>[:writer|:reader], \
-                 proxy:<name> or endpoint:<hostname>"
-            ))
-        })?;
-        if rest.is_empty() {
-            return Err(invalid(format!("\"{s}\" names no {kind}")));
-        }
-        match kind {
-            "instance" => Ok(DatabaseSelector::Instance(rest.to_string())),
-            "cluster" => {
-                let (identifier, role) = match rest.split_once(':') {
-                    Some((identifier, role)) => (identifier, role.parse()?),
-                    None => (rest, ClusterRole::default()),
-                };
-                Ok(DatabaseSelector::Cluster {
-                    identifier: identifier.to_string(),
-                    role,
-                })
-            }
-            "proxy" => Ok(DatabaseSelector::Proxy(rest.to_string())),
-            "endpoint" => Ok(DatabaseSelector::Endpoint(rest.to_string())),
-            other => Err(invalid(format!(
-                "unknown kind \"{other}\": expected instance, cluster, proxy or endpoint"
-            ))),
-        }
-    }
-}
-
-/// Which members of a cluster to target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum ClusterRole {
-    /// The one instance that accepts writes.
-    #[default]
-    Writer,
-    /// Every running instance that is not the writer.
-    Reader,
-}
-
-impl ClusterRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClusterRole::Writer => "writer",
-            ClusterRole::Reader => "reader",
-        }
-    }
-}
-
-impl fmt::Display for ClusterRole {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for ClusterRole {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "writer" => Ok(ClusterRole::Writer),
-            "reader" => Ok(ClusterRole::Reader),
-            other => Err(Error::InvalidConfig {
-                field: "cluster role",
-                message: format!("\"{other}\" is neither \"writer\" nor \"reader\""),
-            }),
-        }
-    }
-}
-
-/// What kind of thing was discovered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DatabaseKind {
-    Instance,
-    Cluster,
-    Proxy,
-    Endpoint,
-}
-
-impl DatabaseKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DatabaseKind::Instance => "instance",
-            DatabaseKind::Cluster => "cluster",
-            DatabaseKind::Proxy => "proxy",
-            DatabaseKind::Endpoint => "endpoint",
-        }
-    }
-}
-
-impl fmt::Display for DatabaseKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+// The selector types lived here before the selector got its own module; callers still name them
+// through `discovery`.
+pub use crate::selector::{ClusterRole, DatabaseKind, DatabaseSelector};
 
 /// What discovery found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,6 +48,27 @@ impl Discovery {
     }
 }
 
+/// The discovery half of the engine, as `reconcile` sees it: the seam between the engine's logic
+/// and the world. [`Discoverer`] is the real one (RDS API and DNS); the `testing` module has a
+/// scripted, recording fake.
+pub trait Discover: Send + Sync {
+    /// Where `selector` is now, counting AWS API calls in `calls`. Fails (changing nothing
+    /// anywhere) when the database is unknown, unavailable, or has no address.
+    fn discover(
+        &self,
+        selector: &DatabaseSelector,
+        calls: &AwsCalls,
+    ) -> impl Future<Output = Result<Discovery, Error>> + Send;
+
+    /// Re-resolves only the DNS part of an earlier discovery, for selectors whose addresses are
+    /// exactly their endpoint's (instance, proxy, hostname). Used while waiting for DNS to move
+    /// after a failover: the RDS API has nothing new to say then, so no AWS call is made.
+    fn refresh_addresses(
+        &self,
+        discovery: &Discovery,
+    ) -> impl Future<Output = Result<Discovery, Error>> + Send;
+}
+
 /// Finds a database's current addresses through the RDS API and DNS.
 #[derive(Debug, Clone)]
 pub struct Discoverer {
@@ -241,7 +96,7 @@ impl Discoverer {
         self.discover_counted(selector, &AwsCalls::default()).await
     }
 
-    pub(crate) async fn discover_counted(
+    async fn discover_counted(
         &self,
         selector: &DatabaseSelector,
         calls: &AwsCalls,
@@ -261,21 +116,6 @@ impl Discoverer {
             "discovered"
         );
         Ok(discovery)
-    }
-
-    /// Re-resolves only the DNS part of an earlier discovery, for selectors whose addresses are
-    /// exactly their endpoint's (instance, proxy, hostname). Used while waiting for DNS to move
-    /// after a failover: the RDS API has nothing new to say then.
-    pub(crate) async fn refresh_addresses(
-        &self,
-        discovery: &Discovery,
-    ) -> Result<Discovery, Error> {
-        debug_assert!(discovery.kind != DatabaseKind::Cluster);
-        let target_ips = self.resolver.resolve_ipv4(&discovery.endpoint).await?;
-        Ok(Discovery {
-            target_ips,
-            ..discovery.clone()
-        })
     }
 
     async fn instance(&self, identifier: &str, calls: &AwsCalls) -> Result<Discovery, Error> {
@@ -608,6 +448,25 @@ impl Discoverer {
     }
 }
 
+impl Discover for Discoverer {
+    async fn discover(
+        &self,
+        selector: &DatabaseSelector,
+        calls: &AwsCalls,
+    ) -> Result<Discovery, Error> {
+        self.discover_counted(selector, calls).await
+    }
+
+    async fn refresh_addresses(&self, discovery: &Discovery) -> Result<Discovery, Error> {
+        debug_assert!(discovery.kind != DatabaseKind::Cluster);
+        let target_ips = self.resolver.resolve_ipv4(&discovery.endpoint).await?;
+        Ok(Discovery {
+            target_ips,
+            ..discovery.clone()
+        })
+    }
+}
+
 /// The instance's endpoint address, or why it has none worth targeting.
 fn usable_instance_endpoint<'a>(
     instance: &'a DbInstance,
@@ -651,73 +510,6 @@ fn proxy_port(engine_family: &str) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn selectors_round_trip_through_their_text_form() {
-        for text in [
-            "instance:orders",
-            "cluster:orders:writer",
-            "cluster:orders:reader",
-            "proxy:orders-proxy",
-            "endpoint:db.example.com",
-        ] {
-            let selector: DatabaseSelector = text.parse().unwrap();
-            assert_eq!(selector.to_string(), text);
-        }
-    }
-
-    #[test]
-    fn a_cluster_without_role_selects_the_writer() {
-        assert_eq!(
-            "cluster:orders".parse::<DatabaseSelector>().unwrap(),
-            DatabaseSelector::Cluster {
-                identifier: "orders".into(),
-                role: ClusterRole::Writer
-            }
-        );
-    }
-
-    #[test]
-    fn malformed_selectors_are_config_errors() {
-        for bad in [
-            "orders",
-            "instance:",
-            "cluster:orders:primary",
-            "table:orders",
-        ] {
-            let err = bad.parse::<DatabaseSelector>().unwrap_err();
-            assert_eq!(err.kind(), "invalid_config", "{bad}: {err}");
-        }
-    }
-
-    #[test]
-    fn roles_parse_and_print() {
-        assert_eq!(
-            "writer".parse::<ClusterRole>().unwrap(),
-            ClusterRole::Writer
-        );
-        assert_eq!(
-            "reader".parse::<ClusterRole>().unwrap(),
-            ClusterRole::Reader
-        );
-        assert_eq!(ClusterRole::default(), ClusterRole::Writer);
-        assert_eq!(ClusterRole::Reader.to_string(), "reader");
-        assert!("Writer".parse::<ClusterRole>().is_err());
-    }
-
-    #[test]
-    fn only_dns_named_selectors_wait_for_dns_after_failover() {
-        assert!(DatabaseSelector::Instance("a".into()).answer_may_lag_failover());
-        assert!(DatabaseSelector::Endpoint("a.example".into()).answer_may_lag_failover());
-        assert!(!DatabaseSelector::Proxy("p".into()).answer_may_lag_failover());
-        assert!(
-            !DatabaseSelector::Cluster {
-                identifier: "c".into(),
-                role: ClusterRole::Writer
-            }
-            .answer_may_lag_failover()
-        );
-    }
 
     #[test]
     fn proxy_ports_follow_the_engine_family() {

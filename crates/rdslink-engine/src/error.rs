@@ -7,11 +7,12 @@
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use aws_smithy_types::retry::ProvideErrorKind;
+
+use crate::aws_error::{self, HttpStatus, ProvideErrorKind};
 
 /// Everything that can go wrong while discovering a database's addresses or converging a target
-/// group onto them.
-#[derive(Debug, thiserror::Error)]
+/// group onto them. `Clone` so that test doubles can script the same failure more than once.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// DescribeDBInstances has no such instance.
@@ -215,76 +216,18 @@ impl Error {
     }
 
     /// Converts an SDK failure that has no typed meaning for the engine into [`Error::Aws`],
-    /// classifying it for retry.
+    /// classified for retry by the shared [`aws_error`] classifier.
     pub(crate) fn aws<E, R>(operation: &'static str, err: SdkError<E, R>) -> Self
     where
         E: std::error::Error + ProvideErrorMetadata + ProvideErrorKind + Send + Sync + 'static,
         R: std::fmt::Debug + HttpStatus,
     {
-        let retryable = sdk_error_is_retryable(&err);
+        let retryable = aws_error::classify_sdk_error(&err).is_retryable();
         Error::Aws {
             operation,
             message: DisplayErrorContext(&err).to_string(),
             retryable,
         }
-    }
-}
-
-/// Error codes AWS uses for throttling and transient failures. The SDK has already retried these
-/// (standard retry mode, 3 attempts); they stay retryable for the caller (Lambda async retry, the
-/// next scheduled run). Same list as aws-runtime's `THROTTLING_ERRORS` + `TRANSIENT_ERRORS`.
-const RETRYABLE_ERROR_CODES: &[&str] = &[
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestThrottledException",
-    "TooManyRequestsException",
-    "ProvisionedThroughputExceededException",
-    "TransactionInProgressException",
-    "RequestLimitExceeded",
-    "BandwidthLimitExceeded",
-    "LimitExceededException",
-    "RequestThrottled",
-    "SlowDown",
-    "PriorRequestNotComplete",
-    "EC2ThrottledException",
-    "RequestTimeout",
-    "RequestTimeoutException",
-];
-
-/// The HTTP status of a raw response, abstracted so classification is testable.
-pub(crate) trait HttpStatus {
-    fn http_status(&self) -> u16;
-}
-
-impl HttpStatus for aws_smithy_runtime_api::http::Response {
-    fn http_status(&self) -> u16 {
-        self.status().as_u16()
-    }
-}
-
-fn sdk_error_is_retryable<E, R>(err: &SdkError<E, R>) -> bool
-where
-    E: ProvideErrorMetadata + ProvideErrorKind,
-    R: HttpStatus,
-{
-    match err {
-        // The request never left: retrying the same input fails the same way.
-        SdkError::ConstructionFailure(_) => false,
-        // No usable answer: network, timeout, garbled response.
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            true
-        }
-        SdkError::ServiceError(context) => {
-            let service_error = context.err();
-            service_error.retryable_error_kind().is_some()
-                || context.raw().http_status() >= 500
-                || ProvideErrorMetadata::code(service_error)
-                    .is_some_and(|code| RETRYABLE_ERROR_CODES.contains(&code))
-        }
-        // SdkError is non-exhaustive; an unknown failure mode is treated as transient so the
-        // scheduled run retries it rather than giving up.
-        _ => true,
     }
 }
 
@@ -420,59 +363,5 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("\"orders-db\""), "{text}");
         assert!(text.contains("check"), "{text}");
-    }
-
-    mod sdk_classification {
-        use super::super::*;
-        use aws_sdk_elasticloadbalancingv2::operation::describe_target_health::DescribeTargetHealthError;
-        use aws_smithy_runtime_api::client::result::ServiceError;
-        use aws_smithy_types::error::ErrorMetadata;
-
-        struct Status(u16);
-        impl std::fmt::Debug for Status {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                write!(f, "HTTP {}", self.0)
-            }
-        }
-        impl HttpStatus for Status {
-            fn http_status(&self) -> u16 {
-                self.0
-            }
-        }
-
-        fn service_error(code: &str, status: u16) -> SdkError<DescribeTargetHealthError, Status> {
-            let meta = ErrorMetadata::builder().code(code).message("m").build();
-            SdkError::ServiceError(
-                ServiceError::builder()
-                    .source(DescribeTargetHealthError::generic(meta))
-                    .raw(Status(status))
-                    .build(),
-            )
-        }
-
-        #[test]
-        fn throttling_is_retryable() {
-            assert!(sdk_error_is_retryable(&service_error("Throttling", 400)));
-        }
-
-        #[test]
-        fn server_errors_are_retryable() {
-            assert!(sdk_error_is_retryable(&service_error(
-                "InternalFailure",
-                503
-            )));
-        }
-
-        #[test]
-        fn access_denied_is_not_retryable() {
-            assert!(!sdk_error_is_retryable(&service_error("AccessDenied", 403)));
-        }
-
-        #[test]
-        fn construction_failure_is_not_retryable() {
-            let err: SdkError<DescribeTargetHealthError, Status> =
-                SdkError::construction_failure("bad input");
-            assert!(!sdk_error_is_retryable(&err));
-        }
     }
 }

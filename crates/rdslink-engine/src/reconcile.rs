@@ -27,6 +27,11 @@
 //!    answer again at once.
 //! 5. **Status reports what was observed.** [`Report::targets`] is read back from the target
 //!    group after the changes, not assumed.
+//!
+//! Invariants 1, 3 and the last line of defence of 4 live in [`converge`](crate::converge),
+//! shared with the provider's apply-time re-sync. The engine reaches the world only through two
+//! seams, [`Discover`] and [`Targets`], so the order of its calls is tested against a recording
+//! fake (`testing`) as well as against the emulator.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -36,7 +41,13 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::Mutex;
 use tracing::{Instrument, info, info_span, warn};
 
-use crate::{AwsCalls, DatabaseSelector, Discoverer, Discovery, Error, TargetGroup, plan};
+use crate::converge::converge_from;
+use crate::{
+    AwsCalls, DatabaseSelector, Discover, Discoverer, Discovery, Error, TargetGroup, Targets,
+};
+
+#[cfg(test)]
+mod tests;
 
 /// Why a reconcile runs (for logs only: the engine converges the same way whatever the reason).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,25 +134,22 @@ impl Default for PollBackoff {
 /// The scheduled run catches anything slower.
 pub const DEFAULT_DNS_WAIT: Duration = Duration::from_secs(90);
 
-/// One database, one target group, and how to converge them.
+/// One database, one target group, and how to converge them. The defaults are the real seams
+/// (RDS API and DNS, ELBv2); tests put fakes in their place.
 #[derive(Debug)]
-pub struct Engine {
-    discoverer: Discoverer,
+pub struct Engine<D = Discoverer, T = TargetGroup> {
+    discoverer: D,
     selector: DatabaseSelector,
-    target_group: TargetGroup,
+    target_group: T,
     dns_wait: Duration,
     poll: PollBackoff,
     /// Serialises runs through this engine (invariant 4).
     serial: Mutex<()>,
 }
 
-impl Engine {
+impl<D: Discover, T: Targets> Engine<D, T> {
     /// An engine with the default DNS wait (90 s) and poll backoff (1 s doubling to 10 s).
-    pub fn new(
-        discoverer: Discoverer,
-        selector: DatabaseSelector,
-        target_group: TargetGroup,
-    ) -> Self {
+    pub fn new(discoverer: D, selector: DatabaseSelector, target_group: T) -> Self {
         Engine {
             discoverer,
             selector,
@@ -169,11 +177,11 @@ impl Engine {
         &self.selector
     }
 
-    pub fn target_group(&self) -> &TargetGroup {
+    pub fn target_group(&self) -> &T {
         &self.target_group
     }
 
-    pub fn discoverer(&self) -> &Discoverer {
+    pub fn discoverer(&self) -> &D {
         &self.discoverer
     }
 
@@ -240,7 +248,10 @@ impl Report {
 
 /// Converges `engine`'s target group onto its database's current addresses. See the module
 /// documentation for the invariants.
-pub async fn reconcile(engine: &Engine, trigger: &Trigger) -> Result<Report, Error> {
+pub async fn reconcile<D: Discover, T: Targets>(
+    engine: &Engine<D, T>,
+    trigger: &Trigger,
+) -> Result<Report, Error> {
     let span = info_span!(
         "reconcile",
         target_group = %engine.target_group.arn(),
@@ -272,13 +283,14 @@ pub async fn reconcile(engine: &Engine, trigger: &Trigger) -> Result<Report, Err
     .await
 }
 
-async fn converge(engine: &Engine, trigger: &Trigger, calls: &AwsCalls) -> Result<Report, Error> {
-    let discoverer = &engine.discoverer;
-    let group = &engine.target_group;
-
+async fn converge<D: Discover, T: Targets>(
+    engine: &Engine<D, T>,
+    trigger: &Trigger,
+    calls: &AwsCalls,
+) -> Result<Report, Error> {
     // Invariant 2: a failed discovery returns before anything is touched.
-    let first = discoverer.discover_counted(&engine.selector, calls).await?;
-    let registered_before = group.registered_counted(calls).await?;
+    let first = discover_addresses(engine, calls).await?;
+    let registered_before = engine.target_group.registered(calls).await?;
     info!(
         endpoint = %first.endpoint,
         desired = ?first.target_ips,
@@ -294,104 +306,35 @@ async fn converge(engine: &Engine, trigger: &Trigger, calls: &AwsCalls) -> Resul
         wait_started.elapsed()
     };
 
-    let desired = discovery.target_set();
-    let changes = plan(&desired, &registered_before);
-    if changes.is_noop() {
-        info!(targets = ?registered_before, "in sync; nothing to change");
-        return Ok(Report {
-            endpoint: discovery.endpoint,
-            desired: sorted(&desired),
-            registered_before: sorted(&registered_before),
-            registered: Vec::new(),
-            deregistered: Vec::new(),
-            targets: sorted(&registered_before),
-            in_sync: true,
-            wait,
-            waited,
-            convergence: None,
-            aws_calls: calls.get(),
-        });
-    }
+    // Invariants 1 and 3: register first; deregister only against a fresh discovery.
+    let outcome = converge_from(
+        &engine.target_group,
+        &discovery.target_set(),
+        registered_before,
+        || async {
+            discover_addresses(engine, calls)
+                .await
+                .map(|fresh| fresh.target_set())
+        },
+        calls,
+    )
+    .await?;
 
-    // Invariant 1: new addresses first.
-    group.register_counted(&changes.register, calls).await?;
-    let mut registered: BTreeSet<Ipv4Addr> = changes.register.iter().copied().collect();
-    if !registered.is_empty() {
-        info!(registered = ?changes.register, "registered new targets");
-    }
-
-    let mut last_answer = desired;
-    let mut deregistered = Vec::new();
-    if !changes.deregister.is_empty() {
-        // Invariant 3: decide what is stale against a fresh answer and a fresh read.
-        let fresh = discoverer.discover_counted(&engine.selector, calls).await?;
-        let fresh_set = fresh.target_set();
-        if fresh_set != last_answer {
-            info!(
-                first = ?last_answer,
-                fresh = ?fresh_set,
-                "the answer changed during the run; following the fresh one"
-            );
-        }
-        let current = group.registered_counted(calls).await?;
-        let missing: Vec<Ipv4Addr> = fresh_set.difference(&current).copied().collect();
-        group.register_counted(&missing, calls).await?;
-        if !missing.is_empty() {
-            info!(registered = ?missing, "registered targets of the fresh answer");
-        }
-        registered.extend(missing.iter().copied());
-
-        let mut kept = current;
-        kept.extend(missing);
-        // `fresh_set` is never empty and now entirely registered, so deregistering
-        // everything outside it leaves the fresh answer in the group.
-        let stale = plan(&fresh_set, &kept).deregister;
-        group.deregister_counted(&stale, calls).await?;
-        if !stale.is_empty() {
-            info!(deregistered = ?stale, "deregistered stale targets");
-        }
-        deregistered = stale;
-        last_answer = fresh_set;
-    }
-
-    // Invariant 5: report what the group holds now.
-    let mut targets = group.registered_counted(calls).await?;
-    if targets.is_disjoint(&last_answer) {
-        // Only a writer outside this engine can cause this (invariant 4). Restore at once.
-        let answer = sorted(&last_answer);
-        warn!(
-            targets = ?targets,
-            desired = ?answer,
-            "none of the desired targets is registered after deregistering (concurrent \
-             writer?); registering them again"
-        );
-        group.register_counted(&answer, calls).await?;
-        registered.extend(answer);
-        targets = group.registered_counted(calls).await?;
-    }
-    let in_sync = targets == last_answer;
-    let convergence = if in_sync {
+    let in_sync = outcome.in_sync();
+    let convergence = if in_sync && !outcome.is_noop() {
         trigger
             .event_time
             .and_then(|event| SystemTime::now().duration_since(event).ok())
     } else {
         None
     };
-    if !in_sync {
-        warn!(
-            targets = ?targets,
-            desired = ?last_answer,
-            "targets differ from the answer after the changes (concurrent change?); the next \
-             run converges them"
-        );
-    }
     Ok(Report {
         endpoint: discovery.endpoint,
-        desired: sorted(&last_answer),
-        registered_before: sorted(&registered_before),
-        registered: sorted(&registered),
-        deregistered,
-        targets: sorted(&targets),
+        desired: sorted(&outcome.desired),
+        registered_before: sorted(&outcome.registered_before),
+        registered: sorted(&outcome.registered),
+        deregistered: outcome.deregistered,
+        targets: sorted(&outcome.targets),
         in_sync,
         wait,
         waited,
@@ -400,11 +343,27 @@ async fn converge(engine: &Engine, trigger: &Trigger, calls: &AwsCalls) -> Resul
     })
 }
 
+/// Discovery that never answers "no address" with success: the engine's own guard of
+/// invariant 2, whatever the [`Discover`] implementation.
+async fn discover_addresses<D: Discover, T>(
+    engine: &Engine<D, T>,
+    calls: &AwsCalls,
+) -> Result<Discovery, Error> {
+    let discovery = engine.discoverer.discover(&engine.selector, calls).await?;
+    if discovery.target_ips.is_empty() {
+        return Err(Error::NoAddresses {
+            name: discovery.endpoint,
+            nameservers: "discovery".to_owned(),
+        });
+    }
+    Ok(discovery)
+}
+
 /// After a failover-class event, a selector answered by DNS may still return the old address.
 /// If the answer equals what is registered, poll DNS (with backoff) until it moves or the DNS
 /// wait passes. Cluster and proxy answers are authoritative and never wait.
-async fn wait_for_move(
-    engine: &Engine,
+async fn wait_for_move<D: Discover, T>(
+    engine: &Engine<D, T>,
     trigger: &Trigger,
     discovery: Discovery,
     registered: &BTreeSet<Ipv4Addr>,
@@ -435,6 +394,10 @@ async fn wait_for_move(
         }
         tokio::time::sleep(delay.min(remaining)).await;
         match engine.discoverer.refresh_addresses(&discovery).await {
+            // An empty answer is no move: the targets are never emptied.
+            Ok(refreshed) if refreshed.target_ips.is_empty() => {
+                warn!("DNS answered no address while waiting; still waiting");
+            }
             Ok(refreshed) if refreshed.target_set() != *registered => {
                 info!(answer = ?refreshed.target_ips, "DNS moved");
                 return (refreshed, WaitOutcome::Moved);

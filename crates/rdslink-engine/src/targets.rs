@@ -1,7 +1,9 @@
 //! The target group, seen through three operations: which addresses are registered, register
-//! some, deregister some. All ELBv2 knowledge of the engine lives here.
+//! some, deregister some ([`Targets`]). All ELBv2 knowledge of the engine lives here, in
+//! [`TargetGroup`].
 
 use std::collections::BTreeSet;
+use std::future::Future;
 use std::net::Ipv4Addr;
 
 use aws_sdk_elasticloadbalancingv2::operation::deregister_targets::DeregisterTargetsError;
@@ -11,6 +13,42 @@ use aws_sdk_elasticloadbalancingv2::types::{TargetDescription, TargetHealthState
 use tracing::warn;
 
 use crate::{AwsCalls, Error};
+
+/// The actuation half of the engine, as `reconcile` and [`converge_to`](crate::converge_to) see
+/// it: the seam between the engine's logic and the load balancer. [`TargetGroup`] is the real
+/// one (ELBv2); the `testing` module has a recording fake.
+///
+/// Every method counts the AWS API operations it makes in `calls`; an empty `ips` makes none.
+pub trait Targets: Send + Sync {
+    /// The target group's ARN, for logs and messages.
+    fn arn(&self) -> &str;
+
+    /// The port every target is registered on (the database's port).
+    fn port(&self) -> u16;
+
+    /// The addresses registered on [`port`](Targets::port) that take new connections (not
+    /// draining). Targets on other ports are not the engine's and are left out.
+    fn registered(
+        &self,
+        calls: &AwsCalls,
+    ) -> impl Future<Output = Result<BTreeSet<Ipv4Addr>, Error>> + Send;
+
+    /// Registers `ips` on the port. Registering an already registered (or draining) target is
+    /// allowed and makes it a full target again.
+    fn register(
+        &self,
+        ips: &[Ipv4Addr],
+        calls: &AwsCalls,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// Deregisters `ips` from the port; their connections drain. Addresses already gone are not
+    /// an error (a concurrent run got there first, which is the outcome wanted).
+    fn deregister(
+        &self,
+        ips: &[Ipv4Addr],
+        calls: &AwsCalls,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+}
 
 /// An IP target group whose targets all listen on one port.
 #[derive(Debug, Clone)]
@@ -53,26 +91,7 @@ impl TargetGroup {
     ///
     /// Targets on another port are not ours to manage (the engine registers only `port`); they
     /// are reported in a warning and otherwise ignored.
-    pub async fn registered(&self) -> Result<BTreeSet<Ipv4Addr>, Error> {
-        self.registered_counted(&AwsCalls::default()).await
-    }
-
-    /// Registers `ips` on the group's port. Registering an already registered (or draining)
-    /// target is allowed and makes it a full target again.
-    pub async fn register(&self, ips: &[Ipv4Addr]) -> Result<(), Error> {
-        self.register_counted(ips, &AwsCalls::default()).await
-    }
-
-    /// Deregisters `ips` from the group's port; connections drain for the group's
-    /// deregistration delay.
-    pub async fn deregister(&self, ips: &[Ipv4Addr]) -> Result<(), Error> {
-        self.deregister_counted(ips, &AwsCalls::default()).await
-    }
-
-    pub(crate) async fn registered_counted(
-        &self,
-        calls: &AwsCalls,
-    ) -> Result<BTreeSet<Ipv4Addr>, Error> {
+    async fn read_registered(&self, calls: &AwsCalls) -> Result<BTreeSet<Ipv4Addr>, Error> {
         calls.record();
         let output = self
             .client
@@ -123,11 +142,7 @@ impl TargetGroup {
         Ok(registered)
     }
 
-    pub(crate) async fn register_counted(
-        &self,
-        ips: &[Ipv4Addr],
-        calls: &AwsCalls,
-    ) -> Result<(), Error> {
+    async fn register_ips(&self, ips: &[Ipv4Addr], calls: &AwsCalls) -> Result<(), Error> {
         if ips.is_empty() {
             return Ok(());
         }
@@ -151,11 +166,7 @@ impl TargetGroup {
         Ok(())
     }
 
-    pub(crate) async fn deregister_counted(
-        &self,
-        ips: &[Ipv4Addr],
-        calls: &AwsCalls,
-    ) -> Result<(), Error> {
+    async fn deregister_ips(&self, ips: &[Ipv4Addr], calls: &AwsCalls) -> Result<(), Error> {
         if ips.is_empty() {
             return Ok(());
         }
@@ -205,5 +216,27 @@ impl TargetGroup {
         Error::TargetGroupNotFound {
             arn: self.arn.clone(),
         }
+    }
+}
+
+impl Targets for TargetGroup {
+    fn arn(&self) -> &str {
+        &self.arn
+    }
+
+    fn port(&self) -> u16 {
+        self.port
+    }
+
+    async fn registered(&self, calls: &AwsCalls) -> Result<BTreeSet<Ipv4Addr>, Error> {
+        self.read_registered(calls).await
+    }
+
+    async fn register(&self, ips: &[Ipv4Addr], calls: &AwsCalls) -> Result<(), Error> {
+        self.register_ips(ips, calls).await
+    }
+
+    async fn deregister(&self, ips: &[Ipv4Addr], calls: &AwsCalls) -> Result<(), Error> {
+        self.deregister_ips(ips, calls).await
     }
 }

@@ -16,12 +16,23 @@
 //!
 //! Exactly one of the four database variables must be set. An empty value counts as unset, so a
 //! deployment may set every variable and leave the unused ones blank.
+//!
+//! Which database the variables select, and what a valid identifier, hostname, target group ARN
+//! or nameserver looks like, are decided by the engine's shared rules
+//! ([`rdslink_engine::selector`], [`rdslink_engine::validate`]), the same as the provider's; this
+//! module only maps their errors onto variable names.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use rdslink_engine::{ClusterRole, DatabaseSelector};
 use rdslink_engine::DEFAULT_DNS_WAIT;
+use rdslink_engine::DatabaseSelector;
+use rdslink_engine::selector::{
+    Candidate, SelectorCandidates, SelectorError, SelectorField, parse_selector,
+};
+use rdslink_engine::validate::{self, Invalid};
+
+pub use rdslink_engine::validate::TargetGroupArn;
 
 pub const TARGET_GROUP_ARN: &str = "RDSLINK_TARGET_GROUP_ARN";
 pub const DB_INSTANCE_IDENTIFIER: &str = "RDSLINK_DB_INSTANCE_IDENTIFIER";
@@ -54,11 +65,6 @@ pub struct Config {
     pub dns_wait: Duration,
 }
 
-/// An ELBv2 target group ARN:
-/// `arn:<partition>:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct TargetGroupArn(String);
-
 /// Why the environment is not a usable configuration. Every message names the variable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -76,13 +82,18 @@ pub enum ConfigError {
     SeveralDatabases { names: Vec<&'static str> },
     #[error("{ROLE} applies only with {DB_CLUSTER_IDENTIFIER}, but {database} is set")]
     RoleWithoutCluster { database: &'static str },
+    /// A value the shared validators reject (the provider applies the same rules).
+    #[error("{name}: {reason}")]
+    Rejected { name: &'static str, reason: Invalid },
 }
 
 impl ConfigError {
     /// The variables this error is about, for tests and structured logs.
     pub fn variables(&self) -> Vec<&'static str> {
         match self {
-            ConfigError::Missing { name } | ConfigError::Invalid { name, .. } => vec![name],
+            ConfigError::Missing { name }
+            | ConfigError::Invalid { name, .. }
+            | ConfigError::Rejected { name, .. } => vec![name],
             ConfigError::NoDatabase => DATABASE_VARIABLES.to_vec(),
             ConfigError::SeveralDatabases { names } => names.clone(),
             ConfigError::RoleWithoutCluster { database } => vec![ROLE, database],
@@ -107,9 +118,8 @@ impl Config {
 
         let arn = required(TARGET_GROUP_ARN)?;
         let target_group_arn =
-            TargetGroupArn::parse(&arn).map_err(|reason| ConfigError::Invalid {
+            TargetGroupArn::parse(&arn).map_err(|reason| ConfigError::Rejected {
                 name: TARGET_GROUP_ARN,
-                value: arn.clone(),
                 reason,
             })?;
         let database = database(&get)?;
@@ -131,46 +141,61 @@ impl Config {
     }
 }
 
+/// A variable's value for the selector rule: unset (or blank, see [`Config::from_lookup`]) or set.
+fn candidate(value: &Option<String>) -> Candidate<'_> {
+    value.as_deref().map_or(Candidate::Unset, Candidate::Set)
+}
+
 fn database(get: &impl Fn(&str) -> Option<String>) -> Result<DatabaseSelector, ConfigError> {
-    let set: Vec<(&'static str, String)> = DATABASE_VARIABLES
-        .iter()
-        .filter_map(|&name| get(name).map(|value| (name, value)))
-        .collect();
-    let (name, value) = match set.as_slice() {
-        [] => return Err(ConfigError::NoDatabase),
-        [one] => one.clone(),
-        several => {
-            return Err(ConfigError::SeveralDatabases {
-                names: several.iter().map(|(name, _)| *name).collect(),
-            });
-        }
-    };
+    let instance = get(DB_INSTANCE_IDENTIFIER);
+    let cluster = get(DB_CLUSTER_IDENTIFIER);
+    let proxy = get(DB_PROXY_NAME);
+    let endpoint = get(ENDPOINT);
     let role = get(ROLE);
-    if role.is_some() && name != DB_CLUSTER_IDENTIFIER {
-        return Err(ConfigError::RoleWithoutCluster { database: name });
-    }
-    let selector = match name {
-        DB_INSTANCE_IDENTIFIER => DatabaseSelector::Instance(value),
-        DB_CLUSTER_IDENTIFIER => {
-            let role = match role {
-                Some(role) => role
-                    .parse::<ClusterRole>()
-                    .map_err(|_| ConfigError::Invalid {
-                        name: ROLE,
-                        value: role.clone(),
-                        reason: "expected writer or reader".to_owned(),
-                    })?,
-                None => ClusterRole::Writer,
-            };
-            DatabaseSelector::Cluster {
-                identifier: value,
-                role,
-            }
-        }
-        DB_PROXY_NAME => DatabaseSelector::Proxy(value),
-        _ => DatabaseSelector::Endpoint(value),
+    let candidates = SelectorCandidates {
+        db_instance_identifier: candidate(&instance),
+        db_cluster_identifier: candidate(&cluster),
+        db_proxy_name: candidate(&proxy),
+        endpoint: candidate(&endpoint),
+        role: candidate(&role),
     };
-    Ok(selector)
+    parse_selector(&candidates).map_err(selector_error)
+}
+
+/// The variable that carries each selector field (for errors).
+fn variable(field: SelectorField) -> &'static str {
+    match field {
+        SelectorField::DbInstanceIdentifier => DB_INSTANCE_IDENTIFIER,
+        SelectorField::DbClusterIdentifier => DB_CLUSTER_IDENTIFIER,
+        SelectorField::DbProxyName => DB_PROXY_NAME,
+        SelectorField::Endpoint => ENDPOINT,
+        SelectorField::Role => ROLE,
+    }
+}
+
+fn selector_error(err: SelectorError) -> ConfigError {
+    match err {
+        SelectorError::NoDatabase => ConfigError::NoDatabase,
+        SelectorError::SeveralDatabases { fields } => ConfigError::SeveralDatabases {
+            names: fields.into_iter().map(variable).collect(),
+        },
+        SelectorError::InvalidValue { field, invalid } => ConfigError::Rejected {
+            name: variable(field),
+            reason: invalid,
+        },
+        SelectorError::RoleWithoutCluster { database } => ConfigError::RoleWithoutCluster {
+            database: variable(database),
+        },
+        SelectorError::InvalidRole { value } => ConfigError::Invalid {
+            name: ROLE,
+            value,
+            reason: "expected writer or reader".to_owned(),
+        },
+        // The environment has no "known later": every variable is read or unset. Kept total.
+        SelectorError::NotKnownYet { field } => ConfigError::Missing {
+            name: variable(field),
+        },
+    }
 }
 
 fn port(value: &str) -> Result<u16, ConfigError> {
@@ -185,19 +210,13 @@ fn port(value: &str) -> Result<u16, ConfigError> {
 }
 
 fn nameservers(value: &str) -> Result<Vec<SocketAddr>, ConfigError> {
-    let invalid = |reason: String| ConfigError::Invalid {
-        name: DNS_NAMESERVERS,
-        value: value.to_owned(),
-        reason,
-    };
     value
         .split(',')
         .map(str::trim)
         .map(|entry| {
-            entry.parse::<SocketAddr>().map_err(|_| {
-                invalid(format!(
-                    "{entry:?} is not an ip:port address ([v6]:port for IPv6)"
-                ))
+            validate::nameserver(entry).map_err(|reason| ConfigError::Rejected {
+                name: DNS_NAMESERVERS,
+                reason,
             })
         })
         .collect()
@@ -214,91 +233,10 @@ fn dns_wait(value: &str) -> Result<Duration, ConfigError> {
     }
 }
 
-impl TargetGroupArn {
-    /// Checks the ARN's shape (not that the target group exists).
-    pub fn parse(arn: &str) -> Result<Self, String> {
-        let parts: Vec<&str> = arn.splitn(6, ':').collect();
-        let [prefix, partition, service, region, account, resource] = parts.as_slice() else {
-            return Err("expected arn:<partition>:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>".to_owned());
-        };
-        if *prefix != "arn" {
-            return Err("does not start with arn:".to_owned());
-        }
-        if !is_partition(partition) {
-            return Err(format!("unknown partition {partition:?}"));
-        }
-        if *service != "elasticloadbalancing" {
-            return Err(format!("service is {service:?}, not elasticloadbalancing"));
-        }
-        if !is_region(region) {
-            return Err(format!("region {region:?} is not a region name"));
-        }
-        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("account {account:?} is not a 12-digit account id"));
-        }
-        let mut path = resource.split('/');
-        let (Some("targetgroup"), Some(name), Some(id), None) =
-            (path.next(), path.next(), path.next(), path.next())
-        else {
-            return Err("resource is not targetgroup/<name>/<id>".to_owned());
-        };
-        if !is_target_group_name(name) {
-            return Err(format!(
-                "target group name {name:?} must be 1-32 letters, digits or hyphens, not starting or ending with a hyphen"
-            ));
-        }
-        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(format!("target group id {id:?} is not hexadecimal"));
-        }
-        Ok(TargetGroupArn(arn.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for TargetGroupArn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// `aws`, `aws-cn`, `aws-us-gov`, `aws-iso`, `aws-iso-b`, `aws-eusc`, ...
-fn is_partition(partition: &str) -> bool {
-    partition == "aws"
-        || partition
-            .strip_prefix("aws-")
-            .is_some_and(|rest| !rest.is_empty() && rest.split('-').all(is_lower_alnum_word))
-}
-
-/// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `us-isob-east-1`: hyphenated words ending in a number.
-fn is_region(region: &str) -> bool {
-    let words: Vec<&str> = region.split('-').collect();
-    words.len() >= 3
-        && words.iter().all(|word| is_lower_alnum_word(word))
-        && words
-            .last()
-            .is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()))
-}
-
-fn is_lower_alnum_word(word: &str) -> bool {
-    !word.is_empty()
-        && word
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-}
-
-fn is_target_group_name(name: &str) -> bool {
-    (1..=32).contains(&name.len())
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        && !name.starts_with('-')
-        && !name.ends_with('-')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rdslink_engine::ClusterRole;
     use std::collections::HashMap;
 
     const ARN: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/rdslink-db/0123456789abcdef";
@@ -433,6 +371,16 @@ mod tests {
                 ],
                 TARGET_GROUP_ARN,
             ),
+            // The provider's rules for identifiers and hostnames apply here too.
+            (
+                with_base(&[(DB_INSTANCE_IDENTIFIER, "orders_db")]),
+                DB_INSTANCE_IDENTIFIER,
+            ),
+            (
+                with_base(&[(DB_CLUSTER_IDENTIFIER, "1-orders--")]),
+                DB_CLUSTER_IDENTIFIER,
+            ),
+            (with_base(&[(ENDPOINT, "http://db:5432")]), ENDPOINT),
         ];
         for (vars, variable) in cases {
             let error = parse(&vars).expect_err(variable);
@@ -458,6 +406,29 @@ mod tests {
                 parse(&with_base(&[(ENDPOINT, "a"), (PORT, good)])).is_ok(),
                 "{good}"
             );
+        }
+    }
+
+    #[test]
+    fn every_partition_is_accepted() {
+        for (arn, region) in [
+            (ARN, "us-east-1"),
+            (
+                "arn:aws-eusc:elasticloadbalancing:eusc-de-east-1:123456789012:targetgroup/rdslink-db/0123456789abcdef",
+                "eusc-de-east-1",
+            ),
+            (
+                "arn:aws-iso-b:elasticloadbalancing:us-isob-east-1:123456789012:targetgroup/rdslink-db/0123456789abcdef",
+                "us-isob-east-1",
+            ),
+        ] {
+            let config = parse(&[
+                (TARGET_GROUP_ARN, arn),
+                (PORT, "5432"),
+                (ENDPOINT, "db.example"),
+            ])
+            .expect(region);
+            assert_eq!(config.target_group_arn.as_str(), arn);
         }
     }
 

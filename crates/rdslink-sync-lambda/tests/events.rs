@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::{Duration, UNIX_EPOCH};
 
+use rdslink_engine::{ClusterRole, DatabaseSelector, TriggerReason};
 use rdslink_sync_lambda::event::{
     ADDRESS_CHANGING_EVENTS, EventSource, Origin, RdsEventId, Relevance, SourceKind, classify,
 };
-use rdslink_engine::{ClusterRole, DatabaseSelector, TriggerReason};
 use serde_json::{Value, json};
 
 /// The RDS event payloads kept with this crate's tests (see their README).

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::diag::{AttributePath, Diagnostics};
-use crate::plan::default_plan;
+use crate::plan::{default_plan, replacements};
 use crate::provider::{
     ApplyRequest, ApplyResponse, Context, PlanRequest, PlanResponse, ReadRequest, ReadResponse,
     Resource,
@@ -19,7 +19,8 @@ use crate::upgrade::no_upgrade;
 use crate::value::Value;
 
 /// The plan after the generic step; `modify_plan` may change `planned` and push to
-/// `requires_replace`.
+/// `requires_replace`. The schema's replacement flags are judged afterwards, on the final
+/// `planned`, so a value `modify_plan` fills in (a port it can predict, say) is judged as planned.
 #[derive(Debug, Clone)]
 pub struct PlannedChange {
     /// Null when creating.
@@ -27,7 +28,7 @@ pub struct PlannedChange {
     pub config: Value,
     /// The generic step's plan: unknown where only apply can tell.
     pub planned: Value,
-    /// Attributes whose change forces replacement (from the schema's flags so far).
+    /// Replacements beyond the schema's flags (which the adapter adds after `modify_plan`).
     pub requires_replace: Vec<AttributePath>,
     /// Opaque data stored with the state; passed on to apply and the new state.
     pub private: Vec<u8>,
@@ -110,6 +111,26 @@ pub trait Crud: Send + Sync + 'static {
     }
 }
 
+/// What forces replacement in a finished plan: the schema's flags judged on the final planned
+/// value, then the replacements `modify_plan` added, each path once.
+pub fn final_replacements(schema: &Schema, change: &PlannedChange) -> Vec<AttributePath> {
+    let flagged = if change.prior.is_null() {
+        Vec::new()
+    } else {
+        replacements(&schema.block, &change.prior, &change.planned)
+    };
+    let mut paths = Vec::with_capacity(flagged.len() + change.requires_replace.len());
+    for path in flagged
+        .into_iter()
+        .chain(change.requires_replace.iter().cloned())
+    {
+        if !paths.contains(&path) {
+            paths.push(path);
+        }
+    }
+    paths
+}
+
 /// Serves a [`Crud`] as a [`Resource`] (plan = generic step + `modify_plan`; apply dispatches
 /// create/update/delete; private data passed through).
 pub fn resource<T: Crud>(crud: T) -> Arc<dyn Resource> {
@@ -147,21 +168,17 @@ impl<T: Crud> Resource for CrudResource<T> {
         }
         let prior = req.prior_state.clone();
         let config = req.config.clone();
-        let generic = default_plan(&self.0.schema(), req);
+        let schema = self.0.schema();
+        let generic = default_plan(&schema, req);
         let mut change = PlannedChange {
             prior,
             config,
             planned: generic.planned_state,
-            requires_replace: generic.requires_replace,
+            requires_replace: Vec::new(),
             private: generic.planned_private,
         };
         self.0.modify_plan(&mut change, ctx, diags).await;
-        let mut requires_replace = Vec::with_capacity(change.requires_replace.len());
-        for path in change.requires_replace {
-            if !requires_replace.contains(&path) {
-                requires_replace.push(path);
-            }
-        }
+        let requires_replace = final_replacements(&schema, &change);
         Some(PlanResponse {
             planned_state: change.planned,
             requires_replace,

@@ -1,11 +1,16 @@
-//! The `rdslink_endpoint_service` schema and its validate-time checks, each pointing at the attribute
-//! that carries the problem.
+//! The `rdslink_endpoint_service` schema with its behaviour declared on each attribute: defaults,
+//! what forces replacement, which computed values stay once known, and the validate-time checks
+//! (each pointing at the attribute that carries the problem). What no flag can say lives in
+//! [`validate`] (checks across attributes) and in [`super::plan`].
+
+use std::collections::BTreeSet;
 
 use tfplugin::diag::{AttributePath, Diagnostics};
 use tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
 use tfplugin::value::{Type, Value};
 
 use super::aws::{MAX_NAME_LEN, validate_name};
+use super::model::{EndpointServiceModel, Field, List};
 use crate::selector;
 use crate::settings::check_string;
 use crate::validate;
@@ -22,40 +27,52 @@ fn string_set() -> Type {
     Type::Set(Box::new(Type::String))
 }
 
+fn number(n: i64) -> Value {
+    Value::number(n)
+}
+
+/// A computed attribute naming a part of the bundle: it never changes once the part exists.
+fn part(name: &str, ty: Type, description: &str) -> Attribute {
+    Attribute::computed(name, ty, description).use_state_for_unknown()
+}
+
 pub fn schema() -> Schema {
-    let health_check =
-        Block::new("TCP health checks of the database's address on `port`. Defaults shown.")
-            .attribute(Attribute::optional_computed(
+    let health_check = Block::new("TCP health checks of the database's address on `port`.")
+        .attribute(
+            Attribute::optional_computed(
                 "interval_seconds",
                 Type::Number,
-                "Seconds between checks, 5-300. Default `10`.",
-            ))
-            .attribute(Attribute::optional_computed(
+                "Seconds between checks, 5-300.",
+            )
+            .default(number(DEFAULT_INTERVAL))
+            .validate(validate_interval),
+        )
+        .attribute(
+            Attribute::optional_computed(
                 "healthy_threshold",
                 Type::Number,
-                "Consecutive successes before a target is healthy, 2-10. Default `2`.",
-            ))
-            .attribute(Attribute::optional_computed(
+                "Consecutive successes before a target is healthy, 2-10.",
+            )
+            .default(number(DEFAULT_HEALTHY))
+            .validate(validate_threshold),
+        )
+        .attribute(
+            Attribute::optional_computed(
                 "unhealthy_threshold",
                 Type::Number,
-                "Consecutive failures before a target is unhealthy, 2-10. Default `2`.",
-            ));
+                "Consecutive failures before a target is unhealthy, 2-10.",
+            )
+            .default(number(DEFAULT_UNHEALTHY))
+            .validate(validate_threshold),
+        );
+    // Optional only (a timeout is never planned), so the default is stated here.
+    let timeout = |operation: &str| {
+        Attribute::optional(operation, Type::String, "Default `10m`.").validate(validate_timeout)
+    };
     let timeouts = Block::new("How long each operation may take before it fails, e.g. `\"10m\"`.")
-        .attribute(Attribute::optional(
-            "create",
-            Type::String,
-            "Default `10m`.",
-        ))
-        .attribute(Attribute::optional(
-            "update",
-            Type::String,
-            "Default `10m`.",
-        ))
-        .attribute(Attribute::optional(
-            "delete",
-            Type::String,
-            "Default `10m`.",
-        ));
+        .attribute(timeout("create"))
+        .attribute(timeout("update"))
+        .attribute(timeout("delete"));
 
     Schema::new(
         Block::new(
@@ -66,80 +83,116 @@ pub fn schema() -> Schema {
              `registered_targets` changing and `terraform apply` re-syncs them, registering the new address \
              before deregistering the old one.",
         )
-        .attribute(Attribute::computed("id", Type::String, "The endpoint service's id (`vpce-svc-...`)."))
-        .attribute(Attribute::required(
-            "name",
-            Type::String,
-            format!(
-                "Names and tags every part: the load balancer and target group are `rdslink-<name>`. 1-{MAX_NAME_LEN} \
-                 lowercase letters, digits or hyphens. Changing it replaces the resource."
-            ),
-        ))
+        .attribute(part("id", Type::String, "The endpoint service's id (`vpce-svc-...`)."))
+        .attribute(
+            Attribute::required(
+                "name",
+                Type::String,
+                format!(
+                    "Names and tags every part: the load balancer and target group are `rdslink-<name>`. \
+                     1-{MAX_NAME_LEN} lowercase letters, digits or hyphens. An imported bundle rdslink did not \
+                     build has no name yet: setting one adopts it in place."
+                ),
+            )
+            .requires_replace_if(renamed)
+            .validate(validate_name_attribute),
+        )
         .attributes(selector::attributes())
-        .attribute(Attribute::optional_computed(
-            "port",
-            Type::Number,
-            "The listener's and the targets' port. Defaults to the database's port. Changing it replaces the resource.",
-        ))
-        .attribute(Attribute::required(
-            "vpc_id",
-            Type::String,
-            "The VPC of the load balancer and target group. Changing it replaces the resource.",
-        ))
-        .attribute(Attribute::required(
-            "subnet_ids",
-            strings(),
-            "The load balancer's subnets, one per availability zone. Changing them replaces the resource.",
-        ))
-        .attribute(Attribute::optional(
-            "security_group_ids",
-            strings(),
-            "Security groups of the load balancer. Changed in place, except between none and some, which AWS \
-             allows only at creation (replacement).",
-        ))
-        .attribute(Attribute::optional_computed(
-            "cross_zone_load_balancing",
-            Type::Bool,
-            "Route to targets in every zone (the primary is in one). Default `true`.",
-        ))
-        .attribute(Attribute::required(
-            "allowed_principals",
-            string_set(),
-            "IAM principal ARNs (account root, role or user) allowed to create endpoints to the service. `\"*\"` is \
-             accepted only with `acceptance_required = true`.",
-        ))
-        .attribute(Attribute::optional_computed(
-            "acceptance_required",
-            Type::Bool,
-            "Whether each endpoint connection must be accepted by the service owner. Default `false`.",
-        ))
-        .attribute(Attribute::optional_computed(
-            "deregistration_delay_seconds",
-            Type::Number,
-            "Seconds a deregistered target keeps its connections, 0-3600. Default `0`.",
-        ))
-        .attribute(Attribute::optional_computed(
-            "terminate_connections_on_deregistration",
-            Type::Bool,
-            "Reset connections to a deregistered target when the delay ends, so clients of a demoted primary \
-             reconnect instead of writing to a reader. Default `true`.",
-        ))
+        .attribute(
+            Attribute::optional_computed(
+                "port",
+                Type::Number,
+                "The listener's and the targets' port; when unset, the database's port.",
+            )
+            .requires_replace()
+            .validate(validate_port),
+        )
+        .attribute(
+            Attribute::required(
+                "vpc_id",
+                Type::String,
+                "The VPC of the load balancer and target group.",
+            )
+            .requires_replace()
+            .validate(validate_vpc_id),
+        )
+        .attribute(
+            Attribute::required(
+                "subnet_ids",
+                strings(),
+                "The load balancer's subnets, one per availability zone; their order does not matter.",
+            )
+            .requires_replace_if(other_subnets)
+            .validate(validate_subnet_ids),
+        )
+        .attribute(
+            Attribute::optional(
+                "security_group_ids",
+                strings(),
+                "Security groups of the load balancer. Changed in place, except between none and some, which AWS \
+                 allows only at creation (replacement).",
+            )
+            .validate(validate_security_group_ids),
+        )
+        .attribute(
+            Attribute::optional_computed(
+                "cross_zone_load_balancing",
+                Type::Bool,
+                "Route to targets in every zone (the primary is in one).",
+            )
+            .default(Value::bool(true)),
+        )
+        .attribute(
+            Attribute::required(
+                "allowed_principals",
+                string_set(),
+                "IAM principal ARNs (account root, role or user) allowed to create endpoints to the service. `\"*\"` is \
+                 accepted only with `acceptance_required = true`.",
+            )
+            .validate(validate_principals),
+        )
+        .attribute(
+            Attribute::optional_computed(
+                "acceptance_required",
+                Type::Bool,
+                "Whether each endpoint connection must be accepted by the service owner.",
+            )
+            .default(Value::bool(false)),
+        )
+        .attribute(
+            Attribute::optional_computed(
+                "deregistration_delay_seconds",
+                Type::Number,
+                "Seconds a deregistered target keeps its connections, 0-3600.",
+            )
+            .default(number(0))
+            .validate(validate_deregistration_delay),
+        )
+        .attribute(
+            Attribute::optional_computed(
+                "terminate_connections_on_deregistration",
+                Type::Bool,
+                "Reset connections to a deregistered target when the delay ends, so clients of a demoted primary \
+                 reconnect instead of writing to a reader.",
+            )
+            .default(Value::bool(true)),
+        )
         .attribute(Attribute::optional("tags", Type::Map(Box::new(Type::String)), "Tags for every part."))
         .attribute(Attribute::computed(
             "tags_all",
             Type::Map(Box::new(Type::String)),
             "The tags every part carries: the provider's `default_tags` merged with `tags`.",
         ))
-        .attribute(Attribute::computed(
+        .attribute(part(
             "service_name",
             Type::String,
             "The endpoint service's name, which consumers use in `aws_vpc_endpoint`.",
         ))
-        .attribute(Attribute::computed("nlb_arn", Type::String, "ARN of the Network Load Balancer."))
-        .attribute(Attribute::computed("nlb_dns_name", Type::String, "DNS name of the Network Load Balancer."))
-        .attribute(Attribute::computed("target_group_arn", Type::String, "ARN of the IP target group."))
-        .attribute(Attribute::computed("listener_arn", Type::String, "ARN of the TCP listener."))
-        .attribute(Attribute::computed(
+        .attribute(part("nlb_arn", Type::String, "ARN of the Network Load Balancer."))
+        .attribute(part("nlb_dns_name", Type::String, "DNS name of the Network Load Balancer."))
+        .attribute(part("target_group_arn", Type::String, "ARN of the IP target group."))
+        .attribute(part("listener_arn", Type::String, "ARN of the TCP listener."))
+        .attribute(part(
             "availability_zones",
             strings(),
             "Availability zones of the load balancer, sorted.",
@@ -155,96 +208,118 @@ pub fn schema() -> Schema {
     )
 }
 
-/// Validate-time checks. Unknown values are skipped.
+/// `name` names every part, so another name is another bundle. Only called when the prior name is
+/// non-null: an imported bundle rdslink did not build has none, and naming it adopts it in place.
+fn renamed(_prior: &Value, _planned: &Value) -> bool {
+    true
+}
+
+/// Other subnets (not merely reordered) need another load balancer; subnets known only after
+/// apply may be other ones.
+fn other_subnets(prior: &Value, planned: &Value) -> bool {
+    let subnets = |value: &Value| -> Option<BTreeSet<String>> {
+        let list = Field::<List<String>>::decode(value, &AttributePath::root("subnet_ids")).ok()?;
+        list.is_fully_known()
+            .then(|| list.elements().into_iter().collect())
+    };
+    match (subnets(prior), subnets(planned)) {
+        (Some(before), Some(after)) => before != after,
+        _ => true,
+    }
+}
+
+/// Checks that no single attribute's validator can make. Unknown values are skipped.
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
-    check_string(
-        config.get("name"),
-        AttributePath::root("name"),
-        validate_name,
-        "Invalid name",
-        diags,
-    );
     selector::validate(config, diags);
-    check_number(
-        config.get("port"),
-        AttributePath::root("port"),
-        1,
-        65535,
-        "Invalid port",
-        diags,
-    );
+    let model = match EndpointServiceModel::from_value(config) {
+        Ok(Some(model)) => model,
+        Ok(None) => return,
+        Err(err) => {
+            diags.error("Unexpected configuration", err.to_string());
+            return;
+        }
+    };
+    let wildcard = model
+        .allowed_principals
+        .elements()
+        .iter()
+        .any(|principal| principal == "*");
+    if wildcard && model.acceptance_required.known() != Some(&true) {
+        diags.error_at(
+            AttributePath::root("allowed_principals"),
+            "\"*\" needs acceptance_required",
+            "\"*\" lets every AWS account create an endpoint to this database. rdslink accepts it only with \
+             `acceptance_required = true`, so that each connection is approved by you.",
+        );
+    }
+}
+
+fn validate_name_attribute(value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+    check_string(value, path.clone(), validate_name, "Invalid name", diags);
+}
+
+fn validate_port(value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+    check_number(value, path, 1, 65535, "Invalid port", diags);
+}
+
+fn validate_vpc_id(value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
     check_string(
-        config.get("vpc_id"),
-        AttributePath::root("vpc_id"),
+        value,
+        path.clone(),
         |v| aws_id(v, "vpc"),
         "Invalid VPC id",
         diags,
     );
-    check_id_list(config, "subnet_ids", "subnet", true, diags);
-    check_id_list(config, "security_group_ids", "sg", false, diags);
+}
 
-    let principals = config.get("allowed_principals");
-    if principals.is_known() && !principals.is_null() && principals.elements().is_empty() {
+fn validate_subnet_ids(value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+    check_id_list(value, path, "subnet", true, diags);
+}
+
+fn validate_security_group_ids(value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+    check_id_list(value, path, "sg", false, diags);
+}
+
+fn validate_principals(value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+    if value.elements().is_empty() {
         diags.error_at(
-            AttributePath::root("allowed_principals"),
+            path.clone(),
             "No allowed principals",
             "List at least one IAM principal ARN allowed to connect, e.g. \"arn:aws:iam::222222222222:root\".",
         );
     }
-    for element in principals.elements() {
-        let Some(principal) = element.as_str() else {
-            continue;
-        };
-        // Sets are addressed by value, not by index.
-        let path = AttributePath::root("allowed_principals");
+    for principal in value.elements().iter().filter_map(Value::as_str) {
+        // "*" is checked with `acceptance_required` in `validate`. Sets are addressed by value, not
+        // by index: the error points at the set.
         if principal == "*" {
-            if config.get("acceptance_required").as_bool() != Some(true) {
-                diags.error_at(
-                    path,
-                    "\"*\" needs acceptance_required",
-                    "\"*\" lets every AWS account create an endpoint to this database. rdslink accepts it only with \
-                     `acceptance_required = true`, so that each connection is approved by you.",
-                );
-            }
-        } else if let Err(reason) = principal_arn(principal) {
-            diags.error_at(path, "Invalid principal", format!("{reason}."));
+            continue;
+        }
+        if let Err(reason) = principal_arn(principal) {
+            diags.error_at(path.clone(), "Invalid principal", format!("{reason}."));
         }
     }
+}
 
-    let health_check = config.get("health_check");
-    let bounds = [
-        ("interval_seconds", 5, 300),
-        ("healthy_threshold", 2, 10),
-        ("unhealthy_threshold", 2, 10),
-    ];
-    for (attribute, min, max) in bounds {
-        check_number(
-            health_check.get(attribute),
-            AttributePath::root("health_check").attribute(attribute),
-            min,
-            max,
-            "Invalid health check",
-            diags,
-        );
-    }
-    check_number(
-        config.get("deregistration_delay_seconds"),
-        AttributePath::root("deregistration_delay_seconds"),
-        0,
-        3600,
-        "Invalid deregistration delay",
+fn validate_interval(value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+    check_number(value, path, 5, 300, "Invalid health check", diags);
+}
+
+fn validate_threshold(value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+    check_number(value, path, 2, 10, "Invalid health check", diags);
+}
+
+fn validate_deregistration_delay(value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+    check_number(value, path, 0, 3600, "Invalid deregistration delay", diags);
+}
+
+fn validate_timeout(value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+    check_string(
+        value,
+        path.clone(),
+        |v| super::timeouts::parse(v).map(|_| ()),
+        "Invalid timeout",
         diags,
     );
-    let timeouts = config.get("timeouts");
-    for operation in ["create", "update", "delete"] {
-        check_string(
-            timeouts.get(operation),
-            AttributePath::root("timeouts").attribute(operation),
-            |v| super::timeouts::parse(v).map(|_| ()),
-            "Invalid timeout",
-            diags,
-        );
-    }
 }
 
 /// `vpc-0123abcd`, `subnet-0123456789abcdef0`, `sg-...`: the prefix, then 8 or 17 hex digits.
@@ -284,19 +359,16 @@ pub fn principal_arn(value: &str) -> Result<(), String> {
 
 fn check_number(
     value: &Value,
-    path: AttributePath,
+    path: &AttributePath,
     min: i64,
     max: i64,
     summary: &str,
     diags: &mut Diagnostics,
 ) {
-    if value.is_null() || !value.is_known() {
-        return;
-    }
     match value.as_i64() {
         Some(n) if (min..=max).contains(&n) => {}
         _ => diags.error_at(
-            path,
+            path.clone(),
             summary,
             format!(
                 "{} is outside {min}-{max} (or not a whole number).",
@@ -314,32 +386,29 @@ fn number_text(value: &Value) -> String {
 }
 
 fn check_id_list(
-    config: &Value,
-    attribute: &str,
+    list: &Value,
+    path: &AttributePath,
     prefix: &str,
     required_non_empty: bool,
     diags: &mut Diagnostics,
 ) {
-    let list = config.get(attribute);
-    if !list.is_known() || list.is_null() {
-        return;
-    }
+    let attribute = path.to_string();
     if required_non_empty && list.elements().is_empty() {
         diags.error_at(
-            AttributePath::root(attribute),
+            path.clone(),
             format!("No {prefix}s"),
             format!("List at least one {prefix} id; a load balancer needs one subnet per availability zone."),
         );
     }
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = BTreeSet::new();
     for (index, element) in list.elements().iter().enumerate() {
         let Some(id) = element.as_str() else { continue };
-        let path = AttributePath::root(attribute).index(index as i64);
+        let at = path.clone().index(index as i64);
         if let Err(reason) = aws_id(id, prefix) {
-            diags.error_at(path, format!("Invalid {prefix} id"), format!("{reason}."));
+            diags.error_at(at, format!("Invalid {prefix} id"), format!("{reason}."));
         } else if !seen.insert(id) {
             diags.error_at(
-                path,
+                at,
                 format!("Duplicate {prefix} id"),
                 format!("{id:?} is listed twice in `{attribute}`."),
             );
@@ -350,6 +419,11 @@ fn check_id_list(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_schema_is_one_terraform_accepts() {
+        assert_eq!(schema().validate(), Ok(()));
+    }
 
     #[test]
     fn ids() {
@@ -368,5 +442,63 @@ mod tests {
         assert!(principal_arn("arn:aws:iam::222222222222:group/devs").is_err());
         assert!(principal_arn("arn:aws:s3:::bucket").is_err());
         assert!(principal_arn("222222222222").is_err());
+    }
+
+    #[test]
+    fn subnets_replace_only_when_the_set_changes_or_is_not_known() {
+        let list = |ids: &[&str]| Value::list_of_strings(ids.iter().copied());
+        let before = list(&["subnet-0aaa1111", "subnet-0bbb2222"]);
+        assert!(!other_subnets(
+            &before,
+            &list(&["subnet-0bbb2222", "subnet-0aaa1111"])
+        ));
+        assert!(other_subnets(&before, &list(&["subnet-0aaa1111"])));
+        assert!(other_subnets(&before, &Value::unknown()));
+        assert!(other_subnets(
+            &before,
+            &Value::list([Value::string("subnet-0aaa1111"), Value::unknown()])
+        ));
+    }
+
+    #[test]
+    fn id_lists_point_at_the_element() {
+        let mut diags = Diagnostics::new();
+        let path = AttributePath::root("subnet_ids");
+        let subnets = Value::list_of_strings(["subnet-0aaa1111", "subnet-x", "subnet-0aaa1111"]);
+        validate_subnet_ids(&subnets, &path, &mut diags);
+        let errors: Vec<_> = diags.iter().map(|d| d.to_string()).collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].contains("Invalid subnet id"), "{errors:?}");
+        assert!(errors[1].contains("Duplicate subnet id"), "{errors:?}");
+        assert!(
+            errors[1].contains("listed twice in `subnet_ids`"),
+            "{errors:?}"
+        );
+
+        let mut diags = Diagnostics::new();
+        validate_subnet_ids(&Value::list([]), &path, &mut diags);
+        assert!(diags.iter().any(|d| d.to_string().contains("No subnets")));
+    }
+
+    #[test]
+    fn a_wildcard_principal_needs_acceptance_required() {
+        let config = |acceptance: Value| {
+            EndpointServiceModel::default()
+                .to_value()
+                .with("db_instance_identifier", Value::string("orders"))
+                .with("allowed_principals", Value::set_of_strings(["*"]))
+                .with("acceptance_required", acceptance)
+        };
+        let errors = |config: Value| {
+            let mut diags = Diagnostics::new();
+            validate(&config, &mut diags);
+            diags.iter().map(|d| d.to_string()).collect::<Vec<_>>()
+        };
+        assert_eq!(errors(config(Value::bool(true))), Vec::<String>::new());
+        for refused in [Value::bool(false), Value::Null, Value::unknown()] {
+            let found = errors(config(refused));
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert!(found[0].contains("needs acceptance_required"), "{found:?}");
+        }
     }
 }

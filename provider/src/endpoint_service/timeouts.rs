@@ -2,17 +2,15 @@
 
 use std::time::Duration;
 
-use tfplugin::value::Value;
+use super::model::{Field, Operation, Timeouts};
 
 pub const DEFAULT: Duration = Duration::from_secs(600);
 
-/// The timeout configured for `operation` ("create", "update", "delete"), or the default.
-pub fn of(state_or_config: &Value, operation: &str) -> Duration {
-    state_or_config
-        .get("timeouts")
-        .get(operation)
-        .as_str()
-        .and_then(|t| parse(t).ok())
+/// The timeout configured for `operation`, or the default.
+pub fn of(block: &Field<Timeouts>, operation: Operation) -> Duration {
+    Timeouts::of(block, operation)
+        .as_deref()
+        .and_then(|text| parse(text).ok())
         .unwrap_or(DEFAULT)
 }
 
@@ -59,5 +57,16 @@ mod tests {
         for bad in ["", "10", "m", "10x", "0s", "-1m"] {
             assert!(parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn configured_or_default() {
+        let block = Field::Known(Timeouts {
+            create: Field::Known("20m".into()),
+            ..Timeouts::default()
+        });
+        assert_eq!(of(&block, Operation::Create), Duration::from_secs(1200));
+        assert_eq!(of(&block, Operation::Delete), DEFAULT);
+        assert_eq!(of(&Field::Null, Operation::Update), DEFAULT);
     }
 }

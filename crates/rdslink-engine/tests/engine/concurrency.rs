@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use rdslink_engine::{DatabaseSelector, Trigger, reconcile};
+use rdslink_engine::{AwsCalls, DatabaseSelector, Targets, Trigger, reconcile};
 
 use crate::support::{Fixture, failover_event, ok, targets};
 
@@ -57,7 +57,7 @@ async fn concurrent_reconciles_with_flapping_dns_never_empty_the_group() {
         async move {
             let mut seen = Vec::new();
             while !stop.load(Ordering::SeqCst) {
-                match group.registered().await {
+                match group.registered(&AwsCalls::default()).await {
                     Ok(set) => seen.push(set.into_iter().collect::<Vec<_>>()),
                     Err(err) => panic!("observer cannot read the group: {err}"),
                 }

@@ -4,8 +4,8 @@ use std::net::Ipv4Addr;
 use std::time::{Duration, SystemTime};
 
 use rdslink_engine::{
-    DatabaseSelector, Discoverer, Engine, PollBackoff, Resolver, ResolverOptions, TargetGroup,
-    Trigger, TriggerReason,
+    AwsCalls, DatabaseSelector, Discoverer, Engine, PollBackoff, Resolver, ResolverOptions,
+    TargetGroup, Targets, Trigger, TriggerReason,
 };
 use rdslink_testkit::{Account, DnsServer, fresh_account, seed};
 
@@ -74,7 +74,7 @@ pub fn failover_event(source_id: &str) -> Trigger {
 
 /// The group's registered addresses, sorted.
 pub async fn targets(group: &TargetGroup) -> Vec<Ipv4Addr> {
-    match group.registered().await {
+    match group.registered(&AwsCalls::default()).await {
         Ok(set) => set.into_iter().collect(),
         Err(err) => panic!("cannot read the target group: {err}"),
     }

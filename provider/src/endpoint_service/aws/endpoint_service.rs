@@ -385,7 +385,6 @@ pub(crate) async fn delete_endpoint_service(clients: &AwsClients, service_id: &s
         &subject,
         code,
         message,
-        false,
     ) {
         err if err.is_not_found() => Ok(()),
         err => Err(err),

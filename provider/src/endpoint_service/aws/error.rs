@@ -1,4 +1,5 @@
-//! The one error type of the AWS layer, and the one place where AWS error codes are classified.
+//! The one error type of the AWS layer, built from the engine's AWS error classifier
+//! ([`rdslink_engine::aws_error`], shared with the sync Lambda).
 //!
 //! Callers never look at codes or messages: "does not exist" is [`Error::NotFound`], "still in
 //! use" is [`Error::InUse`], everything else AWS says is [`Error::Aws`] with a retry hint.
@@ -8,6 +9,7 @@ use std::time::Duration;
 
 use aws_sdk_ec2::config::http::HttpResponse;
 use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use rdslink_engine::aws_error::{self, AwsResource, ErrorClass, ProvideErrorKind};
 
 use super::spec::OWNERSHIP_TAG;
 
@@ -245,16 +247,6 @@ impl Error {
     pub fn is_in_use(&self) -> bool {
         matches!(self, Error::InUse { .. })
     }
-
-    /// Would the same request succeed later without anyone changing anything?
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::InUse { .. } | Error::Timeout { .. } => true,
-            Error::Aws { retryable, .. } => *retryable,
-            Error::Targets(err) => err.is_retryable(),
-            _ => false,
-        }
-    }
 }
 
 impl From<rdslink_engine::Error> for Error {
@@ -282,44 +274,16 @@ fn describe_owners(pairs: &[(String, String)]) -> String {
 /// What a call addressed: the parts and ids, so that a "not found" answer names the right one.
 pub(crate) type Subject<'a> = &'a [(Part, &'a str)];
 
-/// How AWS error codes are read. The only table of codes in the layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Class {
-    NotFound(Part),
-    InUse,
-    Other,
-}
-
-fn classify(code: &str) -> Class {
-    match code {
-        "TargetGroupNotFound" => Class::NotFound(Part::TargetGroup),
-        "LoadBalancerNotFound" => Class::NotFound(Part::LoadBalancer),
-        "ListenerNotFound" => Class::NotFound(Part::Listener),
-        // DescribeVpcEndpointServiceConfigurations and friends say `...ServiceId.NotFound`; the
-        // per-item errors of DeleteVpcEndpointServiceConfigurations say `...Service.NotFound`.
-        "InvalidVpcEndpointServiceId.NotFound" | "InvalidVpcEndpointService.NotFound" => {
-            Class::NotFound(Part::EndpointService)
-        }
-        "ResourceInUse" => Class::InUse,
-        _ => Class::Other,
+/// The bundle part an AWS object is, when it is one.
+fn part_of(resource: AwsResource) -> Option<Part> {
+    match resource {
+        AwsResource::TargetGroup => Some(Part::TargetGroup),
+        AwsResource::LoadBalancer => Some(Part::LoadBalancer),
+        AwsResource::Listener => Some(Part::Listener),
+        AwsResource::EndpointService => Some(Part::EndpointService),
+        AwsResource::DbInstance | AwsResource::DbCluster | AwsResource::DbProxy => None,
     }
 }
-
-/// Error codes AWS uses for throttling and transient failures (the SDK has already retried them).
-const TRANSIENT_CODES: &[&str] = &[
-    "Throttling",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "RequestThrottled",
-    "RequestThrottledException",
-    "TooManyRequestsException",
-    "ServiceUnavailable",
-    "InternalFailure",
-    "InternalError",
-    "RequestTimeout",
-    "RequestTimeoutException",
-    "PriorRequestNotComplete",
-];
 
 /// Turns an SDK failure into an [`Error`], typed when the code says "not found" or "in use".
 pub(crate) fn aws<E>(
@@ -328,36 +292,35 @@ pub(crate) fn aws<E>(
     err: SdkError<E, HttpResponse>,
 ) -> Error
 where
-    E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
+    E: std::error::Error + ProvideErrorMetadata + ProvideErrorKind + Send + Sync + 'static,
 {
     let code = err.code().map(str::to_owned);
     let message = match err.message() {
         Some(message) => format!("{message} ({})", code.as_deref().unwrap_or("no code")),
         None => DisplayErrorContext(&err).to_string(),
     };
-    let status = err.raw_response().map(|raw| raw.status().as_u16());
-    let retryable = match &err {
-        SdkError::ConstructionFailure(_) => false,
-        SdkError::ServiceError(_) => {
-            status.is_some_and(|status| status >= 500)
-                || code
-                    .as_deref()
-                    .is_some_and(|code| TRANSIENT_CODES.contains(&code))
-        }
-        // No usable answer (network, timeout, garbled response), or a failure mode added later.
-        _ => true,
-    };
-    from_code(operation, subject, code, message, retryable)
+    let class = aws_error::classify_sdk_error(&err);
+    from_class(operation, subject, class, code, message)
 }
 
-/// Classifies a code that came from an SDK error or from a per-item error of a batch call
-/// (`Unsuccessful` in EC2's answers).
+/// Classifies a code that came from a per-item error of a batch call (`Unsuccessful` in EC2's
+/// answers), which has no HTTP status of its own.
 pub(crate) fn from_code(
     operation: &'static str,
     subject: Subject<'_>,
     code: Option<String>,
     message: String,
-    retryable: bool,
+) -> Error {
+    let class = aws_error::classify(code.as_deref(), None);
+    from_class(operation, subject, class, code, message)
+}
+
+fn from_class(
+    operation: &'static str,
+    subject: Subject<'_>,
+    class: ErrorClass,
+    code: Option<String>,
+    message: String,
 ) -> Error {
     let id_of = |part: Part| {
         subject
@@ -365,22 +328,28 @@ pub(crate) fn from_code(
             .find(|(p, _)| *p == part)
             .map_or_else(|| "(referenced)".to_owned(), |(_, id)| (*id).to_owned())
     };
-    match code.as_deref().map(classify) {
-        Some(Class::NotFound(part)) => Error::NotFound {
+    if let ErrorClass::NotFound(resource) = class
+        && let Some(part) = part_of(resource)
+    {
+        return Error::NotFound {
             part,
             id: id_of(part),
-        },
-        Some(Class::InUse) if !subject.is_empty() => Error::InUse {
-            part: subject[0].0,
-            id: subject[0].1.to_owned(),
+        };
+    }
+    if class == ErrorClass::InUse
+        && let Some((part, id)) = subject.first()
+    {
+        return Error::InUse {
+            part: *part,
+            id: (*id).to_owned(),
             message,
-        },
-        _ => Error::Aws {
-            operation,
-            code,
-            message,
-            retryable,
-        },
+        };
+    }
+    Error::Aws {
+        operation,
+        code,
+        message,
+        retryable: class.is_retryable(),
     }
 }
 
@@ -398,7 +367,6 @@ mod tests {
             ],
             Some("TargetGroupNotFound".into()),
             "m".into(),
-            false,
         );
         assert!(
             matches!(&err, Error::NotFound { part: Part::TargetGroup, id } if id == "arn:tg"),
@@ -413,7 +381,6 @@ mod tests {
                 &[(Part::EndpointService, "vpce-svc-1")],
                 Some(code.into()),
                 "m".into(),
-                false,
             );
             assert!(err.is_not_found(), "{code}: {err:?}");
         }
@@ -426,23 +393,59 @@ mod tests {
             &[(Part::TargetGroup, "arn:tg")],
             Some("ResourceInUse".into()),
             "in use by a listener".into(),
-            false,
         );
-        assert!(err.is_in_use() && err.is_retryable(), "{err:?}");
+        assert!(err.is_in_use(), "{err:?}");
+        // Retrying is the callers' business (the delete loop waits); the shared classifier says so.
+        assert!(aws_error::classify(Some("ResourceInUse"), None).is_retryable());
         assert!(err.to_string().contains("arn:tg"));
     }
 
     #[test]
     fn other_codes_keep_operation_code_and_retry_hint() {
+        let err = from_code("ec2:X", &[], Some("AccessDenied".into()), "no".into());
+        assert!(
+            matches!(&err, Error::Aws { retryable: false, code: Some(code), .. } if code == "AccessDenied"),
+            "{err:?}"
+        );
+        assert!(!err.is_not_found());
+        assert!(err.to_string().contains("ec2:X"));
+
         let err = from_code(
             "ec2:X",
             &[],
-            Some("AccessDenied".into()),
-            "no".into(),
-            false,
+            Some("RequestLimitExceeded".into()),
+            "slow down".into(),
         );
-        assert!(!err.is_retryable() && !err.is_not_found());
-        assert!(err.to_string().contains("ec2:X"));
+        assert!(
+            matches!(
+                err,
+                Error::Aws {
+                    retryable: true,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn not_found_codes_of_objects_outside_a_bundle_stay_aws_errors() {
+        let err = from_code(
+            "rds:DescribeDBInstances",
+            &[(Part::TargetGroup, "arn:tg")],
+            Some("DBInstanceNotFound".into()),
+            "no such instance".into(),
+        );
+        assert!(
+            matches!(
+                err,
+                Error::Aws {
+                    retryable: false,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -24,8 +24,9 @@
 //!   its name, and derives the load balancer's and the target group's names from it.
 //! - Deletion runs endpoint service -> listener -> load balancer -> target group, treats
 //!   "not found" as done, and retries AWS's documented "in use" refusals until the timeout.
-//! - Targets change only through the sync engine's `plan` ([`sync_targets`]): register new
-//!   addresses first, deregister stale ones second, never empty the group.
+//! - Targets change only through the sync engine's own convergence ([`sync_targets`], which is
+//!   `rdslink_engine::converge_to`): register new addresses first, deregister stale ones second
+//!   against a fresh read, never empty the group.
 
 mod bundle;
 mod create;
@@ -44,6 +45,9 @@ mod target_group;
 mod targets;
 mod update;
 
+/// The clients belong to the provider's configuration; re-exported so this layer names them as
+/// before.
+pub use crate::aws::AwsClients;
 pub use bundle::{Bundle, PartialBundle};
 pub use create::{create, recreate_missing};
 pub use delete::{Leftovers, delete, find_leftovers, sweep};
@@ -73,22 +77,5 @@ pub use target_group::{
     ObservedTargetGroup, find_tagged_target_groups, find_target_group, read_target_group,
     update_health_check, update_target_group_attributes,
 };
-pub use targets::sync_targets;
+pub use targets::{sync_targets, sync_targets_with};
 pub use update::update_tags;
-
-/// The two AWS services a bundle lives in.
-#[derive(Debug, Clone)]
-pub struct AwsClients {
-    pub ec2: aws_sdk_ec2::Client,
-    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
-}
-
-impl AwsClients {
-    /// Both clients from one SDK configuration (credentials, region, endpoint).
-    pub fn new(config: &aws_types::SdkConfig) -> Self {
-        AwsClients {
-            ec2: aws_sdk_ec2::Client::new(config),
-            elbv2: aws_sdk_elasticloadbalancingv2::Client::new(config),
-        }
-    }
-}

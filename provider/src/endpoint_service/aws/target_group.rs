@@ -5,7 +5,7 @@ use std::net::Ipv4Addr;
 use aws_sdk_elasticloadbalancingv2::types::{
     ProtocolEnum, TargetGroup, TargetGroupAttribute, TargetTypeEnum,
 };
-use rdslink_engine::TargetGroup as EngineTargetGroup;
+use rdslink_engine::{AwsCalls, TargetGroup as EngineTargetGroup, Targets};
 
 use super::AwsClients;
 use super::error::{Error, Part, Result, aws};
@@ -236,7 +236,11 @@ pub async fn read_target_group(clients: &AwsClients, arn: &str) -> Result<Observ
             missing: "the target group's port",
         })?;
     let engine = EngineTargetGroup::new(clients.elbv2.clone(), arn, port);
-    let registered_targets = engine.registered().await?.into_iter().collect();
+    let registered_targets = engine
+        .registered(&AwsCalls::default())
+        .await?
+        .into_iter()
+        .collect();
     let tags = elb_tags_of_one(clients, Part::TargetGroup, arn).await?;
     let mut load_balancer_arns = group.load_balancer_arns().to_vec();
     load_balancer_arns.sort();

@@ -1,0 +1,262 @@
+//! Making a target group hold a set of addresses, safely: the register-then-deregister algorithm
+//! shared by [`reconcile`](crate::reconcile()) (after its discovery) and the provider's apply-time
+//! re-sync ([`converge_to`]), so both change targets in the same order.
+//!
+//! 1. Read what is registered (the caller may have read it already) and [`plan`](crate::plan()) the changes.
+//!    Nothing to change, or nothing desired, means no call at all.
+//! 2. Register the new addresses.
+//! 3. Only if something must be deregistered: ask for a fresh answer (reconcile discovers again;
+//!    the provider's re-sync keeps its planned set), read the group again, register whatever of
+//!    the fresh answer is missing, and deregister everything outside the fresh answer. The fresh
+//!    answer is then entirely registered, so the group is never empty.
+//! 4. Read the group back. If none of the answer is registered (a writer outside the engine
+//!    deregistered it meanwhile), register the answer again at once.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::net::Ipv4Addr;
+
+use tracing::{info, warn};
+
+use crate::{AwsCalls, Error, Targets, plan};
+
+/// What a convergence saw and did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Convergence {
+    /// The addresses converged onto: the fresh answer when one was asked for, else the desired
+    /// set given.
+    pub desired: BTreeSet<Ipv4Addr>,
+    /// The registered addresses before any change.
+    pub registered_before: BTreeSet<Ipv4Addr>,
+    /// The addresses this convergence registered.
+    pub registered: BTreeSet<Ipv4Addr>,
+    /// The addresses this convergence deregistered, sorted.
+    pub deregistered: Vec<Ipv4Addr>,
+    /// The registered addresses afterwards: read back after changes, or `registered_before`
+    /// when nothing changed.
+    pub targets: BTreeSet<Ipv4Addr>,
+}
+
+impl Convergence {
+    /// Nothing was registered or deregistered.
+    pub fn is_noop(&self) -> bool {
+        self.registered.is_empty() && self.deregistered.is_empty()
+    }
+
+    /// The group holds exactly the addresses converged onto.
+    pub fn in_sync(&self) -> bool {
+        self.targets == self.desired
+    }
+}
+
+/// Makes `desired` the registered addresses of `targets`: registers the new ones, re-reads the
+/// group, then deregisters the stale ones and reads the group back. An empty `desired` changes
+/// nothing (the group is never emptied). The provider's apply-time re-sync.
+pub async fn converge_to<T: Targets>(
+    targets: &T,
+    desired: &BTreeSet<Ipv4Addr>,
+    calls: &AwsCalls,
+) -> Result<Convergence, Error> {
+    let registered_before = targets.registered(calls).await?;
+    converge_from(
+        targets,
+        desired,
+        registered_before,
+        || async { Ok(desired.clone()) },
+        calls,
+    )
+    .await
+}
+
+/// The algorithm of the module documentation, from an already read `registered_before`.
+/// `fresh_answer` is asked only when something is to be deregistered; deregistration is decided
+/// against its answer, which must not be empty (fail instead).
+pub(crate) async fn converge_from<T, F, Fut>(
+    targets: &T,
+    desired: &BTreeSet<Ipv4Addr>,
+    registered_before: BTreeSet<Ipv4Addr>,
+    fresh_answer: F,
+    calls: &AwsCalls,
+) -> Result<Convergence, Error>
+where
+    T: Targets,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<BTreeSet<Ipv4Addr>, Error>>,
+{
+    let changes = plan(desired, &registered_before);
+    if changes.is_noop() {
+        info!(targets = ?registered_before, "in sync; nothing to change");
+        return Ok(Convergence {
+            desired: desired.clone(),
+            targets: registered_before.clone(),
+            registered_before,
+            registered: BTreeSet::new(),
+            deregistered: Vec::new(),
+        });
+    }
+
+    // New addresses first.
+    targets.register(&changes.register, calls).await?;
+    let mut registered: BTreeSet<Ipv4Addr> = changes.register.iter().copied().collect();
+    if !registered.is_empty() {
+        info!(registered = ?changes.register, "registered new targets");
+    }
+
+    let mut answer = desired.clone();
+    let mut deregistered = Vec::new();
+    if !changes.deregister.is_empty() {
+        // Decide what is stale against a fresh answer and a fresh read.
+        let fresh = fresh_answer().await?;
+        if fresh != answer {
+            info!(
+                first = ?answer,
+                fresh = ?fresh,
+                "the answer changed during the run; following the fresh one"
+            );
+        }
+        let current = targets.registered(calls).await?;
+        let missing: Vec<Ipv4Addr> = fresh.difference(&current).copied().collect();
+        targets.register(&missing, calls).await?;
+        if !missing.is_empty() {
+            info!(registered = ?missing, "registered targets of the fresh answer");
+        }
+        registered.extend(missing.iter().copied());
+
+        let mut kept = current;
+        kept.extend(missing);
+        // `fresh` is now entirely registered, so deregistering everything outside it leaves
+        // the fresh answer in the group (and `plan` deregisters nothing for an empty answer).
+        let stale = plan(&fresh, &kept).deregister;
+        targets.deregister(&stale, calls).await?;
+        if !stale.is_empty() {
+            info!(deregistered = ?stale, "deregistered stale targets");
+        }
+        deregistered = stale;
+        answer = fresh;
+    }
+
+    // Report what the group holds now.
+    let mut now = targets.registered(calls).await?;
+    if !answer.is_empty() && now.is_disjoint(&answer) {
+        // Only a writer outside this engine can cause this. Restore at once.
+        let restore: Vec<Ipv4Addr> = answer.iter().copied().collect();
+        warn!(
+            targets = ?now,
+            desired = ?restore,
+            "none of the desired targets is registered after deregistering (concurrent \
+             writer?); registering them again"
+        );
+        targets.register(&restore, calls).await?;
+        registered.extend(restore);
+        now = targets.registered(calls).await?;
+    }
+    if now != answer {
+        warn!(
+            targets = ?now,
+            desired = ?answer,
+            "targets differ from the answer after the changes (concurrent change?); the next \
+             run converges them"
+        );
+    }
+    Ok(Convergence {
+        desired: answer,
+        registered_before,
+        registered,
+        deregistered,
+        targets: now,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{Call, Fake, Op, replay};
+
+    const OLD: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
+    const NEW: Ipv4Addr = Ipv4Addr::new(10, 0, 1, 1);
+
+    /// The provider's apply-time re-sync: no discovery; the planned set is the answer.
+    #[tokio::test]
+    async fn converge_to_registers_rereads_then_deregisters() {
+        let fake = Fake::new([OLD]);
+        let calls = AwsCalls::default();
+        let outcome = converge_to(&fake, &BTreeSet::from([NEW]), &calls)
+            .await
+            .expect("converge");
+
+        let log = fake.log();
+        assert_eq!(
+            log,
+            [
+                Call::Registered,
+                Call::Register(vec![NEW]),
+                Call::Registered,
+                Call::Deregister(vec![OLD]),
+                Call::Registered,
+            ]
+        );
+        assert_eq!(outcome.targets, BTreeSet::from([NEW]));
+        assert_eq!(outcome.registered, BTreeSet::from([NEW]));
+        assert_eq!(outcome.deregistered, [OLD]);
+        assert!(outcome.in_sync());
+        assert_eq!(calls.get(), 5);
+        assert!(
+            replay(&BTreeSet::from([OLD]), &log)
+                .iter()
+                .all(|state| !state.is_empty())
+        );
+    }
+
+    #[tokio::test]
+    async fn converge_to_nothing_or_to_what_is_there_only_reads() {
+        for desired in [BTreeSet::new(), BTreeSet::from([OLD])] {
+            let fake = Fake::new([OLD]);
+            let outcome = converge_to(&fake, &desired, &AwsCalls::default())
+                .await
+                .expect("converge");
+            assert_eq!(fake.log(), [Call::Registered], "{desired:?}");
+            assert!(outcome.is_noop());
+            assert_eq!(outcome.targets, BTreeSet::from([OLD]));
+        }
+    }
+
+    #[tokio::test]
+    async fn converge_to_adds_without_deregistering_when_nothing_is_stale() {
+        let fake = Fake::new([OLD]);
+        converge_to(&fake, &BTreeSet::from([OLD, NEW]), &AwsCalls::default())
+            .await
+            .expect("converge");
+        assert_eq!(
+            fake.log(),
+            [
+                Call::Registered,
+                Call::Register(vec![NEW]),
+                Call::Registered
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_registration_stops_before_any_deregistration() {
+        let fake = Fake::new([OLD]);
+        fake.fail_next(
+            Op::Register,
+            Error::InvalidTarget {
+                arn: "arn".into(),
+                message: "outside the VPC".into(),
+            },
+        );
+        let err = converge_to(&fake, &BTreeSet::from([NEW]), &AwsCalls::default())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), "invalid_target");
+        assert_eq!(
+            fake.log(),
+            [
+                Call::Registered,
+                Call::Failed(Box::new(Call::Register(vec![NEW]))),
+            ]
+        );
+        assert_eq!(fake.registered_now(), BTreeSet::from([OLD]));
+    }
+}

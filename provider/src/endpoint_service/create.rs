@@ -1,0 +1,256 @@
+//! Create: the bundle the plan describes, then the database's addresses registered in it.
+//!
+//! Failure policy: when a create fails half way, the parts that exist are returned with the error,
+//! so Terraform records them as a tainted resource and the next `apply` (or `destroy`) deletes them
+//! before creating anew; leftovers whose ids were never seen carry the ownership tag and are adopted
+//! by the next create or swept by delete.
+
+use rdslink_engine::discovery::Discoverer;
+use tfplugin::diag::{AttributePath, Diagnostics};
+use tfplugin::provider::Context;
+
+use super::aws::{self, BundleSpec, PartialBundle};
+use super::model::{Configuration, EndpointServiceModel, HealthCheck, Operation, Parts, ip_list};
+use super::plan::apply_discovery;
+use super::timeouts;
+use crate::aws::Clients;
+use crate::selector;
+
+pub(super) async fn create(
+    clients: &Clients,
+    mut planned: EndpointServiceModel,
+    config: &Configuration<'_>,
+    ctx: &Context,
+    diags: &mut Diagnostics,
+) -> Option<EndpointServiceModel> {
+    // Values planned unknown because discovery failed at plan time are discovered now. The selector
+    // comes from the configuration: the planned `endpoint` is the computed answer, not a selector.
+    if planned.registered_targets.is_unknown() || planned.port.is_unknown() {
+        let selector = selector::from_config(config.value, diags)?;
+        let discoverer = Discoverer::new(clients.rds.clone(), clients.resolver.clone());
+        match discoverer.discover(&selector).await {
+            Ok(discovery) => {
+                apply_discovery(&mut planned, config, &discovery, diags);
+                if diags.has_errors() {
+                    return None;
+                }
+            }
+            Err(err) => {
+                diags.error(
+                    format!("Cannot discover {}", selector::describe(&selector)),
+                    err.to_string(),
+                );
+                return None;
+            }
+        }
+    }
+    let spec = spec_of(&planned, diags)?;
+    let desired = planned.target_ips();
+    let timeout = timeouts::of(&planned.timeouts, Operation::Create);
+    let mut progress = PartialBundle::default();
+    let created = aws::create(
+        &clients.bundle,
+        &spec,
+        &mut progress,
+        timeout,
+        ctx.stopped(),
+    )
+    .await;
+    let bundle = match created {
+        Ok(bundle) => bundle,
+        Err(err) => {
+            diags.error(
+                "Cannot create the endpoint service",
+                creation_failure(&err.to_string(), &progress),
+            );
+            return partial_state(planned, &progress, diags);
+        }
+    };
+    match aws::sync_targets(
+        &clients.bundle,
+        &bundle.target_group_arn,
+        spec.port,
+        &desired,
+    )
+    .await
+    {
+        Ok(registered) => {
+            planned.parts = Parts::from(&bundle);
+            planned.registered_targets = ip_list(&registered);
+            Some(planned)
+        }
+        Err(err) => {
+            diags.error("Cannot register the database's addresses", err.to_string());
+            partial_state(planned, &PartialBundle::from(&bundle), diags)
+        }
+    }
+}
+
+/// The bundle a planned (fully known) state describes.
+pub(super) fn spec_of(
+    planned: &EndpointServiceModel,
+    diags: &mut Diagnostics,
+) -> Option<BundleSpec> {
+    let port = planned
+        .port
+        .known()
+        .and_then(|port| u16::try_from(*port).ok())
+        .filter(|port| *port > 0);
+    let Some(port) = port else {
+        diags.error_at(
+            AttributePath::root("port"),
+            "Missing port",
+            "The port is not known: set `port`.",
+        );
+        return None;
+    };
+    let text =
+        |field: &super::model::Field<String>| field.as_deref().unwrap_or_default().to_owned();
+    Some(BundleSpec {
+        name: text(&planned.name),
+        vpc_id: text(&planned.vpc_id),
+        subnet_ids: planned.subnet_ids.elements(),
+        security_group_ids: planned.security_group_ids.elements(),
+        port,
+        cross_zone_load_balancing: *planned.cross_zone_load_balancing.known().unwrap_or(&true),
+        health_check: HealthCheck::settings(&planned.health_check),
+        deregistration_delay_seconds: *planned.deregistration_delay_seconds.known().unwrap_or(&0)
+            as i32,
+        terminate_connections_on_deregistration: *planned
+            .terminate_connections_on_deregistration
+            .known()
+            .unwrap_or(&true),
+        allowed_principals: planned.allowed_principals.elements(),
+        acceptance_required: *planned.acceptance_required.known().unwrap_or(&false),
+        tags: planned
+            .tags_all
+            .known()
+            .map(|tags| {
+                tags.known_entries()
+                    .map(|(key, value)| (key.clone(), value.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    })
+}
+
+/// What Terraform records after a failed create or update: the parts that exist, every unknown
+/// made null. Terraform marks it tainted, so the next apply deletes it first. `None` (nothing to
+/// record) when no part exists.
+pub(super) fn partial_state(
+    mut planned: EndpointServiceModel,
+    progress: &PartialBundle,
+    diags: &mut Diagnostics,
+) -> Option<EndpointServiceModel> {
+    if progress.is_empty() {
+        return None;
+    }
+    planned.parts.record(progress);
+    match planned.without_unknowns() {
+        Ok(state) => Some(state),
+        Err(err) => {
+            diags.error("Cannot record the parts created", err.to_string());
+            None
+        }
+    }
+}
+
+pub(super) fn creation_failure(error: &str, progress: &PartialBundle) -> String {
+    if progress.is_empty() {
+        format!("{error}\n\nNothing was created.")
+    } else {
+        format!(
+            "{error}\n\nThe parts created so far are recorded in the state (tainted): the next `terraform apply` \
+             deletes them and starts again, and `terraform destroy` removes them."
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::endpoint_service::model::{Field, List, Map, Set};
+
+    fn planned() -> EndpointServiceModel {
+        let text = |value: &str| Field::Known(value.to_owned());
+        EndpointServiceModel {
+            name: text("orders"),
+            port: Field::Known(5432),
+            vpc_id: text("vpc-0123456789abcdef0"),
+            subnet_ids: Field::Known(List::of([
+                "subnet-0bbb2222".to_owned(),
+                "subnet-0aaa1111".to_owned(),
+            ])),
+            allowed_principals: Field::Known(Set::of(
+                ["arn:aws:iam::222222222222:root".to_owned()],
+            )),
+            tags_all: Field::Known(Map::of([("team".to_owned(), "data".to_owned())])),
+            ..EndpointServiceModel::default()
+        }
+    }
+
+    #[test]
+    fn the_spec_is_the_plan_with_defaults_for_what_it_leaves_out() {
+        let mut diags = Diagnostics::new();
+        let spec = spec_of(&planned(), &mut diags).expect("a spec");
+        assert!(diags.is_empty());
+        assert_eq!(spec.name, "orders");
+        assert_eq!(spec.port, 5432);
+        assert_eq!(spec.subnet_ids, ["subnet-0bbb2222", "subnet-0aaa1111"]);
+        assert!(spec.security_group_ids.is_empty());
+        assert!(spec.cross_zone_load_balancing);
+        assert!(spec.terminate_connections_on_deregistration);
+        assert!(!spec.acceptance_required);
+        assert_eq!(spec.deregistration_delay_seconds, 0);
+        assert_eq!(spec.health_check, HealthCheck::settings(&Field::Null));
+        assert_eq!(spec.tags.get("team").map(String::as_str), Some("data"));
+        assert_eq!(spec.validate().map_err(|e| e.to_string()), Ok(()));
+    }
+
+    #[test]
+    fn an_unknown_or_impossible_port_is_reported_at_port() {
+        for port in [
+            Field::unknown(),
+            Field::Null,
+            Field::Known(0),
+            Field::Known(70000),
+        ] {
+            let mut diags = Diagnostics::new();
+            let model = EndpointServiceModel { port, ..planned() };
+            assert!(spec_of(&model, &mut diags).is_none());
+            let errors: Vec<String> = diags.iter().map(ToString::to_string).collect();
+            assert!(errors[0].contains("Missing port"), "{errors:?}");
+        }
+    }
+
+    #[test]
+    fn a_failure_records_the_parts_that_exist_and_no_unknowns() {
+        let mut diags = Diagnostics::new();
+        assert_eq!(
+            partial_state(planned(), &PartialBundle::default(), &mut diags),
+            None
+        );
+
+        let unknown_parts = EndpointServiceModel {
+            parts: Parts::default().missing_as_unknown(),
+            registered_targets: Field::unknown(),
+            ..planned()
+        };
+        let progress = PartialBundle {
+            target_group_arn: Some("arn:tg".into()),
+            load_balancer_arn: Some("arn:nlb".into()),
+            ..PartialBundle::default()
+        };
+        let state = partial_state(unknown_parts, &progress, &mut diags).expect("a state");
+        assert!(diags.is_empty());
+        assert!(state.to_value().is_fully_known());
+        assert_eq!(state.parts.ids(), progress);
+        assert_eq!(state.parts.service_name, Field::Null);
+        assert_eq!(state.registered_targets, Field::Null);
+        assert_eq!(state.name, planned().name);
+        assert!(creation_failure("boom", &progress).contains("tainted"));
+        assert!(
+            creation_failure("boom", &PartialBundle::default()).contains("Nothing was created")
+        );
+    }
+}

@@ -1,0 +1,219 @@
+//! Refresh: the state as AWS holds it now. A part deleted outside Terraform becomes null, so the
+//! plan rebuilds it; the resource is gone only when no part is left.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use tfplugin::diag::Diagnostics;
+
+use super::aws::{self, OWNERSHIP_TAG, Observed};
+use super::model::{EndpointServiceModel, Field, HealthCheck, List, Map, Set, ip_list};
+use crate::aws::Clients;
+
+/// The refreshed state: `Field::Null` when the bundle is gone, `None` (keep the state) when AWS
+/// could not be read.
+pub(super) async fn read(
+    clients: &Clients,
+    state: EndpointServiceModel,
+    diags: &mut Diagnostics,
+) -> Option<Field<EndpointServiceModel>> {
+    let parts = state.parts.ids();
+    if parts.is_empty() {
+        return Some(Field::Null);
+    }
+    let observed = match aws::read(&clients.bundle, &parts).await {
+        Ok(observed) => observed,
+        Err(err) => {
+            diags.error("Cannot read the endpoint service", err.to_string());
+            return None;
+        }
+    };
+    // Gone only when no part is left: parts that remain stay in the state (with the missing
+    // ones null), so the plan rebuilds what is missing, and destroy still removes what is left.
+    if observed.is_gone() {
+        tracing::info!(id = ?parts.service_id, "every part is gone; planning to create it again");
+        return Some(Field::Null);
+    }
+    Some(Field::Known(refreshed(
+        state,
+        &observed,
+        &clients.default_tags,
+    )))
+}
+
+/// The state after a refresh: every setting as AWS holds it, parts that are gone as null (so the
+/// plan recreates them), representation kept where the meaning is the same (list order).
+pub(super) fn refreshed(
+    mut state: EndpointServiceModel,
+    observed: &Observed,
+    default_tags: &BTreeMap<String, String>,
+) -> EndpointServiceModel {
+    let text = |value: &String| Field::Known(value.clone());
+    match &observed.endpoint_service {
+        Some(service) => {
+            state.parts.id = text(&service.id);
+            state.parts.service_name = text(&service.name);
+            state.allowed_principals =
+                Field::Known(Set::of(service.allowed_principals.iter().cloned()));
+            state.acceptance_required = Field::Known(service.acceptance_required);
+            let (tags, all) = split_tags(&service.tags, default_tags, &state.tags);
+            state.tags = tags;
+            state.tags_all = all;
+        }
+        None => {
+            state.parts.id = Field::Null;
+            state.parts.service_name = Field::Null;
+        }
+    }
+    match &observed.load_balancer {
+        Some(lb) => {
+            state.parts.nlb_arn = text(&lb.arn);
+            state.parts.nlb_dns_name = text(&lb.dns_name);
+            state.vpc_id = text(&lb.vpc_id);
+            state.parts.availability_zones =
+                Field::Known(List::of(lb.availability_zones.iter().cloned()));
+            state.cross_zone_load_balancing = Field::Known(lb.cross_zone);
+            state.subnet_ids = same_set_or(&state.subnet_ids, &lb.subnet_ids);
+            state.security_group_ids =
+                if lb.security_group_ids.is_empty() && state.security_group_ids.is_null() {
+                    Field::Null
+                } else {
+                    same_set_or(&state.security_group_ids, &lb.security_group_ids)
+                };
+        }
+        None => {
+            state.parts.nlb_arn = Field::Null;
+            state.parts.nlb_dns_name = Field::Null;
+            state.parts.availability_zones = Field::Null;
+        }
+    }
+    match &observed.listener {
+        Some(listener) => {
+            state.parts.listener_arn = text(&listener.arn);
+            state.port = Field::Known(i64::from(listener.port));
+        }
+        None => state.parts.listener_arn = Field::Null,
+    }
+    match &observed.target_group {
+        Some(group) => {
+            state.parts.target_group_arn = text(&group.arn);
+            state.registered_targets = ip_list(&group.registered_targets);
+            state.deregistration_delay_seconds =
+                Field::Known(i64::from(group.deregistration_delay_seconds));
+            state.terminate_connections_on_deregistration =
+                Field::Known(group.terminate_connections);
+            state.health_check = HealthCheck::observed(group.health_check, &state.health_check);
+        }
+        None => {
+            state.parts.target_group_arn = Field::Null;
+            state.registered_targets = Field::Null;
+        }
+    }
+    state
+}
+
+/// The user's `tags` and `tags_all` from what a part carries: the ownership tag is rdslink's, and
+/// provider default tags with their default value belong to `tags_all` only (unless the user's
+/// `tags` set them too).
+fn split_tags(
+    observed: &BTreeMap<String, String>,
+    default_tags: &BTreeMap<String, String>,
+    prior_tags: &Field<Map<String>>,
+) -> (Field<Map<String>>, Field<Map<String>>) {
+    let prior = |key: &str| {
+        prior_tags
+            .known()
+            .and_then(|tags| tags.0.get(key))
+            .and_then(Field::known)
+    };
+    let all: BTreeMap<String, String> = observed
+        .iter()
+        .filter(|(key, _)| key.as_str() != OWNERSHIP_TAG)
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    let own: BTreeMap<String, String> = all
+        .iter()
+        .filter(|&(key, value)| {
+            default_tags.get(key) != Some(value) || prior(key.as_str()) == Some(value)
+        })
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    let tags = if own.is_empty() && prior_tags.is_null() {
+        Field::Null
+    } else {
+        Field::Known(Map::of(own))
+    };
+    (tags, Field::Known(Map::of(all)))
+}
+
+/// Keeps the state's list when it holds the same strings as `observed` (order is not meaningful).
+fn same_set_or(current: &Field<List<String>>, observed: &[String]) -> Field<List<String>> {
+    let same = current.known().is_some()
+        && current.is_fully_known()
+        && current.elements().into_iter().collect::<BTreeSet<_>>()
+            == observed.iter().cloned().collect();
+    if same {
+        current.clone()
+    } else {
+        Field::Known(List::of(observed.iter().cloned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tags(entries: &[(&str, &str)]) -> BTreeMap<String, String> {
+        entries
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn known(entries: &[(&str, &str)]) -> Field<Map<String>> {
+        Field::Known(Map::of(tags(entries)))
+    }
+
+    #[test]
+    fn default_tags_and_the_ownership_tag_are_not_the_users_tags() {
+        let defaults = tags(&[("managed-by", "rdslink")]);
+        let observed = tags(&[
+            ("team", "data"),
+            ("managed-by", "rdslink"),
+            (OWNERSHIP_TAG, "orders"),
+        ]);
+        let (own, all) = split_tags(&observed, &defaults, &known(&[("team", "data")]));
+        assert_eq!(own, known(&[("team", "data")]));
+        assert_eq!(all, known(&[("team", "data"), ("managed-by", "rdslink")]));
+
+        // A default tag the user also sets stays theirs; one with another value than the
+        // default is theirs too.
+        let (own, _) = split_tags(&observed, &defaults, &known(&[("managed-by", "rdslink")]));
+        assert_eq!(own, known(&[("team", "data"), ("managed-by", "rdslink")]));
+        let edited = tags(&[("managed-by", "someone")]);
+        let (own, _) = split_tags(&edited, &defaults, &Field::Null);
+        assert_eq!(own, known(&[("managed-by", "someone")]));
+
+        // No tags of the user's own, and none before: `tags` stays null.
+        let only_defaults = tags(&[("managed-by", "rdslink"), (OWNERSHIP_TAG, "orders")]);
+        let (own, _) = split_tags(&only_defaults, &defaults, &Field::Null);
+        assert_eq!(own, Field::Null);
+        let (own, _) = split_tags(&only_defaults, &defaults, &known(&[]));
+        assert_eq!(own, known(&[]));
+    }
+
+    #[test]
+    fn list_order_is_kept_when_the_set_is_the_same() {
+        let state = Field::Known(List::of(["subnet-b".to_string(), "subnet-a".to_string()]));
+        let sorted = ["subnet-a".to_string(), "subnet-b".to_string()];
+        assert_eq!(same_set_or(&state, &sorted), state);
+        let other = ["subnet-a".to_string()];
+        assert_eq!(
+            same_set_or(&state, &other),
+            Field::Known(List::of(other.iter().cloned()))
+        );
+        assert_eq!(
+            same_set_or(&Field::Null, &sorted),
+            Field::Known(List::of(sorted.iter().cloned()))
+        );
+    }
+}
