@@ -17,6 +17,7 @@ use anyhow::{Context as _, Result, bail};
 
 pub mod case;
 pub mod docs;
+pub mod process;
 pub mod step;
 
 /// The provider's source address, as configurations name it.

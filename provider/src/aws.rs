@@ -6,9 +6,12 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use aws_config::sts::AssumeRoleProvider;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_sdk_sts::error::DisplayErrorContext;
+use rdslink_engine::aws_error::{self, Failure};
 use rdslink_engine::resolver::Resolver;
 
 /// What the `provider "rdslink"` block says, validated.
@@ -118,7 +121,7 @@ impl ConfigureError {
 /// Loads AWS configuration (standard chain plus our settings), assumes the role if asked, and
 /// verifies the resulting identity with one STS call.
 pub async fn connect(settings: &Settings) -> Result<Clients, ConfigureError> {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry_config());
     if let Some(region) = &settings.region {
         loader = loader.region(Region::new(region.clone()));
     }
@@ -159,16 +162,11 @@ pub async fn connect(settings: &Settings) -> Result<Clients, ConfigureError> {
         )
         .build(),
     );
-    let identity = sts.get_caller_identity().send().await.map_err(|err| {
-        let who = match &settings.assume_role {
-            Some(role) => format!("assuming role {}", role.role_arn),
-            None => "with the ambient credentials".to_string(),
-        };
-        ConfigureError::Identity(format!(
-            "AWS did not accept the provider's credentials ({who}): {}",
-            DisplayErrorContext(&err)
-        ))
-    })?;
+    let identity = sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|err| identity_error(settings, &region, &Failure::of(&err)))?;
     let account_id = identity.account().unwrap_or_default().to_string();
     tracing::info!(account_id, region, "configured AWS access");
 
@@ -208,6 +206,60 @@ pub async fn connect(settings: &Settings) -> Result<Clients, ConfigureError> {
     })
 }
 
+/// The one sentence for a failed identity check: who asked, where (region and STS endpoint, for
+/// an unreachable or unknown region), AWS's code and message, and what to check.
+fn identity_error(settings: &Settings, region: &str, failure: &Failure) -> ConfigureError {
+    let who = match &settings.assume_role {
+        Some(role) => format!("assuming role {}", role.role_arn),
+        None => "with the ambient credentials".to_owned(),
+    };
+    let endpoint = settings
+        .endpoints
+        .sts
+        .as_deref()
+        .or(settings.endpoint_url.as_deref())
+        .map_or_else(
+            || format!("the STS endpoint of region {region}"),
+            |url| format!("{url} (region {region})"),
+        );
+    let sentence = match failure {
+        Failure::NoAnswer { cause } => format!(
+            "sts:GetCallerIdentity ({who}) got no answer from {endpoint}: {cause}; check that \
+             region \"{region}\" exists and is enabled for the account, and that the endpoint is \
+             reachable from this machine (network, proxy, DNS, endpoint overrides)"
+        ),
+        _ => aws_error::sentence(
+            "sts:GetCallerIdentity",
+            &format!("the provider's identity ({who}, {endpoint})"),
+            failure,
+        ),
+    };
+    ConfigureError::Identity(sentence)
+}
+
+/// How many times one AWS call is tried before its failure is reported.
+const MAX_ATTEMPTS: u32 = 10;
+/// The first retry waits up to this long (with jitter), each later one about twice as long...
+const INITIAL_BACKOFF: Duration = Duration::from_millis(200);
+/// ...but never longer than this.
+const MAX_BACKOFF: Duration = Duration::from_secs(20);
+
+/// The retry policy of every client the provider builds (STS, the role assumption, RDS, EC2,
+/// ELBv2): they all come from the one `SdkConfig` it is set on.
+///
+/// Control-plane APIs throttle whole accounts (`Throttling`, `RequestLimitExceeded`) in bursts
+/// that outlast the SDK's default three attempts; ten attempts with exponential backoff capped at
+/// 20 s ride out roughly two minutes of storm, as terraform-provider-aws does (standard mode, up to
+/// 25 attempts). Standard rather than adaptive: the SDK documents adaptive mode as experimental,
+/// and its client-side rate limit would also slow down calls that are not throttled. The resource's operation timeouts and Ctrl-C still bound the
+/// whole operation: the resource code races its calls against its deadline and cancellation.
+pub fn retry_config() -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(MAX_ATTEMPTS)
+        .with_initial_backoff(INITIAL_BACKOFF)
+        .with_max_backoff(MAX_BACKOFF)
+}
+
 /// The configuration the role is assumed through: STS at its override, if any.
 fn with_sts_endpoint(base: &SdkConfig, settings: &Settings) -> SdkConfig {
     match &settings.endpoints.sts {
@@ -240,5 +292,58 @@ fn override_endpoint<B: EndpointOverride>(builder: B, url: Option<&str>) -> B {
     match url {
         Some(url) => builder.with_endpoint(url),
         None => builder,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_region_is_one_sentence_naming_the_region_and_the_endpoint() {
+        let settings = Settings {
+            region: Some("moon-1".into()),
+            ..Settings::default()
+        };
+        let failure = Failure::NoAnswer {
+            cause: "dispatch failure: dns error: failed to lookup address information".into(),
+        };
+        let ConfigureError::Identity(text) = identity_error(&settings, "moon-1", &failure) else {
+            panic!("an identity error");
+        };
+        assert!(text.starts_with("sts:GetCallerIdentity (with the ambient credentials) got no answer from the STS endpoint of region moon-1: dispatch failure"), "{text}");
+        assert!(text.contains("region \"moon-1\" exists"), "{text}");
+        assert!(!text.contains('{'), "no struct dump: {text}");
+    }
+
+    #[test]
+    fn refused_credentials_name_the_code_the_message_and_the_endpoint_override() {
+        let settings = Settings {
+            endpoint_url: Some("http://127.0.0.1:5000".into()),
+            ..Settings::default()
+        };
+        let failure = Failure::Answered {
+            code: Some("InvalidClientTokenId".into()),
+            message: Some("The security token included in the request is invalid.".into()),
+        };
+        let ConfigureError::Identity(text) = identity_error(&settings, "eu-west-1", &failure)
+        else {
+            panic!("an identity error");
+        };
+        assert_eq!(
+            text,
+            "sts:GetCallerIdentity for the provider's identity (with the ambient credentials, \
+             http://127.0.0.1:5000 (region eu-west-1)) failed: AWS answered InvalidClientTokenId: \
+             The security token included in the request is invalid; check the provider's \
+             credentials: they are unknown, expired, or their secret is wrong (and the machine's \
+             clock is right)"
+        );
+    }
+
+    #[test]
+    fn every_client_retries_ten_times_with_capped_backoff() {
+        let config = retry_config();
+        assert_eq!(config.max_attempts(), 10);
+        assert_eq!(config.max_backoff(), Duration::from_secs(20));
     }
 }

@@ -27,6 +27,9 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
+# AWS behaviour moto lacks (idempotency tokens); importing applies the patches.
+import moto_faithful  # noqa: F401  (next to this file, so on sys.path)
+
 
 def main() -> None:
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 0

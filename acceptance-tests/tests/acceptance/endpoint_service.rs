@@ -16,6 +16,7 @@ mod failures;
 mod import;
 mod plan_actions;
 mod quickstart;
+mod safety;
 mod selectors;
 mod validate;
 
@@ -31,6 +32,10 @@ use crate::World;
 
 /// The tag rdslink puts on every part, valued with the resource's `name`.
 pub const OWNERSHIP_TAG: &str = "rdslink:endpoint-service";
+
+/// The tag recording the database selector on every part, so that an import can read it back
+/// (issue 8: import round-trips).
+pub const DATABASE_TAG: &str = "rdslink:database";
 
 /// The provider's `default_tags` in every [`Bench`]: each part must carry it.
 pub const DEFAULT_TAG: (&str, &str) = ("managed-by", "rdslink-acceptance");

@@ -12,6 +12,9 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 pub use aws_smithy_types::retry::ProvideErrorKind;
 
+mod failure;
+pub use failure::{Failure, causes, sentence};
+
 /// The AWS objects whose "does not exist" codes rdslink tells apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AwsResource {

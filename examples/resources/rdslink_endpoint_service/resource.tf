@@ -1,4 +1,10 @@
 # The writer of Aurora cluster "orders", reachable from two consumer accounts through PrivateLink.
+#
+# After a failover, `terraform plan` shows this resource updating in place, with
+# `registered_targets` and `database_addresses` "(known after apply)" and the warning
+# "The database's primary moved: The target group holds 10.0.1.5, the database answers 10.0.2.7; ...".
+# `terraform apply` (even of a plan saved before the failover) moves the target group onto the
+# primary of the moment it runs: the new address is registered before the old one leaves.
 resource "rdslink_endpoint_service" "orders" {
   name                  = "orders"
   db_cluster_identifier = "orders"

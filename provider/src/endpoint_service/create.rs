@@ -1,21 +1,25 @@
-//! Create: the bundle the plan describes, then the database's addresses registered in it.
+//! Create: the bundle the plan describes, then the database's addresses of this moment registered
+//! in it (through the engine's `reconcile`, see [`super::targets`]).
 //!
 //! Failure policy: when a create fails half way, the parts that exist are returned with the error,
 //! so Terraform records them as a tainted resource and the next `apply` (or `destroy`) deletes them
 //! before creating anew; leftovers whose ids were never seen carry the ownership tag and are adopted
 //! by the next create or swept by delete.
 
-use rdslink_engine::discovery::Discoverer;
 use tfplugin::diag::{AttributePath, Diagnostics};
 use tfplugin::provider::Context;
 
 use super::aws::{self, BundleSpec, PartialBundle};
-use super::model::{Configuration, EndpointServiceModel, HealthCheck, Operation, Parts, ip_list};
-use super::plan::apply_discovery;
+use super::model::{
+    Configuration, EndpointServiceModel, Field, HealthCheck, List, Operation, Parts,
+};
+use super::targets;
 use super::timeouts;
 use crate::aws::Clients;
-use crate::selector;
 
+/// Creates the bundle, then points its target group at the database's primary of this moment
+/// through the engine's `reconcile` (the plan promised no address). The database is discovered
+/// before anything is created, so a database that cannot be found changes nothing.
 pub(super) async fn create(
     clients: &Clients,
     mut planned: EndpointServiceModel,
@@ -23,29 +27,11 @@ pub(super) async fn create(
     ctx: &Context,
     diags: &mut Diagnostics,
 ) -> Option<EndpointServiceModel> {
-    // Values planned unknown because discovery failed at plan time are discovered now. The selector
-    // comes from the configuration: the planned `endpoint` is the computed answer, not a selector.
-    if planned.registered_targets.is_unknown() || planned.port.is_unknown() {
-        let selector = selector::from_config(config.value, diags)?;
-        let discoverer = Discoverer::new(clients.rds.clone(), clients.resolver.clone());
-        match discoverer.discover(&selector).await {
-            Ok(discovery) => {
-                apply_discovery(&mut planned, config, &discovery, diags);
-                if diags.has_errors() {
-                    return None;
-                }
-            }
-            Err(err) => {
-                diags.error(
-                    format!("Cannot discover {}", selector::describe(&selector)),
-                    err.to_string(),
-                );
-                return None;
-            }
-        }
+    let now = targets::discover(clients, config, diags).await?;
+    if !targets::settle(&mut planned, config, &now, diags) {
+        return None;
     }
     let spec = spec_of(&planned, diags)?;
-    let desired = planned.target_ips();
     let timeout = timeouts::of(&planned.timeouts, Operation::Create);
     let mut progress = PartialBundle::default();
     let created = aws::create(
@@ -66,24 +52,21 @@ pub(super) async fn create(
             return partial_state(planned, &progress, diags);
         }
     };
-    match aws::sync_targets(
-        &clients.bundle,
+    let converged = targets::converge(
+        clients,
+        &now,
         &bundle.target_group_arn,
         spec.port,
-        &desired,
+        &mut planned,
+        diags,
     )
-    .await
-    {
-        Ok(registered) => {
-            planned.parts = Parts::from(&bundle);
-            planned.registered_targets = ip_list(&registered);
-            Some(planned)
-        }
-        Err(err) => {
-            diags.error("Cannot register the database's addresses", err.to_string());
-            partial_state(planned, &PartialBundle::from(&bundle), diags)
-        }
+    .await;
+    if converged.is_none() {
+        return partial_state(planned, &PartialBundle::from(&bundle), diags);
     }
+    planned.parts = Parts::from(&bundle);
+    planned.service_nlb_arns = Field::Known(List::of([bundle.nlb_arn.clone()]));
+    Some(planned)
 }
 
 /// The bundle a planned (fully known) state describes.
@@ -122,15 +105,7 @@ pub(super) fn spec_of(
             .unwrap_or(&true),
         allowed_principals: planned.allowed_principals.elements(),
         acceptance_required: *planned.acceptance_required.known().unwrap_or(&false),
-        tags: planned
-            .tags_all
-            .known()
-            .map(|tags| {
-                tags.known_entries()
-                    .map(|(key, value)| (key.clone(), value.clone()))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        tags: planned.part_tags(),
     })
 }
 
@@ -169,7 +144,7 @@ pub(super) fn creation_failure(error: &str, progress: &PartialBundle) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::endpoint_service::model::{Field, List, Map, Set};
+    use crate::endpoint_service::model::{Map, Set};
 
     fn planned() -> EndpointServiceModel {
         let text = |value: &str| Field::Known(value.to_owned());
@@ -177,7 +152,7 @@ mod tests {
             name: text("orders"),
             port: Field::Known(5432),
             vpc_id: text("vpc-0123456789abcdef0"),
-            subnet_ids: Field::Known(List::of([
+            subnet_ids: Field::Known(Set::of([
                 "subnet-0bbb2222".to_owned(),
                 "subnet-0aaa1111".to_owned(),
             ])),

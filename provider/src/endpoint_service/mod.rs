@@ -2,8 +2,9 @@
 //! ([`aws`]), which knows nothing about Terraform.
 //!
 //! [`schema`] declares the attributes and their plan behaviour, [`model`] is the typed form of
-//! configuration, plan and state, [`plan`] adds what only this resource knows at plan time (the
-//! database now), and each operation has its file: [`create`], [`read`], [`update`], [`delete`],
+//! configuration, plan and state, [`plan`] adds what the flags cannot say (deterministically: no
+//! AWS call), [`targets`] is the apply-time discovery and re-sync through the engine's
+//! `reconcile`, and each operation has its file: [`create`], [`read`], [`update`], [`delete`],
 //! [`import`]. This file only converts between [`Value`] and the model and dispatches.
 
 pub mod aws;
@@ -14,6 +15,7 @@ mod model;
 mod plan;
 mod read;
 mod schema;
+mod targets;
 mod timeouts;
 mod update;
 
@@ -85,7 +87,7 @@ impl Crud for EndpointServiceResource {
         diags: &mut Diagnostics,
     ) {
         if let Some(clients) = self.clients.get(diags) {
-            plan::modify_plan(clients, change, diags).await;
+            plan::modify_plan(&clients.default_tags, change, diags);
         }
     }
 
@@ -114,14 +116,15 @@ impl Crud for EndpointServiceResource {
         &self,
         prior: &Value,
         planned: Value,
-        _config: &Value,
+        config: &Value,
         ctx: &Context,
         diags: &mut Diagnostics,
     ) -> Option<Value> {
         let clients = self.clients.get(diags)?;
         let prior = typed(prior, diags)?;
         let planned = typed(&planned, diags)?;
-        let state = update::update(clients, &prior, planned, ctx, diags).await?;
+        let config = configuration(config, diags)?;
+        let state = update::update(clients, &prior, planned, &config, ctx, diags).await?;
         Some(state.to_value())
     }
 
@@ -146,5 +149,105 @@ impl Crud for EndpointServiceResource {
         let clients = self.clients.get(diags)?;
         let state = import::import(clients, id, diags).await?;
         Some(state.to_value())
+    }
+
+    /// Version 0 held `subnet_ids` and `security_group_ids` as lists; version 1 as sets. The
+    /// stored JSON of both is the same (a set is a JSON array too), and tfplugin makes the
+    /// untyped lists sets where the schema says so, so the state passes through unchanged. The
+    /// database tag a version 0 bundle lacks is written by its next update.
+    fn upgrade_state(
+        &self,
+        from_version: i64,
+        state: Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        match from_version {
+            0 => Some(state),
+            other => {
+                diags.error(
+                    "Unable to upgrade resource state",
+                    format!(
+                        "The stored state of this rdslink_endpoint_service has schema version {other}, \
+                         which no version of this provider wrote. This is a bug in the provider."
+                    ),
+                );
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod upgrade_tests {
+    use tfplugin::crud::Crud;
+    use tfplugin::value::conform;
+
+    use super::*;
+    use crate::ClientSlot;
+
+    /// A version 0 state as Terraform stores it, decoded without a type (lists for every array).
+    fn version_0_state() -> Value {
+        let text = Value::string;
+        EndpointServiceModel::default()
+            .to_value()
+            .with("name", text("orders"))
+            .with("db_cluster_identifier", text("orders"))
+            .with("role", text("writer"))
+            .with("vpc_id", text("vpc-0123456789abcdef0"))
+            .with(
+                "subnet_ids",
+                Value::list_of_strings(["subnet-0bbb2222", "subnet-0aaa1111"]),
+            )
+            .with(
+                "security_group_ids",
+                Value::list_of_strings(["sg-0aaa1111"]),
+            )
+            .with(
+                "allowed_principals",
+                Value::list_of_strings(["arn:aws:iam::222222222222:root"]),
+            )
+            .with("id", text("vpce-svc-0123456789abcdef0"))
+    }
+
+    #[test]
+    fn a_version_0_state_upgrades_to_sets_of_the_same_ids() {
+        let resource = EndpointServiceResource::new(ClientSlot::default());
+        let mut diags = Diagnostics::new();
+        let upgraded = resource
+            .upgrade_state(0, version_0_state(), &mut diags)
+            .expect("an upgraded state");
+        assert!(diags.is_empty(), "{diags:?}");
+        // What tfplugin does with the result: the schema's shape, lists made sets.
+        let state = conform(upgraded, &schema::schema().value_type()).expect("the schema's type");
+        let model = EndpointServiceModel::from_value(&state)
+            .expect("the model's shape")
+            .expect("a state");
+        let mut subnets = model.subnet_ids.elements();
+        subnets.sort();
+        assert_eq!(subnets, ["subnet-0aaa1111", "subnet-0bbb2222"]);
+        assert_eq!(model.security_group_ids.elements(), ["sg-0aaa1111"]);
+        assert_eq!(
+            model.parts.id.as_deref(),
+            Some("vpce-svc-0123456789abcdef0")
+        );
+        assert_eq!(
+            model.database.db_cluster_identifier.as_deref(),
+            Some("orders")
+        );
+        assert_eq!(
+            state.get("subnet_ids"),
+            &Value::set_of_strings(["subnet-0aaa1111", "subnet-0bbb2222"])
+        );
+    }
+
+    #[test]
+    fn a_version_this_provider_never_wrote_is_an_error() {
+        let resource = EndpointServiceResource::new(ClientSlot::default());
+        let mut diags = Diagnostics::new();
+        assert_eq!(
+            resource.upgrade_state(7, version_0_state(), &mut diags),
+            None
+        );
+        assert!(diags.has_errors());
     }
 }

@@ -7,9 +7,10 @@
 
 mod field;
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
+use rdslink_engine::{ClusterRole, DatabaseSelector};
 use tfplugin::diag::AttributePath;
 use tfplugin::value::Value;
 
@@ -26,8 +27,9 @@ pub struct EndpointServiceModel {
     pub database: Database,
     pub port: Field<i64>,
     pub vpc_id: Field<String>,
-    pub subnet_ids: Field<List<String>>,
-    pub security_group_ids: Field<List<String>>,
+    /// Sets: AWS reports a load balancer's subnets and security groups in its own order.
+    pub subnet_ids: Field<Set<String>>,
+    pub security_group_ids: Field<Set<String>>,
     pub cross_zone_load_balancing: Field<bool>,
     pub allowed_principals: Field<Set<String>>,
     pub acceptance_required: Field<bool>,
@@ -39,6 +41,12 @@ pub struct EndpointServiceModel {
     pub parts: Parts,
     /// The IPv4 addresses the target group holds, sorted.
     pub registered_targets: Field<List<String>>,
+    /// The IPv4 addresses the database answered at the last refresh or apply, sorted: when they
+    /// differ from `registered_targets`, the database moved (a failover) and the plan says so.
+    pub database_addresses: Field<List<String>>,
+    /// The load balancers the endpoint service hands connections to, as AWS reports them, sorted:
+    /// anything but `[nlb_arn]` means the service was re-pointed outside Terraform.
+    pub service_nlb_arns: Field<List<String>>,
     pub health_check: Field<HealthCheck>,
     pub timeouts: Field<Timeouts>,
 }
@@ -104,15 +112,6 @@ impl EndpointServiceModel {
         let known = Self::from_value(&null_unknowns(self.to_value()))?;
         Ok(known.unwrap_or_default())
     }
-
-    /// The addresses `registered_targets` names (plan: the database's addresses now).
-    pub fn target_ips(&self) -> BTreeSet<Ipv4Addr> {
-        self.registered_targets
-            .elements()
-            .iter()
-            .filter_map(|ip| ip.parse().ok())
-            .collect()
-    }
 }
 
 /// A configuration: typed, and as Terraform sent it (the database selector, which the data source
@@ -127,6 +126,105 @@ pub fn ip_list(ips: &[Ipv4Addr]) -> Field<List<String>> {
     let mut sorted = ips.to_vec();
     sorted.sort();
     Field::Known(List::of(sorted.iter().map(ToString::to_string)))
+}
+
+/// AWS's longest tag value: a selector longer than that (a very long hostname) is not recorded.
+const MAX_TAG_VALUE_LEN: usize = 256;
+
+impl EndpointServiceModel {
+    /// The tags every part carries (besides the ownership tag): `tags_all`, and the database
+    /// selector under [`aws::DATABASE_TAG`], so that an import can read it back.
+    pub fn part_tags(&self) -> BTreeMap<String, String> {
+        let mut tags: BTreeMap<String, String> = self
+            .tags_all
+            .known()
+            .map(|tags| {
+                tags.known_entries()
+                    .map(|(key, value)| (key.clone(), value.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(selector) = self.database.selector() {
+            let value = selector.to_string();
+            if value.chars().count() <= MAX_TAG_VALUE_LEN {
+                tags.insert(aws::DATABASE_TAG.to_owned(), value);
+            }
+        }
+        tags
+    }
+}
+
+impl Database {
+    /// The selector these attributes name (the first set of instance, cluster, proxy, endpoint:
+    /// validation allows one, and `endpoint` is computed when another is set); `None` when none is
+    /// known.
+    pub fn selector(&self) -> Option<DatabaseSelector> {
+        let known = |field: &Field<String>| field.known().cloned();
+        if let Some(id) = known(&self.db_instance_identifier) {
+            return Some(DatabaseSelector::Instance(id));
+        }
+        if let Some(identifier) = known(&self.db_cluster_identifier) {
+            let role = self
+                .role
+                .as_deref()
+                .and_then(|role| role.parse().ok())
+                .unwrap_or_default();
+            return Some(DatabaseSelector::Cluster { identifier, role });
+        }
+        if let Some(name) = known(&self.db_proxy_name) {
+            return Some(DatabaseSelector::Proxy(name));
+        }
+        known(&self.endpoint).map(DatabaseSelector::Endpoint)
+    }
+
+    /// The attributes a configuration naming `selector` holds (`endpoint` is only set for an
+    /// endpoint selector: for the others it is computed from the database).
+    pub fn of_selector(selector: &DatabaseSelector) -> Database {
+        let text = |value: &str| Field::Known(value.to_owned());
+        match selector {
+            DatabaseSelector::Instance(id) => Database {
+                db_instance_identifier: text(id),
+                ..Database::default()
+            },
+            DatabaseSelector::Cluster { identifier, role } => Database {
+                db_cluster_identifier: text(identifier),
+                role: text(role.as_str()),
+                ..Database::default()
+            },
+            DatabaseSelector::Proxy(name) => Database {
+                db_proxy_name: text(name),
+                ..Database::default()
+            },
+            DatabaseSelector::Endpoint(host) => Database {
+                endpoint: text(host),
+                ..Database::default()
+            },
+        }
+    }
+
+    /// The selector a [`aws::DATABASE_TAG`] value records (the selector's `Display` form:
+    /// `instance:<id>`, `cluster:<id>:<role>`, `proxy:<name>`, `endpoint:<host>`); `None` for a
+    /// value rdslink did not write.
+    pub fn parse_tag(value: &str) -> Option<DatabaseSelector> {
+        let (kind, rest) = value.split_once(':')?;
+        if rest.is_empty() {
+            return None;
+        }
+        match kind {
+            "instance" => Some(DatabaseSelector::Instance(rest.to_owned())),
+            "cluster" => {
+                let (identifier, role) = rest.rsplit_once(':')?;
+                let role: ClusterRole = role.parse().ok()?;
+                (!identifier.is_empty()).then(|| DatabaseSelector::Cluster {
+                    identifier: identifier.to_owned(),
+                    role,
+                })
+            }
+            "proxy" => Some(DatabaseSelector::Proxy(rest.to_owned())),
+            "endpoint" => Some(DatabaseSelector::Endpoint(rest.to_owned())),
+            _ => None,
+        }
+    }
 }
 
 impl Parts {
@@ -261,6 +359,8 @@ impl Convert for EndpointServiceModel {
                 availability_zones: object.field("availability_zones")?,
             },
             registered_targets: object.field("registered_targets")?,
+            database_addresses: object.field("database_addresses")?,
+            service_nlb_arns: object.field("service_nlb_arns")?,
             health_check: object.field("health_check")?,
             timeouts: object.field("timeouts")?,
         })
@@ -318,6 +418,8 @@ impl Convert for EndpointServiceModel {
             ("listener_arn", listener_arn.encode()),
             ("availability_zones", availability_zones.encode()),
             ("registered_targets", self.registered_targets.encode()),
+            ("database_addresses", self.database_addresses.encode()),
+            ("service_nlb_arns", self.service_nlb_arns.encode()),
             ("health_check", self.health_check.encode()),
             ("timeouts", self.timeouts.encode()),
         ])

@@ -1,26 +1,35 @@
 //! What the plan of `rdslink_endpoint_service` needs beyond the schema's flags (defaults, kept
-//! part ids and the usual replacements come from [`super::schema`]):
+//! part ids and the usual replacements come from [`super::schema`]).
+//!
+//! Terraform plans a changed resource twice (at `plan`, and again during `apply` once values
+//! unknown at plan time are known) and applies saved plans later; it rejects any *known* planned
+//! value that moved in between. So every known value planned here is a function of the
+//! configuration and the prior (refreshed) state only — never of the database *now*, which is
+//! discovered at refresh (`database_addresses`, see [`super::read`]) and again at apply:
 //!
 //! - `tags_all`: the provider's `default_tags` merged with `tags`;
-//! - the database *now*: `registered_targets` (so a failover shows as drift), and `endpoint`,
-//!   `port` and `role` where the configuration leaves them to the database. When discovery fails,
-//!   the state's values are kept and the plan carries a warning instead of failing;
+//! - `registered_targets` and `database_addresses`: unchanged when nothing changes; `(known after
+//!   apply)` on create and on any update, including the drift a refresh found (the database
+//!   answers other addresses than the target group holds), which also gets a warning naming
+//!   old -> new;
+//! - `endpoint`, `port` and `role` where the configuration leaves them to the database: the prior
+//!   values while the selector stays the same (a changed selector keeps `port`, which the apply
+//!   checks), unknown on create and while the selector is unknown;
+//! - `service_nlb_arns`: always `[nlb_arn]`, so a service re-pointed outside Terraform shows;
 //! - parts deleted outside Terraform planned unknown, so the update recreates them;
 //! - security groups, which AWS changes in place except between none and some.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use rdslink_engine::discovery::{Discoverer, Discovery};
 use tfplugin::crud::PlannedChange;
 use tfplugin::diag::{AttributePath, Diagnostics};
 
 use super::aws;
-use super::model::{Configuration, EndpointServiceModel, Field, Map, ip_list};
-use crate::aws::Clients;
+use super::model::{Configuration, Database, EndpointServiceModel, Field, List, Map};
 use crate::selector;
 
-pub(super) async fn modify_plan(
-    clients: &Clients,
+pub(super) fn modify_plan(
+    default_tags: &BTreeMap<String, String>,
     plan: &mut PlannedChange,
     diags: &mut Diagnostics,
 ) {
@@ -45,65 +54,80 @@ pub(super) async fn modify_plan(
         model: config,
         value: &config_value,
     };
-    let discovery = discover(&config, clients, diags).await;
-    let now = DatabaseNow {
-        discovery: discovery.as_ref(),
-        default_tags: &clients.default_tags,
-    };
-    plan_change(plan, &prior, &config, planned, &now, diags);
+    plan_change(plan, &prior, &config, planned, default_tags, diags);
 }
 
-/// What the plan learns from outside the configuration.
-struct DatabaseNow<'a> {
-    /// `None` when the database could not be discovered (or its selector is not known yet).
-    discovery: Option<&'a Discovery>,
-    default_tags: &'a BTreeMap<String, String>,
-}
-
-/// The database where it is now; `None`, with a warning, when it cannot be discovered, and
-/// quietly when the selector is not known yet (its problems were reported at validate time).
-async fn discover(
-    config: &Configuration<'_>,
-    clients: &Clients,
-    diags: &mut Diagnostics,
-) -> Option<Discovery> {
-    if !config.value.is_fully_known() {
-        return None;
-    }
-    let selector = selector::from_config(config.value, &mut Diagnostics::new())?;
-    let discoverer = Discoverer::new(clients.rds.clone(), clients.resolver.clone());
-    match discoverer.discover(&selector).await {
-        Ok(discovery) => Some(discovery),
-        Err(err) => {
-            diags.warning(
-                format!("Cannot discover {} now", selector::describe(&selector)),
-                format!(
-                    "{err}\n\nThe plan keeps the targets from the state; `terraform apply` discovers again."
-                ),
-            );
-            None
-        }
-    }
-}
-
-/// The plan from the generic step's, given the database now.
+/// The plan from the generic step's: deterministic (see the module docs).
 fn plan_change(
     plan: &mut PlannedChange,
     prior: &EndpointServiceModel,
     config: &Configuration<'_>,
     mut planned: EndpointServiceModel,
-    now: &DatabaseNow<'_>,
+    default_tags: &BTreeMap<String, String>,
     diags: &mut Diagnostics,
 ) {
-    planned.tags_all = tags_all(&config.model.tags, now.default_tags);
-    plan_database(&mut planned, prior, config, now.discovery, diags);
+    let creating = plan.is_create();
+    planned.tags_all = tags_all(&config.model.tags, default_tags);
+    plan_database(&mut planned, prior, config, creating);
     planned.parts = planned.parts.missing_as_unknown();
+    planned.service_nlb_arns = match planned.parts.nlb_arn.known() {
+        Some(arn) => Field::Known(List::of([arn.clone()])),
+        None => Field::unknown(),
+    };
+    let moved = if creating { None } else { moved(prior) };
+    if creating || planned != *prior || moved.is_some() {
+        // Only the apply knows where the database will be when it runs.
+        planned.registered_targets = Field::unknown();
+        planned.database_addresses = Field::unknown();
+    }
+    if let Some(moved) = moved {
+        diags.warning(
+            "The database's primary moved",
+            format!(
+                "The target group holds {}, the database answers {}; `terraform apply` moves the target group \
+                 onto the database's primary of the moment it runs (registering the new address before \
+                 deregistering the old one).",
+                moved.held, moved.answered
+            ),
+        );
+    }
     plan.planned = planned.to_value();
 
-    if !plan.is_create() && security_groups_need_replacement(prior, &planned) {
+    if !creating && security_groups_need_replacement(prior, &planned) {
         plan.requires_replace
             .push(AttributePath::root("security_group_ids"));
     }
+}
+
+/// The addresses the target group holds and those the database answered at refresh, when they
+/// differ (a failover the target group has not followed yet).
+struct Moved {
+    held: String,
+    answered: String,
+}
+
+fn moved(prior: &EndpointServiceModel) -> Option<Moved> {
+    let answered = prior.database_addresses.known()?;
+    if !prior.database_addresses.is_fully_known() || answered.0.is_empty() {
+        return None;
+    }
+    let set = |field: &Field<List<String>>| field.elements().into_iter().collect::<BTreeSet<_>>();
+    let held = set(&prior.registered_targets);
+    let answered = set(&prior.database_addresses);
+    if held == answered {
+        return None;
+    }
+    let describe = |ips: &BTreeSet<String>| {
+        if ips.is_empty() {
+            "no address".to_owned()
+        } else {
+            ips.iter().cloned().collect::<Vec<_>>().join(", ")
+        }
+    };
+    Some(Moved {
+        held: describe(&held),
+        answered: describe(&answered),
+    })
 }
 
 /// AWS changes a load balancer's security groups in place, but not from none to some or back.
@@ -133,66 +157,64 @@ fn tags_all(
     Field::Known(Map::of(all))
 }
 
-/// Plans what depends on the database now (see the module docs).
+/// `endpoint`, `port` and `role` where the configuration leaves them to the database (see the
+/// module docs): what the prior state says while that stays true, else unknown.
 fn plan_database(
     planned: &mut EndpointServiceModel,
     prior: &EndpointServiceModel,
     config: &Configuration<'_>,
-    discovery: Option<&Discovery>,
-    diags: &mut Diagnostics,
+    creating: bool,
 ) {
     let database = &config.model.database;
-    match discovery {
-        Some(discovery) => apply_discovery(planned, config, discovery, diags),
-        None => {
-            planned.registered_targets = prior.registered_targets.clone().or_unknown();
-            if database.endpoint.is_null() {
-                planned.database.endpoint = prior.database.endpoint.clone().or_unknown();
-            }
-            if config.model.port.is_null() {
-                planned.port = prior.port.clone().or_unknown();
-            }
-            if database.role.is_null() && !database.db_cluster_identifier.is_null() {
-                planned.database.role = Field::Known("writer".to_owned());
-            }
-        }
+    if database.role.is_null() {
+        planned.database.role = match selector::role_of(config.value) {
+            Some(role) => Field::Known(role.to_string()),
+            // No role applies to other databases: the state's value (null unless the selector was
+            // a cluster before) stays, instead of an unknown the apply would not resolve.
+            None => prior.database.role.clone(),
+        };
     }
-    // No role applies to other databases: the state's value (null unless the selector was a
-    // cluster before) stays, instead of an unknown the apply would not resolve.
-    if database.role.is_null() && selector::role_of(config.value).is_none() {
-        planned.database.role = prior.database.role.clone();
+    let selector_known = selector_is_known(database);
+    if database.endpoint.is_null() {
+        let same_database =
+            selector_known && same_selector(database, &planned.database.role, &prior.database);
+        planned.database.endpoint = if creating || !same_database {
+            Field::unknown()
+        } else {
+            prior.database.endpoint.clone().or_unknown()
+        };
+    }
+    if config.model.port.is_null() {
+        // A changed selector keeps the port (the apply refuses a database on another one), so the
+        // update stays in place; an unknown selector may be any database.
+        planned.port = if creating || !selector_known {
+            Field::unknown()
+        } else {
+            prior.port.clone().or_unknown()
+        };
     }
 }
 
-/// Sets what a discovery answers: the targets, and `endpoint`, `port` and `role` where the
-/// configuration leaves them to the database. A database without a port (a bare hostname) needs
-/// `port` configured.
-pub(super) fn apply_discovery(
-    planned: &mut EndpointServiceModel,
-    config: &Configuration<'_>,
-    discovery: &Discovery,
-    diags: &mut Diagnostics,
-) {
-    planned.registered_targets = ip_list(&discovery.target_ips);
-    if config.model.database.endpoint.is_null() {
-        planned.database.endpoint = Field::Known(discovery.endpoint.clone());
-    }
-    if config.model.port.is_null() {
-        match discovery.port {
-            Some(port) => planned.port = Field::Known(i64::from(port)),
-            None => diags.error_at(
-                AttributePath::root("port"),
-                "Missing port",
-                format!(
-                    "RDS reports no port for {}: set `port`.",
-                    discovery.endpoint
-                ),
-            ),
-        }
-    }
-    if let Some(role) = selector::role_of(config.value) {
-        planned.database.role = Field::Known(role.to_string());
-    }
+/// Every selector attribute of the configuration is known (null or a value).
+fn selector_is_known(database: &Database) -> bool {
+    [
+        &database.db_instance_identifier,
+        &database.db_cluster_identifier,
+        &database.db_proxy_name,
+        &database.endpoint,
+        &database.role,
+    ]
+    .iter()
+    .all(|field| !field.is_unknown())
+}
+
+/// The configuration (with its planned `role`) selects the database the prior state was built
+/// for.
+fn same_selector(config: &Database, planned_role: &Field<String>, prior: &Database) -> bool {
+    config.db_instance_identifier == prior.db_instance_identifier
+        && config.db_cluster_identifier == prior.db_cluster_identifier
+        && config.db_proxy_name == prior.db_proxy_name
+        && *planned_role == prior.role
 }
 
 #[cfg(test)]

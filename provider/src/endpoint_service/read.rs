@@ -1,13 +1,20 @@
 //! Refresh: the state as AWS holds it now. A part deleted outside Terraform becomes null, so the
 //! plan rebuilds it; the resource is gone only when no part is left.
+//!
+//! Refresh is also where the database is discovered (never the plan, which must be a function of
+//! configuration and state): `database_addresses` records its answer, next to
+//! `registered_targets`, what the target group holds, so a failover shows in the plan as their
+//! difference.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rdslink_engine::Discoverer;
 use tfplugin::diag::Diagnostics;
 
-use super::aws::{self, OWNERSHIP_TAG, Observed};
+use super::aws::{self, DATABASE_TAG, OWNERSHIP_TAG, Observed};
 use super::model::{EndpointServiceModel, Field, HealthCheck, List, Map, Set, ip_list};
 use crate::aws::Clients;
+use crate::selector;
 
 /// The refreshed state: `Field::Null` when the bundle is gone, `None` (keep the state) when AWS
 /// could not be read.
@@ -33,11 +40,49 @@ pub(super) async fn read(
         tracing::info!(id = ?parts.service_id, "every part is gone; planning to create it again");
         return Some(Field::Null);
     }
-    Some(Field::Known(refreshed(
-        state,
-        &observed,
-        &clients.default_tags,
-    )))
+    let mut state = refreshed(state, &observed, &clients.default_tags);
+    state.database_addresses = database_addresses(clients, &state, diags).await;
+    Some(Field::Known(state))
+}
+
+/// Where the state's database answers now; the state's value, with a warning, when it cannot be
+/// discovered, and quietly when the state names no database (an import of a bundle rdslink did
+/// not build, until the configuration names one).
+async fn database_addresses(
+    clients: &Clients,
+    state: &EndpointServiceModel,
+    diags: &mut Diagnostics,
+) -> Field<List<String>> {
+    let mut selecting = state.clone();
+    let other_selector = [
+        &state.database.db_instance_identifier,
+        &state.database.db_cluster_identifier,
+        &state.database.db_proxy_name,
+    ]
+    .iter()
+    .any(|field| !field.is_null());
+    if other_selector {
+        // Then `endpoint` in the state is computed, the answer rather than a selector.
+        selecting.database.endpoint = Field::Null;
+    }
+    let Some(selector) = selector::from_config(&selecting.to_value(), &mut Diagnostics::new())
+    else {
+        return state.database_addresses.clone();
+    };
+    let discoverer = Discoverer::new(clients.rds.clone(), clients.resolver.clone());
+    match discoverer.discover(&selector).await {
+        Ok(discovery) => ip_list(&discovery.target_ips),
+        Err(err) => {
+            diags.warning(
+                format!("Cannot discover {} now", selector::describe(&selector)),
+                format!(
+                    "{err}\n\n`database_addresses` keeps its previous value, so this plan cannot show whether \
+                     the database moved; `terraform apply` of any change discovers it again."
+                ),
+            );
+            state.database_addresses.clone()
+        }
+    }
 }
 
 /// The state after a refresh: every setting as AWS holds it, parts that are gone as null (so the
@@ -55,6 +100,7 @@ pub(super) fn refreshed(
             state.allowed_principals =
                 Field::Known(Set::of(service.allowed_principals.iter().cloned()));
             state.acceptance_required = Field::Known(service.acceptance_required);
+            state.service_nlb_arns = Field::Known(List::of(service.nlb_arns.iter().cloned()));
             let (tags, all) = split_tags(&service.tags, default_tags, &state.tags);
             state.tags = tags;
             state.tags_all = all;
@@ -62,6 +108,7 @@ pub(super) fn refreshed(
         None => {
             state.parts.id = Field::Null;
             state.parts.service_name = Field::Null;
+            state.service_nlb_arns = Field::Null;
         }
     }
     match &observed.load_balancer {
@@ -127,7 +174,7 @@ fn split_tags(
     };
     let all: BTreeMap<String, String> = observed
         .iter()
-        .filter(|(key, _)| key.as_str() != OWNERSHIP_TAG)
+        .filter(|(key, _)| key.as_str() != OWNERSHIP_TAG && key.as_str() != DATABASE_TAG)
         .map(|(key, value)| (key.clone(), value.clone()))
         .collect();
     let own: BTreeMap<String, String> = all
@@ -145,8 +192,8 @@ fn split_tags(
     (tags, Field::Known(Map::of(all)))
 }
 
-/// Keeps the state's list when it holds the same strings as `observed` (order is not meaningful).
-fn same_set_or(current: &Field<List<String>>, observed: &[String]) -> Field<List<String>> {
+/// Keeps the state's set when it holds the same strings as `observed` (in the order it has).
+fn same_set_or(current: &Field<Set<String>>, observed: &[String]) -> Field<Set<String>> {
     let same = current.known().is_some()
         && current.is_fully_known()
         && current.elements().into_iter().collect::<BTreeSet<_>>()
@@ -154,7 +201,7 @@ fn same_set_or(current: &Field<List<String>>, observed: &[String]) -> Field<List
     if same {
         current.clone()
     } else {
-        Field::Known(List::of(observed.iter().cloned()))
+        Field::Known(Set::of(observed.iter().cloned()))
     }
 }
 
@@ -180,6 +227,7 @@ mod tests {
             ("team", "data"),
             ("managed-by", "rdslink"),
             (OWNERSHIP_TAG, "orders"),
+            (DATABASE_TAG, "cluster:orders:writer"),
         ]);
         let (own, all) = split_tags(&observed, &defaults, &known(&[("team", "data")]));
         assert_eq!(own, known(&[("team", "data")]));
@@ -203,17 +251,17 @@ mod tests {
 
     #[test]
     fn list_order_is_kept_when_the_set_is_the_same() {
-        let state = Field::Known(List::of(["subnet-b".to_string(), "subnet-a".to_string()]));
+        let state = Field::Known(Set::of(["subnet-b".to_string(), "subnet-a".to_string()]));
         let sorted = ["subnet-a".to_string(), "subnet-b".to_string()];
         assert_eq!(same_set_or(&state, &sorted), state);
         let other = ["subnet-a".to_string()];
         assert_eq!(
             same_set_or(&state, &other),
-            Field::Known(List::of(other.iter().cloned()))
+            Field::Known(Set::of(other.iter().cloned()))
         );
         assert_eq!(
             same_set_or(&Field::Null, &sorted),
-            Field::Known(List::of(sorted.iter().cloned()))
+            Field::Known(Set::of(sorted.iter().cloned()))
         );
     }
 }

@@ -10,7 +10,7 @@ use tfplugin::schema::{Attribute, Block, NestedBlock, Schema};
 use tfplugin::value::{Type, Value};
 
 use super::aws::{MAX_NAME_LEN, validate_name};
-use super::model::{EndpointServiceModel, Field, List};
+use super::model::{EndpointServiceModel, Field, Set};
 use crate::selector;
 use crate::settings::check_string;
 use crate::validate;
@@ -18,6 +18,10 @@ use crate::validate;
 pub const DEFAULT_INTERVAL: i64 = 10;
 pub const DEFAULT_HEALTHY: i64 = 2;
 pub const DEFAULT_UNHEALTHY: i64 = 2;
+
+/// 1: `subnet_ids` and `security_group_ids` became sets (AWS keeps no order); version 0 states
+/// are upgraded in `super::EndpointServiceResource::upgrade_state`.
+pub const SCHEMA_VERSION: i64 = 1;
 
 fn strings() -> Type {
     Type::List(Box::new(Type::String))
@@ -79,9 +83,13 @@ pub fn schema() -> Schema {
             "A database behind AWS PrivateLink: an internal Network Load Balancer with an IP target group \
              pointing at the database's current primary, a TCP listener, and a VPC endpoint service that only \
              `allowed_principals` can connect to.\n\n\
-             `terraform plan` compares the target group with the database *now*: after a failover it shows \
-             `registered_targets` changing and `terraform apply` re-syncs them, registering the new address \
-             before deregistering the old one.",
+             Refresh asks the database where it is now and records the answer in `database_addresses`; \
+             `registered_targets` is what the target group holds. After a failover they differ, so \
+             `terraform plan` shows an in-place update with `registered_targets` `(known after apply)` and a \
+             warning naming the addresses that leave and arrive. Every apply of this resource (create or update) \
+             discovers the database again and moves the target group onto its primary *at that moment*, the way \
+             the sync Lambda does: the new address is registered before the old one is deregistered, and the \
+             group is never left empty. A plan saved before a failover therefore still applies cleanly.",
         )
         .attribute(part("id", Type::String, "The endpoint service's id (`vpce-svc-...`)."))
         .attribute(
@@ -91,7 +99,13 @@ pub fn schema() -> Schema {
                 format!(
                     "Names and tags every part: the load balancer and target group are `rdslink-<name>`. \
                      1-{MAX_NAME_LEN} lowercase letters, digits or hyphens. An imported bundle rdslink did not \
-                     build has no name yet: setting one adopts it in place."
+                     build has no name yet: setting one adopts it in place. \
+                     Must be unique per AWS account and region, across every Terraform configuration and state \
+                     that uses it: a create that finds a working bundle already tagged with this name (in another \
+                     state) fails before it changes anything, naming that bundle's `vpce-svc-...` id; rename this \
+                     resource, or move the bundle here with `terraform import`. Only leftovers of this resource's \
+                     own interrupted create (parts tagged with the name that do not form a working bundle) are \
+                     adopted, and destroy removes only those and what the state records."
                 ),
             )
             .requires_replace_if(renamed)
@@ -119,8 +133,8 @@ pub fn schema() -> Schema {
         .attribute(
             Attribute::required(
                 "subnet_ids",
-                strings(),
-                "The load balancer's subnets, one per availability zone; their order does not matter.",
+                string_set(),
+                "The load balancer's subnets, one per availability zone. A set: AWS keeps no order.",
             )
             .requires_replace_if(other_subnets)
             .validate(validate_subnet_ids),
@@ -128,7 +142,7 @@ pub fn schema() -> Schema {
         .attribute(
             Attribute::optional(
                 "security_group_ids",
-                strings(),
+                string_set(),
                 "Security groups of the load balancer. Changed in place, except between none and some, which AWS \
                  allows only at creation (replacement).",
             )
@@ -200,12 +214,29 @@ pub fn schema() -> Schema {
         .attribute(Attribute::computed(
             "registered_targets",
             strings(),
-            "The IPv4 addresses the target group holds, sorted. Planned as the database's addresses now, so a \
-             failover shows up as a change.",
+            "The IPv4 addresses the target group holds, sorted. A plan never guesses them: when the resource \
+             changes (or the database moved) they are `(known after apply)`, and `terraform apply` moves the \
+             target group onto the database's primary of the moment it runs.",
+        ))
+        .attribute(Attribute::computed(
+            "database_addresses",
+            strings(),
+            "The IPv4 addresses the database answered at the last refresh or apply, sorted. When they differ from \
+             `registered_targets` (the database failed over), the plan updates the resource and warns which \
+             addresses leave and which arrive. When the database cannot be discovered at refresh, the previous \
+             value is kept, with a warning.",
+        ))
+        .attribute(Attribute::computed(
+            "service_nlb_arns",
+            strings(),
+            "The load balancers the endpoint service hands connections to, as AWS reports them. Always planned as \
+             `[nlb_arn]`: an endpoint service re-pointed outside Terraform shows as a change, and `terraform apply` \
+             points it back.",
         ))
         .block(NestedBlock::single("health_check", health_check))
         .block(NestedBlock::single("timeouts", timeouts)),
     )
+    .version(SCHEMA_VERSION)
 }
 
 /// `name` names every part, so another name is another bundle. Only called when the prior name is
@@ -214,11 +245,10 @@ fn renamed(_prior: &Value, _planned: &Value) -> bool {
     true
 }
 
-/// Other subnets (not merely reordered) need another load balancer; subnets known only after
-/// apply may be other ones.
+/// Other subnets need another load balancer; subnets known only after apply may be other ones.
 fn other_subnets(prior: &Value, planned: &Value) -> bool {
     let subnets = |value: &Value| -> Option<BTreeSet<String>> {
-        let list = Field::<List<String>>::decode(value, &AttributePath::root("subnet_ids")).ok()?;
+        let list = Field::<Set<String>>::decode(value, &AttributePath::root("subnet_ids")).ok()?;
         list.is_fully_known()
             .then(|| list.elements().into_iter().collect())
     };
@@ -403,7 +433,11 @@ fn check_id_list(
     let mut seen = BTreeSet::new();
     for (index, element) in list.elements().iter().enumerate() {
         let Some(id) = element.as_str() else { continue };
-        let at = path.clone().index(index as i64);
+        // Set elements have no index (Terraform refuses such a path): the error points at the set.
+        let at = match list {
+            Value::Set(_) => path.clone(),
+            _ => path.clone().index(index as i64),
+        };
         if let Err(reason) = aws_id(id, prefix) {
             diags.error_at(at, format!("Invalid {prefix} id"), format!("{reason}."));
         } else if !seen.insert(id) {
@@ -446,7 +480,7 @@ mod tests {
 
     #[test]
     fn subnets_replace_only_when_the_set_changes_or_is_not_known() {
-        let list = |ids: &[&str]| Value::list_of_strings(ids.iter().copied());
+        let list = |ids: &[&str]| Value::set_of_strings(ids.iter().copied());
         let before = list(&["subnet-0aaa1111", "subnet-0bbb2222"]);
         assert!(!other_subnets(
             &before,
@@ -456,8 +490,18 @@ mod tests {
         assert!(other_subnets(&before, &Value::unknown()));
         assert!(other_subnets(
             &before,
-            &Value::list([Value::string("subnet-0aaa1111"), Value::unknown()])
+            &Value::set([Value::string("subnet-0aaa1111"), Value::unknown()])
         ));
+    }
+
+    #[test]
+    fn id_sets_point_at_the_set() {
+        let mut diags = Diagnostics::new();
+        let path = AttributePath::root("subnet_ids");
+        validate_subnet_ids(&Value::set_of_strings(["subnet-x"]), &path, &mut diags);
+        let errors: Vec<_> = diags.iter().collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].attribute.as_ref(), Some(&path), "{errors:?}");
     }
 
     #[test]

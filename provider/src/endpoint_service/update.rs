@@ -1,5 +1,13 @@
-//! Update in place: rebuild the parts deleted outside Terraform, bring every setting to the plan,
-//! then re-sync the targets (register first, deregister second).
+//! Update in place: rebuild the parts deleted outside Terraform, bring every setting to the plan
+//! (the endpoint service back onto the bundle's load balancer included), then move the target
+//! group onto the database's primary of this moment through the engine's `reconcile`.
+//!
+//! The database is discovered again on every update, whatever the plan says: the plan never
+//! promises addresses (see [`super::plan`]). A target group recreated here is filled before any
+//! listener forwards to it, and the update never finishes with an empty one.
+//!
+//! A failed update returns the prior state with the ids of every part that exists now, recreated
+//! ones included, so nothing created is ever unrecorded.
 
 use std::collections::BTreeSet;
 
@@ -7,76 +15,142 @@ use tfplugin::diag::Diagnostics;
 use tfplugin::provider::Context;
 
 use super::aws::{self, Bundle, BundleSpec, Observed, PartialBundle, PrincipalChanges};
-use super::create::{creation_failure, partial_state, spec_of};
-use super::model::{EndpointServiceModel, Operation, Parts, ip_list};
+use super::create::{creation_failure, spec_of};
+use super::model::{Configuration, EndpointServiceModel, Field, List, Operation, Parts};
+use super::targets::{self, DatabaseNow};
 use super::timeouts;
 use crate::aws::Clients;
 
-/// The new state; `None` keeps the prior one (the error is in `diags`).
+/// The new state; `None` keeps the prior one (nothing changed; the error is in `diags`).
 pub(super) async fn update(
     clients: &Clients,
     prior: &EndpointServiceModel,
     mut planned: EndpointServiceModel,
+    config: &Configuration<'_>,
     ctx: &Context,
     diags: &mut Diagnostics,
 ) -> Option<EndpointServiceModel> {
+    let now = targets::discover(clients, config, diags).await?;
+    if !targets::settle(&mut planned, config, &now, diags) {
+        return None;
+    }
     let spec = spec_of(&planned, diags)?;
+    let observed = match aws::read(&clients.bundle, &prior.parts.ids()).await {
+        Ok(observed) => observed,
+        Err(err) => {
+            diags.error("Cannot update the endpoint service", err.to_string());
+            return None;
+        }
+    };
+    let mut progress = observed.present();
+    match rebuild(
+        clients,
+        &spec,
+        &now,
+        observed,
+        &mut planned,
+        &mut progress,
+        ctx,
+        diags,
+    )
+    .await
+    {
+        Some(bundle) => {
+            planned.parts = Parts::from(&bundle);
+            planned.service_nlb_arns = Field::Known(List::of([bundle.nlb_arn.clone()]));
+            Some(planned)
+        }
+        None => failed(prior, &progress),
+    }
+}
+
+/// Everything after the first read; `None` on failure (the error is in `diags`, and `progress`
+/// names every part that exists).
+#[allow(clippy::too_many_arguments)]
+async fn rebuild(
+    clients: &Clients,
+    spec: &BundleSpec,
+    now: &DatabaseNow,
+    mut observed: Observed,
+    planned: &mut EndpointServiceModel,
+    progress: &mut PartialBundle,
+    ctx: &Context,
+    diags: &mut Diagnostics,
+) -> Option<Bundle> {
     let bundle_clients = &clients.bundle;
     let fail = |diags: &mut Diagnostics, err: aws::Error| {
         diags.error("Cannot update the endpoint service", err.to_string());
         None
     };
-    let observed = match aws::read(bundle_clients, &prior.parts.ids()).await {
-        Ok(observed) => observed,
-        Err(err) => return fail(diags, err),
-    };
-    let timeout = timeouts::of(&planned.timeouts, Operation::Update);
-    let mut progress = PartialBundle::default();
+    if observed.target_group.is_none() {
+        // Filled before the listener is recreated or re-pointed: consumers never reach an empty
+        // group.
+        let arn = match aws::recreate_target_group(bundle_clients, spec).await {
+            Ok(arn) => arn,
+            Err(err) => return fail(diags, err),
+        };
+        progress.target_group_arn = Some(arn.clone());
+        targets::converge(clients, now, &arn, spec.port, planned, diags).await?;
+        observed = match aws::read(bundle_clients, progress).await {
+            Ok(observed) => observed,
+            Err(err) => return fail(diags, err),
+        };
+    }
     let bundle = match complete_bundle(&observed) {
         Some(bundle) => bundle,
-        None => match aws::recreate_missing(
-            bundle_clients,
-            &spec,
-            &observed,
-            &mut progress,
-            timeout,
-            ctx.stopped(),
-        )
-        .await
-        {
-            Ok(bundle) => bundle,
-            Err(err) => {
-                diags.error(
-                    "Cannot recreate the missing parts",
-                    creation_failure(&err.to_string(), &progress),
-                );
-                return partial_state(planned, &progress, diags);
+        None => {
+            let timeout = timeouts::of(&planned.timeouts, Operation::Update);
+            let recreated = aws::recreate_missing(
+                bundle_clients,
+                spec,
+                &observed,
+                progress,
+                timeout,
+                ctx.stopped(),
+            )
+            .await;
+            match recreated {
+                Ok(bundle) => bundle,
+                Err(err) => {
+                    diags.error(
+                        "Cannot recreate the missing parts",
+                        creation_failure(&err.to_string(), progress),
+                    );
+                    return None;
+                }
             }
-        },
+        }
     };
+    *progress = PartialBundle::from(&bundle);
     // Read again: recreated parts come with the spec's settings, the others are converged below.
-    let observed = match aws::read(bundle_clients, &PartialBundle::from(&bundle)).await {
+    let observed = match aws::read(bundle_clients, progress).await {
         Ok(observed) => observed,
         Err(err) => return fail(diags, err),
     };
-    if let Err(err) = converge_settings(bundle_clients, &spec, &bundle, &observed).await {
+    if let Err(err) = converge_settings(bundle_clients, spec, &bundle, &observed).await {
         return fail(diags, err);
     }
-    match aws::sync_targets(
-        bundle_clients,
+    targets::converge(
+        clients,
+        now,
         &bundle.target_group_arn,
         spec.port,
-        &planned.target_ips(),
+        planned,
+        diags,
     )
-    .await
-    {
-        Ok(registered) => {
-            planned.parts = Parts::from(&bundle);
-            planned.registered_targets = ip_list(&registered);
-            Some(planned)
-        }
-        Err(err) => fail(diags, err),
+    .await?;
+    Some(bundle)
+}
+
+/// What a failed update leaves in the state: the prior state with the ids of the parts that exist
+/// now (a recreated part's included), so the next plan and `terraform destroy` know them all.
+fn failed(prior: &EndpointServiceModel, progress: &PartialBundle) -> Option<EndpointServiceModel> {
+    let mut state = prior.clone();
+    if state.parts.ids() == *progress {
+        return None;
     }
+    state.parts.record(progress);
+    Some(state)
 }
 
 /// Brings every in-place setting to the spec, calling AWS only where the observed value differs.
@@ -87,6 +161,9 @@ async fn converge_settings(
     observed: &Observed,
 ) -> Result<(), aws::Error> {
     if let Some(service) = &observed.endpoint_service {
+        if service.nlb_arns != [bundle.nlb_arn.clone()] {
+            aws::point_service_at(clients, &bundle.service_id, &bundle.nlb_arn).await?;
+        }
         let current: BTreeSet<String> = service.allowed_principals.iter().cloned().collect();
         let changes = PrincipalChanges::between(&current, &spec.principal_set());
         if !changes.add.is_empty() || !changes.remove.is_empty() {

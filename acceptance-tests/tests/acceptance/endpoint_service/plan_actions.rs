@@ -9,7 +9,10 @@ use rdslink_testkit::seed;
 use serde_json::{Value, json};
 
 use super::aws::{other_vpc, parts};
-use super::{Bench, CONSUMER, DEFAULT_TAG, OWNERSHIP_TAG, Service, actions, is_replacement, state};
+use super::{
+    Bench, CONSUMER, DATABASE_TAG, DEFAULT_TAG, OWNERSHIP_TAG, Service, actions, is_replacement,
+    state,
+};
 
 const SECOND_CONSUMER: &str = "arn:aws:iam::333333333333:root";
 
@@ -209,6 +212,8 @@ async fn assert_every_setting_changed(bench: &Bench, cluster: &seed::Cluster, be
             ("team", "payments"),
             (default_key, default_value),
             (OWNERSHIP_TAG, "orders"),
+            // The update moved the selector to the readers: the recorded selector follows.
+            (DATABASE_TAG, "cluster:orders:reader"),
         ]
         .map(|(k, v)| (k.to_owned(), v.to_owned()));
         assert_eq!(
@@ -323,10 +328,13 @@ async fn removing_resource_tags_and_changing_default_tags_update_every_part() {
         )
         .step(Step::same_config().check(async |_| {
             let values = state(bench.workspace()).await;
-            let expected: super::aws::Tags =
-                [(default_key, default_value), (OWNERSHIP_TAG, "orders")]
-                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                    .into();
+            let expected: super::aws::Tags = [
+                (default_key, default_value),
+                (OWNERSHIP_TAG, "orders"),
+                (DATABASE_TAG, "cluster:orders:writer"),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .into();
             for (part, tags) in parts(bench.account(), &values).await.all_tags() {
                 assert_eq!(tags, &expected, "{part}");
             }

@@ -1,10 +1,17 @@
 //! Building a bundle: target group -> load balancer (active) -> listener -> endpoint service.
 //!
-//! Each step first looks for the part: already recorded in `progress` (kept as it is), else a
-//! leftover of an interrupted apply carrying the ownership tag for this name (adopted and brought
-//! to the spec), else it creates the part. The id of every part is written to `progress` the
-//! moment it is known, before anything else is tried, so a failure at any later point leaves
-//! nothing that `progress` does not name.
+//! First, before anything is created or changed, a working bundle of another state that carries
+//! the name refuses the create ([`super::ownership`]). Then each step looks for its part: already
+//! recorded in `progress` (kept as it is), else a leftover of an interrupted apply carrying the
+//! ownership tag for this name (adopted and brought to the spec), else it creates the part. When a
+//! create call fails (its answer lost, or refused on a retry), the step looks the part up by name
+//! and ownership tag before giving up ([`made_anyway`]); the endpoint service's create also carries
+//! a client token, so the SDK's retries cannot make a second one. The id of every part is written
+//! to `progress` the moment it is known, before anything else is tried, so a failure at any later
+//! point leaves nothing that `progress` does not name.
+//!
+//! A little over 500 lines: the four steps, each with its adopt / create / recover paths, read best
+//! side by side in dependency order.
 
 use std::future::Future;
 use std::time::Duration;
@@ -15,27 +22,29 @@ use tracing::{info, warn};
 use super::AwsClients;
 use super::bundle::{Bundle, PartialBundle};
 use super::endpoint_service::{
-    converge_principals, create_endpoint_service, find_endpoint_service,
-    find_tagged_endpoint_services, point_at_load_balancer, update_acceptance, wait_available,
+    client_token, converge_principals, create_endpoint_service, find_endpoint_service,
+    find_tagged_endpoint_services, find_tagged_endpoint_services_on, point_at_load_balancer,
+    update_acceptance, wait_available,
 };
 use super::error::{Error, Part, Result};
 use super::listener::{
     create_listener, find_listener, forward_listener_to, forward_target, listeners_of,
 };
 use super::load_balancer::{
-    self, create_load_balancer, find_load_balancers_by_name, update_cross_zone,
-    update_security_groups, wait_active, zones,
+    self, create_load_balancer, find_load_balancers_by_name, find_tagged_load_balancers,
+    update_cross_zone, update_security_groups, wait_active, zones,
 };
 use super::network::validate_network;
 use super::observed::Observed;
-use super::poll::{Cancel, Deadline};
+use super::ownership::refuse_foreign_bundle;
+use super::poll::{Cancel, Deadline, bounded};
 use super::spec::BundleSpec;
 use super::tags::{
     converge_ec2_tags, converge_elb_tags, elb_tags_of, elb_tags_of_one, from_ec2, owned_by,
 };
 use super::target_group::{
-    self, create_target_group, find_target_group_by_name, update_health_check,
-    update_target_group_attributes,
+    self, create_target_group, find_tagged_target_groups, find_target_group_by_name,
+    update_health_check, update_target_group_attributes,
 };
 
 /// How a step came by its part.
@@ -110,11 +119,33 @@ async fn assemble(
     deadline: Deadline,
     cancel: &mut Cancel<'_>,
 ) -> Result<Bundle> {
-    cancel.check("creating the target group")?;
-    let target_group_arn = ensure_target_group(clients, spec, progress).await?;
+    // Before anything is created or changed: the adoption below is for leftovers of this
+    // resource's own interrupted create, never for another state's working bundle.
+    let what = "checking that no other state's bundle carries the name";
+    bounded(
+        what,
+        deadline,
+        cancel,
+        refuse_foreign_bundle(clients, &spec.name, progress),
+    )
+    .await?;
+    let what = "creating the target group";
+    let target_group_arn = bounded(
+        what,
+        deadline,
+        cancel,
+        ensure_target_group(clients, spec, progress),
+    )
+    .await?;
 
-    cancel.check("creating the load balancer")?;
-    let (load_balancer_arn, origin) = ensure_load_balancer(clients, spec, progress).await?;
+    let what = "creating the load balancer";
+    let (load_balancer_arn, origin) = bounded(
+        what,
+        deadline,
+        cancel,
+        ensure_load_balancer(clients, spec, progress),
+    )
+    .await?;
     let load_balancer = wait_active(clients, &load_balancer_arn, deadline, cancel).await?;
     // Attributes are set once the load balancer is active, as AWS's own tooling does.
     match origin {
@@ -135,18 +166,29 @@ async fn assemble(
         Origin::Existing => {}
     }
 
-    cancel.check("creating the listener")?;
-    let listener_arn = ensure_listener(
-        clients,
-        spec,
-        &load_balancer_arn,
-        &target_group_arn,
-        progress,
+    let what = "creating the listener";
+    let listener_arn = bounded(
+        what,
+        deadline,
+        cancel,
+        ensure_listener(
+            clients,
+            spec,
+            &load_balancer_arn,
+            &target_group_arn,
+            progress,
+        ),
     )
     .await?;
 
-    cancel.check("creating the endpoint service")?;
-    let service_id = ensure_endpoint_service(clients, spec, &load_balancer_arn, progress).await?;
+    let what = "creating the endpoint service";
+    let service_id = bounded(
+        what,
+        deadline,
+        cancel,
+        ensure_endpoint_service(clients, spec, &load_balancer_arn, progress),
+    )
+    .await?;
     let service = wait_available(clients, &service_id, deadline, cancel).await?;
 
     Ok(Bundle {
@@ -158,6 +200,30 @@ async fn assemble(
         target_group_arn,
         listener_arn,
     })
+}
+
+/// After a create call failed: the part may exist all the same (the answer was lost, or the SDK's
+/// retry after a lost answer was refused), tagged for this bundle. `lookup` finds it (by name and
+/// ownership tag); found, it is the part (the caller records it in `progress` at once, so a later
+/// failure keeps it in the state and destroy removes it); not found, the call's error stands. A
+/// failed lookup is logged and the call's error reported: the part, if any, stays a tagged
+/// leftover that the next create adopts and destroy sweeps.
+async fn made_anyway(
+    part: Part,
+    err: Error,
+    lookup: impl Future<Output = Result<Option<String>>>,
+) -> Result<String> {
+    match lookup.await {
+        Ok(Some(id)) => {
+            warn!(%part, %id, error = %err, "the create call failed, but AWS made the part: keeping it");
+            Ok(id)
+        }
+        Ok(None) => Err(err),
+        Err(lookup_err) => {
+            warn!(%part, error = %lookup_err, "cannot look for the part after its create call failed");
+            Err(err)
+        }
+    }
 }
 
 /// At most one leftover may claim a part; several mean something went wrong more than once, and
@@ -226,7 +292,16 @@ async fn ensure_target_group(
         converge_elb_tags(clients, Part::TargetGroup, &arn, &spec.part_tags()).await?;
         return Ok(arn);
     }
-    let arn = create_target_group(clients, spec).await?;
+    let arn = match create_target_group(clients, spec).await {
+        Ok(arn) => arn,
+        Err(err) => {
+            let lookup = async {
+                let found = find_tagged_target_groups(clients, &spec.name).await?;
+                single_leftover(Part::TargetGroup, &spec.name, found)
+            };
+            made_anyway(Part::TargetGroup, err, lookup).await?
+        }
+    };
     progress.target_group_arn = Some(arn.clone());
     info!(target_group = %arn, "created the target group");
     update_target_group_attributes(
@@ -282,7 +357,16 @@ async fn ensure_load_balancer(
         }
         return Ok((arn, Origin::Adopted));
     }
-    let arn = create_load_balancer(clients, spec).await?;
+    let arn = match create_load_balancer(clients, spec).await {
+        Ok(arn) => arn,
+        Err(err) => {
+            let lookup = async {
+                let found = find_tagged_load_balancers(clients, &spec.name).await?;
+                single_leftover(Part::LoadBalancer, &spec.name, found)
+            };
+            made_anyway(Part::LoadBalancer, err, lookup).await?
+        }
+    };
     progress.load_balancer_arn = Some(arn.clone());
     info!(load_balancer = %arn, "created the load balancer");
     Ok((arn, Origin::Created))
@@ -334,14 +418,29 @@ async fn ensure_listener(
         converge_elb_tags(clients, Part::Listener, &arn, &spec.part_tags()).await?;
         return Ok(arn);
     }
-    let arn = create_listener(
+    let created = create_listener(
         clients,
         load_balancer_arn,
         target_group_arn,
         spec.port,
         &spec.part_tags(),
     )
-    .await?;
+    .await;
+    let arn = match created {
+        Ok(arn) => arn,
+        Err(err) => {
+            let lookup = async {
+                let on_port = listeners_of(clients, load_balancer_arn)
+                    .await?
+                    .into_iter()
+                    .filter(|listener| listener.port() == Some(i32::from(spec.port)))
+                    .filter_map(|listener| listener.listener_arn().map(str::to_owned))
+                    .collect();
+                single_leftover(Part::Listener, &spec.name, on_port)
+            };
+            made_anyway(Part::Listener, err, lookup).await?
+        }
+    };
     progress.listener_arn = Some(arn.clone());
     info!(listener = %arn, "created the listener");
     Ok(arn)
@@ -383,14 +482,31 @@ async fn ensure_endpoint_service(
             id
         }
         None => {
-            let service = create_endpoint_service(
+            // One token for this create: the SDK's retries resend it, so a retry after a lost
+            // answer returns the service the first attempt made.
+            let created = create_endpoint_service(
                 clients,
                 load_balancer_arn,
                 spec.acceptance_required,
                 &spec.part_tags(),
+                &client_token(),
             )
-            .await?;
-            let id = service.service_id().unwrap_or_default().to_owned();
+            .await;
+            let id = match created {
+                Ok(service) => service.service_id().unwrap_or_default().to_owned(),
+                Err(err) => {
+                    let lookup = async {
+                        let on_ours = find_tagged_endpoint_services_on(
+                            clients,
+                            &spec.name,
+                            load_balancer_arn,
+                        )
+                        .await?;
+                        single_leftover(Part::EndpointService, &spec.name, on_ours)
+                    };
+                    made_anyway(Part::EndpointService, err, lookup).await?
+                }
+            };
             progress.service_id = Some(id.clone());
             info!(endpoint_service = %id, "created the endpoint service");
             id

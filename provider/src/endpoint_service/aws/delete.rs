@@ -13,6 +13,7 @@ use super::endpoint_service::{self, delete_endpoint_service, find_tagged_endpoin
 use super::error::{Error, Result, aws};
 use super::listener::{delete_listener, find_tagged_listeners};
 use super::load_balancer::{self, delete_load_balancer, find_tagged_load_balancers};
+use super::ownership::find_working_bundles;
 use super::poll::{Cancel, Deadline, Probe, retry_while_in_use, wait_for};
 use super::target_group::{delete_target_group, find_tagged_target_groups};
 
@@ -71,23 +72,32 @@ impl From<&PartialBundle> for Leftovers {
     }
 }
 
-/// Everything that carries the ownership tag for `name`.
+/// Everything that carries the ownership tag for `name` and is not part of a working bundle:
+/// the provable leftovers of interrupted creates. A working bundle with this name is recorded in
+/// some state (see [`super::ownership`]); a state that records it deletes it by its ids.
 pub async fn find_leftovers(clients: &AwsClients, name: &str) -> Result<Leftovers> {
+    let working = find_working_bundles(clients, name).await?;
+    let not_working = |ids: Vec<String>| -> Vec<String> {
+        ids.into_iter()
+            .filter(|id| !working.iter().any(|bundle| bundle.contains(id)))
+            .collect()
+    };
     let load_balancers = find_tagged_load_balancers(clients, name).await?;
     let mut listeners = Vec::new();
     for load_balancer in &load_balancers {
         listeners.extend(find_tagged_listeners(clients, load_balancer, name).await?);
     }
     Ok(Leftovers {
-        endpoint_services: find_tagged_endpoint_services(clients, name).await?,
-        listeners,
-        load_balancers,
-        target_groups: find_tagged_target_groups(clients, name).await?,
+        endpoint_services: not_working(find_tagged_endpoint_services(clients, name).await?),
+        listeners: not_working(listeners),
+        load_balancers: not_working(load_balancers),
+        target_groups: not_working(find_tagged_target_groups(clients, name).await?),
     })
 }
 
-/// Deletes the recorded parts and, when `name` is given, anything else carrying the ownership tag
-/// for it (leftovers of interrupted applies), all in dependency order. Parts already gone count as
+/// Deletes the recorded parts and, when `name` is given, the leftovers of interrupted applies
+/// carrying the ownership tag for it ([`find_leftovers`]: never a part of another state's working
+/// bundle), all in dependency order. Parts already gone count as
 /// deleted. AWS's documented "still in use" refusals are retried until `timeout`; `cancel`
 /// completing stops at once (a later delete resumes where this one stopped).
 pub async fn delete(
@@ -112,7 +122,8 @@ pub async fn delete(
     delete_all(clients, &doomed, deadline, &mut cancel).await
 }
 
-/// Deletes every part carrying the ownership tag for `name`, and returns what it found.
+/// Deletes every leftover carrying the ownership tag for `name` ([`find_leftovers`]), and returns
+/// what it found.
 pub async fn sweep(
     clients: &AwsClients,
     name: &str,

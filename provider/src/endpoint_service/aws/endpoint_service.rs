@@ -113,16 +113,66 @@ pub async fn find_tagged_endpoint_services(
     Ok(ids)
 }
 
-/// Creates the endpoint service on the load balancer.
+/// The endpoint services carrying bundle `name`'s ownership tag that hand connections to
+/// `load_balancer_arn`: what a create whose answer was lost made.
+pub(crate) async fn find_tagged_endpoint_services_on(
+    clients: &AwsClients,
+    name: &str,
+    load_balancer_arn: &str,
+) -> Result<Vec<String>> {
+    let mut on_load_balancer = Vec::new();
+    for id in find_tagged_endpoint_services(clients, name).await? {
+        match find_endpoint_service(clients, &id).await {
+            Ok(service)
+                if service
+                    .network_load_balancer_arns()
+                    .iter()
+                    .any(|arn| arn == load_balancer_arn) =>
+            {
+                on_load_balancer.push(id)
+            }
+            Ok(_) => {}
+            Err(err) if err.is_not_found() => {}
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(on_load_balancer)
+}
+
+/// A fresh idempotency token for one `CreateVpcEndpointServiceConfiguration`, as
+/// terraform-provider-aws passes one: the SDK resends the same request (token included) on every
+/// retry, so a retry after a lost answer gets the service the first attempt made instead of a
+/// second one. Unique per create (AWS answers `IdempotentParameterMismatch` when a token is reused
+/// with other parameters), at most 64 ASCII characters.
+pub(crate) fn client_token() -> String {
+    use std::collections::hash_map::RandomState;
+    use std::hash::BuildHasher;
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    // Each RandomState is seeded from the OS's randomness (and a per-thread counter).
+    let state = RandomState::new();
+    let high = state.hash_one((now, std::process::id()));
+    let low = RandomState::new().hash_one(now);
+    format!("rdslink-{high:016x}{low:016x}")
+}
+
+/// Creates the endpoint service on the load balancer. `client_token` makes the call idempotent
+/// ([`client_token`]).
 pub(crate) async fn create_endpoint_service(
     clients: &AwsClients,
     load_balancer_arn: &str,
     acceptance_required: bool,
     tags: &Tags,
+    client_token: &str,
 ) -> Result<ServiceConfiguration> {
     let output = clients
         .ec2
         .create_vpc_endpoint_service_configuration()
+        .client_token(client_token)
         .network_load_balancer_arns(load_balancer_arn)
         .acceptance_required(acceptance_required)
         .tag_specifications(
@@ -426,5 +476,15 @@ mod tests {
             PrincipalChanges::between(&set(&["a"]), &set(&["a"])),
             PrincipalChanges::default()
         );
+    }
+
+    #[test]
+    fn client_tokens_are_unique_and_within_aws_limits() {
+        let first = client_token();
+        let second = client_token();
+        assert_ne!(first, second);
+        for token in [first, second] {
+            assert!(token.len() <= 64 && token.is_ascii(), "{token}");
+        }
     }
 }

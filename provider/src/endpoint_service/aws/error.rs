@@ -8,8 +8,8 @@ use std::fmt;
 use std::time::Duration;
 
 use aws_sdk_ec2::config::http::HttpResponse;
-use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use rdslink_engine::aws_error::{self, AwsResource, ErrorClass, ProvideErrorKind};
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
+use rdslink_engine::aws_error::{self, AwsResource, ErrorClass, Failure, ProvideErrorKind};
 
 use super::spec::OWNERSHIP_TAG;
 
@@ -125,6 +125,23 @@ pub enum Error {
         id: String,
     },
 
+    /// Another state's working bundle carries this name: taking it over would let this
+    /// configuration re-point it and later delete it.
+    #[error(
+        "an endpoint service named \"{name}\" already exists in this account and region: \
+         {service_id} (load balancer {load_balancer_arn}) is a working bundle tagged \
+         {OWNERSHIP_TAG}={name}, made by another Terraform configuration or state, and rdslink \
+         never takes one over. Give this resource another `name` \
+         (it must be unique per account and region), or, if this configuration should manage \
+         that bundle, remove it from the other state and run \
+         `terraform import <resource address> {service_id}`"
+    )]
+    BundleExists {
+        name: String,
+        service_id: String,
+        load_balancer_arn: String,
+    },
+
     /// Several leftovers claim this bundle; adopting one would leave the others behind unseen.
     #[error(
         "several {part}s carry the tag {OWNERSHIP_TAG}={name} ({}): they are leftovers of \
@@ -213,13 +230,17 @@ pub enum Error {
         to: String,
     },
 
-    /// Any other failure AWS reported. `operation` is `service:Action`.
-    #[error("AWS call {operation} failed: {message}")]
+    /// Any other failure of an AWS call. `operation` is `service:Action`; `message` is one
+    /// sentence naming the operation, the object, AWS's code and message (or why no answer came)
+    /// and what to check ([`aws_error::sentence`]).
+    #[error("{message}")]
     Aws {
         operation: &'static str,
         code: Option<String>,
         message: String,
         retryable: bool,
+        /// No usable answer came back (network, timeout): AWS may have done it anyway.
+        unanswered: bool,
     },
 
     /// AWS answered without a field it always sends.
@@ -246,6 +267,18 @@ impl Error {
     /// AWS refused because the object is still used by another one.
     pub fn is_in_use(&self) -> bool {
         matches!(self, Error::InUse { .. })
+    }
+
+    /// The call got no usable answer: it may have happened in AWS all the same, so a create must
+    /// look for what it asked for before reporting this.
+    pub fn is_unanswered(&self) -> bool {
+        matches!(
+            self,
+            Error::Aws {
+                unanswered: true,
+                ..
+            }
+        )
     }
 }
 
@@ -294,13 +327,9 @@ pub(crate) fn aws<E>(
 where
     E: std::error::Error + ProvideErrorMetadata + ProvideErrorKind + Send + Sync + 'static,
 {
-    let code = err.code().map(str::to_owned);
-    let message = match err.message() {
-        Some(message) => format!("{message} ({})", code.as_deref().unwrap_or("no code")),
-        None => DisplayErrorContext(&err).to_string(),
-    };
+    let failure = Failure::of(&err);
     let class = aws_error::classify_sdk_error(&err);
-    from_class(operation, subject, class, code, message)
+    from_class(operation, subject, class, failure)
 }
 
 /// Classifies a code that came from a per-item error of a batch call (`Unsuccessful` in EC2's
@@ -312,15 +341,28 @@ pub(crate) fn from_code(
     message: String,
 ) -> Error {
     let class = aws_error::classify(code.as_deref(), None);
-    from_class(operation, subject, class, code, message)
+    let message = Some(message).filter(|message| !message.trim().is_empty());
+    from_class(
+        operation,
+        subject,
+        class,
+        Failure::Answered { code, message },
+    )
+}
+
+/// What a call was about, for its error sentence: its first subject, e.g. `load balancer arn:...`.
+fn object_of(subject: Subject<'_>) -> String {
+    subject
+        .first()
+        .map(|(part, id)| format!("{part} {id}"))
+        .unwrap_or_default()
 }
 
 fn from_class(
     operation: &'static str,
     subject: Subject<'_>,
     class: ErrorClass,
-    code: Option<String>,
-    message: String,
+    failure: Failure,
 ) -> Error {
     let id_of = |part: Part| {
         subject
@@ -342,118 +384,17 @@ fn from_class(
         return Error::InUse {
             part: *part,
             id: (*id).to_owned(),
-            message,
+            message: failure.to_string(),
         };
     }
     Error::Aws {
         operation,
-        code,
-        message,
+        code: failure.code().map(str::to_owned),
+        message: aws_error::sentence(operation, &object_of(subject), &failure),
         retryable: class.is_retryable(),
+        unanswered: matches!(failure, Failure::NoAnswer { .. }),
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn not_found_codes_name_the_part_and_the_id_the_call_addressed() {
-        let err = from_code(
-            "elbv2:CreateListener",
-            &[
-                (Part::LoadBalancer, "arn:lb"),
-                (Part::TargetGroup, "arn:tg"),
-            ],
-            Some("TargetGroupNotFound".into()),
-            "m".into(),
-        );
-        assert!(
-            matches!(&err, Error::NotFound { part: Part::TargetGroup, id } if id == "arn:tg"),
-            "{err:?}"
-        );
-        for code in [
-            "InvalidVpcEndpointServiceId.NotFound",
-            "InvalidVpcEndpointService.NotFound",
-        ] {
-            let err = from_code(
-                "ec2:X",
-                &[(Part::EndpointService, "vpce-svc-1")],
-                Some(code.into()),
-                "m".into(),
-            );
-            assert!(err.is_not_found(), "{code}: {err:?}");
-        }
-    }
-
-    #[test]
-    fn resource_in_use_is_typed_and_retryable() {
-        let err = from_code(
-            "elbv2:DeleteTargetGroup",
-            &[(Part::TargetGroup, "arn:tg")],
-            Some("ResourceInUse".into()),
-            "in use by a listener".into(),
-        );
-        assert!(err.is_in_use(), "{err:?}");
-        // Retrying is the callers' business (the delete loop waits); the shared classifier says so.
-        assert!(aws_error::classify(Some("ResourceInUse"), None).is_retryable());
-        assert!(err.to_string().contains("arn:tg"));
-    }
-
-    #[test]
-    fn other_codes_keep_operation_code_and_retry_hint() {
-        let err = from_code("ec2:X", &[], Some("AccessDenied".into()), "no".into());
-        assert!(
-            matches!(&err, Error::Aws { retryable: false, code: Some(code), .. } if code == "AccessDenied"),
-            "{err:?}"
-        );
-        assert!(!err.is_not_found());
-        assert!(err.to_string().contains("ec2:X"));
-
-        let err = from_code(
-            "ec2:X",
-            &[],
-            Some("RequestLimitExceeded".into()),
-            "slow down".into(),
-        );
-        assert!(
-            matches!(
-                err,
-                Error::Aws {
-                    retryable: true,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
-    }
-
-    #[test]
-    fn not_found_codes_of_objects_outside_a_bundle_stay_aws_errors() {
-        let err = from_code(
-            "rds:DescribeDBInstances",
-            &[(Part::TargetGroup, "arn:tg")],
-            Some("DBInstanceNotFound".into()),
-            "no such instance".into(),
-        );
-        assert!(
-            matches!(
-                err,
-                Error::Aws {
-                    retryable: false,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
-    }
-
-    #[test]
-    fn engine_target_group_not_found_becomes_typed_not_found() {
-        let err: Error = rdslink_engine::Error::TargetGroupNotFound {
-            arn: "arn:tg".into(),
-        }
-        .into();
-        assert!(err.is_not_found());
-    }
-}
+mod tests;

@@ -10,6 +10,27 @@ use super::endpoint_service::find_endpoint_service;
 use super::error::{Error, Part, Result};
 use super::listener::{forward_target, listeners_of};
 use super::load_balancer::{find_load_balancer, zones};
+use super::observed::Observed;
+
+/// The tag that records which database a bundle serves (`instance:<id>`, `cluster:<id>:<role>`,
+/// `proxy:<name>`, `endpoint:<host>`), written with the other tags at create and update. AWS holds
+/// the selector nowhere else (until the sync Lambda's configuration does), and import reads it back
+/// from here. Like the ownership tag it is rdslink's own: never part of `tags` or `tags_all`.
+pub const DATABASE_TAG: &str = "rdslink:database";
+
+/// The database tag's value on the bundle's parts (the endpoint service's first, then the others');
+/// `None` for a bundle built by hand or by a provider version that did not write it yet.
+pub fn recorded_database(observed: &Observed) -> Option<&str> {
+    let tags = [
+        observed.endpoint_service.as_ref().map(|s| &s.tags),
+        observed.load_balancer.as_ref().map(|lb| &lb.tags),
+        observed.target_group.as_ref().map(|tg| &tg.tags),
+        observed.listener.as_ref().map(|l| &l.tags),
+    ];
+    tags.into_iter()
+        .flatten()
+        .find_map(|tags| tags.get(DATABASE_TAG).map(String::as_str))
+}
 
 /// The bundle around the endpoint service `service_id` (`vpce-svc-...`).
 pub async fn find_bundle_by_service_id(clients: &AwsClients, service_id: &str) -> Result<Bundle> {

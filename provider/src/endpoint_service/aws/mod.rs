@@ -20,13 +20,16 @@
 //!   `progress` can miss are those whose create call succeeded in AWS while its answer was lost
 //!   (network failure, process killed); they carry the ownership tag, so the next `create`
 //!   adopts them and `delete(.., Some(name), ..)` / [`sweep`] removes them.
-//! - A bundle `name` must be unique per account and region: rdslink adopts any part tagged with
-//!   its name, and derives the load balancer's and the target group's names from it.
+//! - A bundle `name` must be unique per account and region: rdslink derives the load balancer's
+//!   and the target group's names from it, and adopts parts tagged with it only when they do not
+//!   form a working bundle ([`ownership`]): a create that meets another state's working bundle is
+//!   refused before it changes anything, and delete never sweeps one.
 //! - Deletion runs endpoint service -> listener -> load balancer -> target group, treats
 //!   "not found" as done, and retries AWS's documented "in use" refusals until the timeout.
-//! - Targets change only through the sync engine's own convergence ([`sync_targets`], which is
-//!   `rdslink_engine::converge_to`): register new addresses first, deregister stale ones second
-//!   against a fresh read, never empty the group.
+//! - Targets change only through the sync engine's [`reconcile`](rdslink_engine::reconcile())
+//!   ([`reconcile_targets`]), the Lambda's writer algorithm: fresh discovery, register new
+//!   addresses first, deregister stale ones only against a second fresh discovery, never empty
+//!   the group. A recreated target group is filled before any listener forwards to it.
 
 mod bundle;
 mod create;
@@ -38,6 +41,7 @@ mod listener;
 mod load_balancer;
 mod network;
 mod observed;
+mod ownership;
 pub mod poll;
 mod spec;
 mod tags;
@@ -56,7 +60,7 @@ pub use endpoint_service::{
     find_tagged_endpoint_services, read_endpoint_service, update_acceptance, update_principals,
 };
 pub use error::{Error, Part, Result};
-pub use import::find_bundle_by_service_id;
+pub use import::{DATABASE_TAG, find_bundle_by_service_id, recorded_database};
 pub use listener::{
     ObservedListener, find_listener, find_tagged_listeners, forward_target, listeners_of,
     read_listener,
@@ -77,5 +81,5 @@ pub use target_group::{
     ObservedTargetGroup, find_tagged_target_groups, find_target_group, read_target_group,
     update_health_check, update_target_group_attributes,
 };
-pub use targets::{sync_targets, sync_targets_with};
-pub use update::update_tags;
+pub use targets::{reconcile_targets, reconcile_targets_with, recreate_target_group};
+pub use update::{point_service_at, update_tags};

@@ -130,6 +130,24 @@ impl<'a> Cancel<'a> {
     }
 }
 
+/// Runs one step (of a create) unless the deadline passes or Terraform asks to stop first: the
+/// SDK retries each call for up to minutes (see `crate::aws::retry_config`), which must not
+/// outlast the resource's timeout or a Ctrl-C. A step dropped half way leaves at most a part
+/// whose id it had not yet recorded; that part carries the ownership tag, so the next create
+/// adopts it and destroy sweeps it.
+pub(crate) async fn bounded<T>(
+    what: &str,
+    deadline: Deadline,
+    cancel: &mut Cancel<'_>,
+    step: impl Future<Output = Result<T>>,
+) -> Result<T> {
+    // Boxed: a create step's future (SDK calls, retries) is large, and nesting it inline in the
+    // create's own future overflowed the stack of debug builds.
+    cancel
+        .run(what, deadline.run(what, "", Box::pin(step)))
+        .await
+}
+
 fn cancelled(what: &str) -> Error {
     Error::Cancelled {
         what: what.to_owned(),

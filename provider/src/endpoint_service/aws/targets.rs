@@ -1,60 +1,91 @@
-//! The target group's targets, converged by the sync engine's own algorithm
-//! ([`rdslink_engine::converge_to`]): the provider's apply-time re-sync and the Lambda's reconcile
-//! change targets in the same order, through the same code.
+//! The target group's targets, changed only by the sync engine's [`reconcile`]: the provider's
+//! apply and the Lambda run one writer algorithm (fresh discovery, register first, deregister
+//! only against a second fresh discovery, never empty), under the engine's lock.
 
-use std::collections::BTreeSet;
-use std::net::Ipv4Addr;
+use std::time::Duration;
 
-use rdslink_engine::{AwsCalls, TargetGroup, Targets, converge_to};
+use rdslink_engine::{
+    DatabaseSelector, Discover, Discoverer, Engine, Report, TargetGroup, Targets, Trigger,
+    reconcile,
+};
 
 use super::AwsClients;
 use super::error::Result;
+use super::spec::BundleSpec;
+use super::target_group::{create_target_group, update_target_group_attributes};
 
-/// Makes `desired` the registered targets on `port`: new addresses are registered first, the
-/// group is read again, then stale ones are deregistered; an empty `desired` changes nothing (the
-/// group is never emptied). Returns the registered targets afterwards, sorted.
-pub async fn sync_targets(
+/// Converges the target group `target_group_arn` (targets on `port`) onto where `selector` is
+/// *now*. An apply is not a failover event: it never waits for DNS to move (the next refresh,
+/// or the Lambda's scheduled run, catches a late record).
+pub async fn reconcile_targets(
     clients: &AwsClients,
+    discoverer: Discoverer,
+    selector: DatabaseSelector,
     target_group_arn: &str,
     port: u16,
-    desired: &BTreeSet<Ipv4Addr>,
-) -> Result<Vec<Ipv4Addr>> {
+) -> Result<Report> {
     let group = TargetGroup::new(clients.elbv2.clone(), target_group_arn, port);
-    sync_targets_with(&group, desired).await
+    let engine = Engine::new(discoverer, selector, group).with_dns_wait(Duration::ZERO);
+    reconcile_targets_with(&engine).await
 }
 
-/// [`sync_targets`] on any [`Targets`] (the ELBv2 target group, or the engine's recording fake).
-pub async fn sync_targets_with(
-    targets: &impl Targets,
-    desired: &BTreeSet<Ipv4Addr>,
-) -> Result<Vec<Ipv4Addr>> {
-    let outcome = converge_to(targets, desired, &AwsCalls::default()).await?;
-    Ok(outcome.targets.into_iter().collect())
+/// [`reconcile_targets`] through any engine (the real seams, or the engine's recording fake).
+pub async fn reconcile_targets_with<D: Discover, T: Targets>(
+    engine: &Engine<D, T>,
+) -> Result<Report> {
+    Ok(reconcile(engine, &Trigger::manual()).await?)
+}
+
+/// A new, empty target group for `spec` (its attributes set), for a bundle whose target group was
+/// deleted outside Terraform. The caller fills it before any listener forwards to it, so no
+/// consumer connection ever reaches an empty group.
+pub async fn recreate_target_group(clients: &AwsClients, spec: &BundleSpec) -> Result<String> {
+    let arn = create_target_group(clients, spec).await?;
+    update_target_group_attributes(
+        clients,
+        &arn,
+        spec.deregistration_delay_seconds,
+        spec.terminate_connections_on_deregistration,
+    )
+    .await?;
+    Ok(arn)
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+    use std::net::Ipv4Addr;
+
     use super::*;
+    use rdslink_engine::ClusterRole;
     use rdslink_engine::testing::{Call, Fake, Op, replay};
 
     const OLD: Ipv4Addr = Ipv4Addr::new(172, 31, 1, 10);
     const NEW: Ipv4Addr = Ipv4Addr::new(172, 31, 2, 10);
 
-    /// The same order as the engine's reconcile, minus the discovery: the planned set is the
-    /// answer.
+    fn engine(fake: &Fake) -> Engine<Fake, Fake> {
+        let selector = DatabaseSelector::Cluster {
+            identifier: "orders".into(),
+            role: ClusterRole::Writer,
+        };
+        Engine::new(fake.clone(), selector, fake.clone()).with_dns_wait(Duration::ZERO)
+    }
+
+    /// The Lambda's order exactly: discover, register the new address, discover again and read
+    /// the group again, and only then deregister the old one.
     #[tokio::test]
-    async fn a_re_sync_registers_first_and_deregisters_against_a_fresh_read() {
-        let fake = Fake::new([OLD]);
-        let targets = sync_targets_with(&fake, &BTreeSet::from([NEW]))
-            .await
-            .expect("sync");
-        assert_eq!(targets, [NEW]);
+    async fn an_apply_registers_first_and_deregisters_against_a_fresh_discovery() {
+        let fake = Fake::new([OLD]).answers([Ok(vec![NEW])]);
+        let report = reconcile_targets_with(&engine(&fake)).await.expect("sync");
+        assert_eq!(report.targets, [NEW]);
         let log = fake.log();
         assert_eq!(
             log,
             [
+                Call::Discover,
                 Call::Registered,
                 Call::Register(vec![NEW]),
+                Call::Discover,
                 Call::Registered,
                 Call::Deregister(vec![OLD]),
                 Call::Registered,
@@ -68,24 +99,32 @@ mod tests {
         );
     }
 
+    /// A recreated, empty group is filled from a fresh discovery: never left empty.
     #[tokio::test]
-    async fn an_empty_plan_changes_nothing() {
-        let fake = Fake::new([OLD]);
-        let targets = sync_targets_with(&fake, &BTreeSet::new())
+    async fn an_empty_group_is_filled_with_the_database_now() {
+        let fake = Fake::new([]).answers([Ok(vec![NEW])]);
+        let report = reconcile_targets_with(&engine(&fake)).await.expect("sync");
+        assert_eq!(report.targets, [NEW]);
+        assert_eq!(report.registered, [NEW]);
+    }
+
+    #[tokio::test]
+    async fn no_answer_changes_nothing_and_fails() {
+        let fake = Fake::new([OLD]).answers([Ok(Vec::new())]);
+        reconcile_targets_with(&engine(&fake))
             .await
-            .expect("sync");
-        assert_eq!(targets, [OLD]);
-        assert_eq!(fake.log(), [Call::Registered]);
+            .expect_err("no address");
+        assert!(!fake.log().iter().any(Call::is_mutation));
     }
 
     #[tokio::test]
     async fn a_missing_target_group_is_not_found_and_changes_nothing() {
-        let fake = Fake::new([OLD]);
+        let fake = Fake::new([OLD]).answers([Ok(vec![NEW])]);
         fake.fail_next(
             Op::Registered,
             rdslink_engine::Error::TargetGroupNotFound { arn: "arn".into() },
         );
-        let err = sync_targets_with(&fake, &BTreeSet::from([NEW]))
+        let err = reconcile_targets_with(&engine(&fake))
             .await
             .expect_err("no such group");
         assert!(err.is_not_found(), "{err:?}");

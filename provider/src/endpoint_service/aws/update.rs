@@ -3,7 +3,7 @@
 
 use super::AwsClients;
 use super::bundle::PartialBundle;
-use super::endpoint_service::find_endpoint_service;
+use super::endpoint_service::{find_endpoint_service, point_at_load_balancer};
 use super::error::{Part, Result};
 use super::spec::with_ownership;
 use super::tags::{Tags, converge_ec2_tags, converge_elb_tags, from_ec2};
@@ -38,4 +38,15 @@ pub async fn update_tags(
         .await?;
     }
     Ok(())
+}
+
+/// Makes the bundle's load balancer the endpoint service's only one: repairs a service re-pointed
+/// to another load balancer outside Terraform. No call when it already is.
+pub async fn point_service_at(
+    clients: &AwsClients,
+    service_id: &str,
+    load_balancer_arn: &str,
+) -> Result<()> {
+    let service = find_endpoint_service(clients, service_id).await?;
+    point_at_load_balancer(clients, &service, load_balancer_arn).await
 }

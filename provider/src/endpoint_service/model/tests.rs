@@ -10,10 +10,6 @@ fn text(value: &str) -> Field<String> {
     Field::Known(value.to_owned())
 }
 
-fn strings(values: &[&str]) -> Field<List<String>> {
-    Field::Known(List::of(values.iter().map(|v| v.to_string())))
-}
-
 /// A state as an apply leaves it, written as Terraform sends it.
 fn state_value() -> Value {
     Value::object([
@@ -30,7 +26,7 @@ fn state_value() -> Value {
         ("vpc_id", Value::string("vpc-0123456789abcdef0")),
         (
             "subnet_ids",
-            Value::list_of_strings(["subnet-0bbb2222", "subnet-0aaa1111"]),
+            Value::set_of_strings(["subnet-0bbb2222", "subnet-0aaa1111"]),
         ),
         ("security_group_ids", Value::Null),
         ("cross_zone_load_balancing", Value::bool(true)),
@@ -63,6 +59,8 @@ fn state_value() -> Value {
             Value::list_of_strings(["eu-west-1a", "eu-west-1b"]),
         ),
         ("registered_targets", Value::list_of_strings(["10.0.1.5"])),
+        ("database_addresses", Value::list_of_strings(["10.0.1.5"])),
+        ("service_nlb_arns", Value::list_of_strings(["arn:nlb"])),
         (
             "health_check",
             Value::object([
@@ -97,7 +95,10 @@ fn a_state_reads_into_typed_fields_and_writes_back_unchanged() {
     assert_eq!(model.port, Field::Known(5432));
     assert_eq!(
         model.subnet_ids,
-        strings(&["subnet-0bbb2222", "subnet-0aaa1111"])
+        Field::Known(Set::of([
+            "subnet-0bbb2222".to_owned(),
+            "subnet-0aaa1111".to_owned()
+        ]))
     );
     assert_eq!(model.security_group_ids, Field::Null);
     assert_eq!(model.cross_zone_load_balancing, Field::Known(true));
@@ -142,7 +143,7 @@ fn unknowns_keep_their_place_and_their_refinements() {
         .with("port", refined.clone())
         .with(
             "subnet_ids",
-            Value::list([Value::string("subnet-0aaa1111"), Value::unknown()]),
+            Value::set([Value::string("subnet-0aaa1111"), Value::unknown()]),
         )
         .with("tags", Value::map([("team", Value::unknown())]))
         .with("health_check", Value::unknown());
@@ -202,9 +203,17 @@ fn a_value_of_another_schema_is_an_error_naming_the_attribute() {
         AttributePath::root("health_check").attribute("interval_seconds")
     );
 
-    let element = state_value().with("subnet_ids", Value::list([Value::bool(true)]));
+    let element = state_value().with("registered_targets", Value::list([Value::bool(true)]));
     let error = EndpointServiceModel::from_value(&element).unwrap_err();
-    assert_eq!(error.path, AttributePath::root("subnet_ids").index(0));
+    assert_eq!(
+        error.path,
+        AttributePath::root("registered_targets").index(0)
+    );
+
+    // Set elements have no index: an error points at the set.
+    let element = state_value().with("subnet_ids", Value::set([Value::bool(true)]));
+    let error = EndpointServiceModel::from_value(&element).unwrap_err();
+    assert_eq!(error.path, AttributePath::root("subnet_ids"));
 }
 
 /// The model and the schema name the same attributes and blocks: an attribute added to one and
@@ -350,11 +359,12 @@ fn registered_targets_are_sorted_addresses() {
     ];
     let list = ip_list(&ips);
     assert_eq!(list.elements(), ["10.0.0.2", "10.0.0.9", "10.0.0.10"]);
-    let model = EndpointServiceModel {
-        registered_targets: list,
-        ..EndpointServiceModel::default()
-    };
-    assert_eq!(model.target_ips(), ips.into_iter().collect());
+    let parsed: std::collections::BTreeSet<Ipv4Addr> = list
+        .elements()
+        .iter()
+        .map(|ip| ip.parse().expect("an address"))
+        .collect();
+    assert_eq!(parsed, ips.into_iter().collect());
 }
 
 fn any_field<T: std::fmt::Debug + Clone + 'static>(
@@ -439,19 +449,20 @@ prop_compose! {
         (name, vpc_id) in (any_text(), any_text()),
         database in any_database(),
         (port, deregistration_delay_seconds) in (any_number(), any_number()),
-        (subnet_ids, security_group_ids, registered_targets) in (any_list(), any_list(), any_list()),
+        (subnet_ids, security_group_ids, registered_targets) in (any_set(), any_set(), any_list()),
         (cross_zone_load_balancing, acceptance_required, terminate_connections_on_deregistration)
             in (any_bool(), any_bool(), any_bool()),
         allowed_principals in any_set(),
         (tags, tags_all) in (any_map(), any_map()),
         parts in any_parts(),
+        (database_addresses, service_nlb_arns) in (any_list(), any_list()),
         (health_check, timeouts) in any_blocks(),
     ) -> EndpointServiceModel {
         EndpointServiceModel {
             name, database, port, vpc_id, subnet_ids, security_group_ids, cross_zone_load_balancing,
             allowed_principals, acceptance_required, deregistration_delay_seconds,
             terminate_connections_on_deregistration, tags, tags_all, parts, registered_targets,
-            health_check, timeouts,
+            database_addresses, service_nlb_arns, health_check, timeouts,
         }
     }
 }
@@ -467,4 +478,66 @@ proptest! {
         let wire = tfplugin::value::msgpack::encode(&value, &ty).expect("the schema's type");
         prop_assert_eq!(tfplugin::value::msgpack::decode(&wire, &ty), Ok(value));
     }
+}
+
+/// The database tag holds the selector's `Display` form, and reads back into the same selector
+/// and the attributes a configuration naming it holds.
+#[test]
+fn the_database_tag_records_the_selector_and_reads_back() {
+    use rdslink_engine::{ClusterRole, DatabaseSelector};
+
+    let selectors = [
+        DatabaseSelector::Instance("billing".into()),
+        DatabaseSelector::Cluster {
+            identifier: "orders".into(),
+            role: ClusterRole::Reader,
+        },
+        DatabaseSelector::Proxy("orders-proxy".into()),
+        DatabaseSelector::Endpoint("db.example.internal".into()),
+    ];
+    for selector in selectors {
+        let database = Database::of_selector(&selector);
+        assert_eq!(database.selector(), Some(selector.clone()));
+        let model = EndpointServiceModel {
+            database,
+            tags_all: Field::Known(Map::of([("team".to_owned(), "data".to_owned())])),
+            ..EndpointServiceModel::default()
+        };
+        let tags = model.part_tags();
+        assert_eq!(tags.get("team").map(String::as_str), Some("data"));
+        let recorded = tags.get(aws::DATABASE_TAG).expect("the database tag");
+        assert_eq!(Database::parse_tag(recorded), Some(selector));
+    }
+
+    // A cluster planned without a role is the writer; the computed `endpoint` of another
+    // selector is not the selector.
+    let planned = Database {
+        db_cluster_identifier: text("orders"),
+        endpoint: text("orders.cluster-x.eu-west-1.rds.amazonaws.com"),
+        ..Database::default()
+    };
+    assert_eq!(
+        planned.selector().map(|s| s.to_string()).as_deref(),
+        Some("cluster:orders:writer")
+    );
+    assert_eq!(
+        EndpointServiceModel::default().part_tags(),
+        Default::default()
+    );
+
+    for foreign in [
+        "",
+        "instance:",
+        "cluster:orders",
+        "cluster::writer",
+        "cluster:orders:primary",
+        "table:x",
+    ] {
+        assert_eq!(Database::parse_tag(foreign), None, "{foreign:?}");
+    }
+    // Hostnames and cluster identifiers keep their own colons out of the way: the role is last.
+    assert_eq!(
+        Database::parse_tag("endpoint:db.example.internal"),
+        Some(DatabaseSelector::Endpoint("db.example.internal".into()))
+    );
 }

@@ -1,7 +1,6 @@
 //! The whole plan, as Terraform gets it: the generic step (the schema's flags) and then
 //! [`plan_change`], on states and configurations written as models.
 
-use rdslink_engine::discovery::DatabaseKind;
 use tfplugin::crud::final_replacements;
 use tfplugin::plan::default_plan;
 use tfplugin::provider::PlanRequest;
@@ -33,17 +32,8 @@ fn strings(values: &[&str]) -> Field<List<String>> {
     Field::Known(List::of(values.iter().map(|v| v.to_string())))
 }
 
-fn discovery(ip: [u8; 4], port: u16) -> Discovery {
-    Discovery {
-        kind: DatabaseKind::Cluster,
-        endpoint: ENDPOINT.into(),
-        port: Some(port),
-        vpc_id: None,
-        engine: None,
-        availability_zones: Vec::new(),
-        writer_instance_identifier: None,
-        target_ips: vec![ip.into()],
-    }
+fn string_set(values: &[&str]) -> Field<Set<String>> {
+    Field::Known(Set::of(values.iter().map(|v| v.to_string())))
 }
 
 /// The writer of cluster "orders" behind a bundle: only what the user writes.
@@ -55,7 +45,7 @@ fn config() -> EndpointServiceModel {
             ..Selector::default()
         },
         vpc_id: text("vpc-0123456789abcdef0"),
-        subnet_ids: strings(&["subnet-0bbb2222", "subnet-0aaa1111"]),
+        subnet_ids: string_set(&["subnet-0bbb2222", "subnet-0aaa1111"]),
         allowed_principals: Field::Known(Set::of(["arn:aws:iam::222222222222:root".to_owned()])),
         ..EndpointServiceModel::default()
     }
@@ -83,6 +73,8 @@ fn applied() -> EndpointServiceModel {
     state.tags_all = Field::Known(Map::of(default_tags()));
     state.parts = Parts::from(&bundle);
     state.registered_targets = strings(&["10.0.0.1"]);
+    state.database_addresses = strings(&["10.0.0.1"]);
+    state.service_nlb_arns = strings(&["arn:nlb"]);
     state
 }
 
@@ -101,11 +93,10 @@ fn proposed(prior: &Value, config: &Value) -> Value {
     proposed
 }
 
-/// The plan of `config` over `prior` (`None`: create) with the database `now`.
+/// The plan of `config` over `prior` (`None`: create). Nothing else goes in: no database, no AWS.
 fn plan(
     prior: Option<&EndpointServiceModel>,
     config: &EndpointServiceModel,
-    now: Option<&Discovery>,
 ) -> (PlannedChange, Vec<String>) {
     let prior_value = prior.map_or(Value::Null, EndpointServiceModel::to_value);
     let config_value = config.to_value();
@@ -132,18 +123,13 @@ fn plan(
         model: config.clone(),
         value: &config_value,
     };
-    let default_tags = default_tags();
-    let database = DatabaseNow {
-        discovery: now,
-        default_tags: &default_tags,
-    };
     let mut diags = Diagnostics::new();
     plan_change(
         &mut change,
         &prior.cloned().unwrap_or_default(),
         &configuration,
         planned,
-        &database,
+        &default_tags(),
         &mut diags,
     );
     // What the CRUD adapter answers Terraform: the flags judged on the final plan, plus ours.
@@ -168,48 +154,104 @@ fn replaced(change: &PlannedChange) -> Vec<String> {
 
 #[test]
 fn an_unchanged_configuration_plans_no_change() {
-    let (change, said) = plan(
-        Some(&applied()),
-        &config(),
-        Some(&discovery([10, 0, 0, 1], 5432)),
-    );
+    let (change, said) = plan(Some(&applied()), &config());
     assert_eq!(said, Vec::<String>::new());
     assert_eq!(planned(&change), applied());
     assert!(change.requires_replace.is_empty());
 }
 
+/// The state after a refresh that found the writer moved to 10.0.0.2.
+fn failed_over() -> EndpointServiceModel {
+    EndpointServiceModel {
+        database_addresses: strings(&["10.0.0.2"]),
+        ..applied()
+    }
+}
+
 #[test]
-fn a_failover_plans_the_new_targets_in_place() {
-    let (change, _) = plan(
-        Some(&applied()),
-        &config(),
-        Some(&discovery([10, 0, 0, 2], 5432)),
-    );
+fn a_failover_found_at_refresh_plans_an_update_with_unknown_targets_and_a_warning() {
+    let (change, said) = plan(Some(&failed_over()), &config());
     let expected = EndpointServiceModel {
-        registered_targets: strings(&["10.0.0.2"]),
+        registered_targets: Field::unknown(),
+        database_addresses: Field::unknown(),
         ..applied()
     };
     assert_eq!(planned(&change), expected);
     assert!(change.requires_replace.is_empty());
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(
+        said[0].starts_with("warning: The database's primary moved"),
+        "{said:?}"
+    );
+    assert!(
+        said[0].contains("holds 10.0.0.1, the database answers 10.0.0.2"),
+        "{said:?}"
+    );
 }
 
-/// The generic step plans every computed attribute of a changed resource unknown, and `port` is
-/// computed: the discovered port must not count as a change that replaces.
+/// Terraform plans again during apply (with values unknown at plan time now known) and rejects a
+/// final plan that changes a value the first plan knew; a saved plan is applied later. So the
+/// known values depend on configuration and prior state only: the same inputs plan the same,
+/// and the final plan keeps every value the first one knew.
 #[test]
-fn a_changed_setting_keeps_the_ids_and_the_discovered_port_and_updates_in_place() {
+fn plans_are_deterministic_and_the_final_plan_keeps_every_known_value() {
+    let unknown_tag = EndpointServiceModel {
+        tags: Field::Known(Map([("build".to_owned(), Field::unknown())].into())),
+        ..config()
+    };
+    let known_tag = EndpointServiceModel {
+        tags: Field::Known(Map::of(tags(&[("build", "2")]))),
+        ..config()
+    };
+    for prior in [applied(), failed_over()] {
+        for config in [config(), unknown_tag.clone(), known_tag.clone()] {
+            let first = plan(Some(&prior), &config);
+            let again = plan(Some(&prior), &config);
+            assert_eq!(first.0.planned, again.0.planned);
+            assert_eq!(first.1, again.1);
+        }
+        let first = planned(&plan(Some(&prior), &unknown_tag).0).to_value();
+        let last = planned(&plan(Some(&prior), &known_tag).0).to_value();
+        assert_known_values_kept(&first, &last, "");
+    }
+    let first = planned(&plan(None, &unknown_tag).0).to_value();
+    let last = planned(&plan(None, &known_tag).0).to_value();
+    assert_known_values_kept(&first, &last, "");
+}
+
+/// Every known value of `first` is the same in `last` (Terraform's check of a final plan).
+fn assert_known_values_kept(first: &Value, last: &Value, at: &str) {
+    match first {
+        Value::Unknown(_) => {}
+        Value::Object(entries) | Value::Map(entries) => {
+            for (key, value) in entries {
+                assert_known_values_kept(value, last.get(key), &format!("{at}.{key}"));
+            }
+        }
+        _ if !first.is_fully_known() => {}
+        _ => assert_eq!(
+            first, last,
+            "{at} moved between the first and the final plan"
+        ),
+    }
+}
+
+#[test]
+fn a_changed_setting_keeps_the_ids_and_the_port_and_plans_the_targets_unknown() {
     let retagged = EndpointServiceModel {
         tags: Field::Known(Map::of(tags(&[("team", "data")]))),
         ..config()
     };
-    let (change, _) = plan(
-        Some(&applied()),
-        &retagged,
-        Some(&discovery([10, 0, 0, 1], 5432)),
-    );
+    let (change, said) = plan(Some(&applied()), &retagged);
+    assert_eq!(said, Vec::<String>::new());
     let planned = planned(&change);
     assert_eq!(planned.parts, applied().parts);
     assert_eq!(planned.port, Field::Known(5432));
+    assert_eq!(planned.database.endpoint, text(ENDPOINT));
     assert_eq!(planned.database.role, text("writer"));
+    assert_eq!(planned.service_nlb_arns, strings(&["arn:nlb"]));
+    assert!(planned.registered_targets.is_unknown());
+    assert!(planned.database_addresses.is_unknown());
     assert_eq!(
         planned.tags_all,
         Field::Known(Map::of(tags(&[
@@ -220,36 +262,85 @@ fn a_changed_setting_keeps_the_ids_and_the_discovered_port_and_updates_in_place(
     assert_eq!(replaced(&change), Vec::<String>::new());
 }
 
+/// Another database may be on another port, but the plan cannot know: it keeps the port (the
+/// apply refuses a database on another one, see `targets::settle`), so the update stays in place.
 #[test]
-fn a_database_now_on_another_port_replaces() {
-    let (change, _) = plan(
-        Some(&applied()),
-        &config(),
-        Some(&discovery([10, 0, 0, 1], 3306)),
-    );
-    assert_eq!(planned(&change).port, Field::Known(3306));
+fn a_changed_selector_keeps_the_port_plans_the_endpoint_unknown_and_updates_in_place() {
+    let other = EndpointServiceModel {
+        database: Selector {
+            db_cluster_identifier: text("orders-2"),
+            ..Selector::default()
+        },
+        ..config()
+    };
+    let (change, _) = plan(Some(&applied()), &other);
+    let planned = planned(&change);
+    assert_eq!(planned.port, Field::Known(5432));
+    assert!(planned.database.endpoint.is_unknown());
+    assert!(planned.registered_targets.is_unknown());
+    assert_eq!(replaced(&change), Vec::<String>::new());
+
+    let reader = EndpointServiceModel {
+        database: Selector {
+            db_cluster_identifier: text("orders"),
+            role: text("reader"),
+            ..Selector::default()
+        },
+        ..config()
+    };
+    let (change, _) = plan(Some(&applied()), &reader);
+    assert!(self::planned(&change).database.endpoint.is_unknown());
+}
+
+#[test]
+fn an_unknown_selector_plans_endpoint_port_and_targets_unknown() {
+    let unknown = EndpointServiceModel {
+        database: Selector {
+            db_cluster_identifier: Field::unknown(),
+            ..Selector::default()
+        },
+        ..config()
+    };
+    let (change, _) = plan(Some(&applied()), &unknown);
+    let planned = planned(&change);
+    assert!(planned.database.endpoint.is_unknown());
+    assert!(planned.port.is_unknown());
+    assert!(planned.registered_targets.is_unknown());
+    // The port may turn out another one, which cannot change in place.
     assert_eq!(replaced(&change), ["port"]);
+}
+
+#[test]
+fn an_endpoint_service_repointed_outside_terraform_is_planned_back() {
+    let repointed = EndpointServiceModel {
+        service_nlb_arns: strings(&["arn:stranger"]),
+        ..applied()
+    };
+    let (change, _) = plan(Some(&repointed), &config());
+    let planned = planned(&change);
+    assert_eq!(planned.service_nlb_arns, strings(&["arn:nlb"]));
+    assert!(planned.registered_targets.is_unknown());
+    assert_eq!(planned.parts, applied().parts);
+    assert!(change.requires_replace.is_empty());
 }
 
 #[test]
 fn a_part_deleted_outside_terraform_is_planned_unknown_and_rebuilt_in_place() {
     let mut state = applied();
     state.parts.listener_arn = Field::Null;
-    let (change, _) = plan(
-        Some(&state),
-        &config(),
-        Some(&discovery([10, 0, 0, 1], 5432)),
-    );
+    let (change, _) = plan(Some(&state), &config());
     let planned = planned(&change);
     assert!(planned.parts.listener_arn.is_unknown());
     assert_eq!(planned.parts.nlb_arn, applied().parts.nlb_arn);
     assert_eq!(planned.parts.id, applied().parts.id);
+    assert!(planned.registered_targets.is_unknown());
     assert!(change.requires_replace.is_empty());
 }
 
 #[test]
-fn a_create_plans_defaults_merged_tags_and_unknown_parts() {
-    let (change, _) = plan(None, &config(), Some(&discovery([10, 0, 0, 1], 5432)));
+fn a_create_plans_defaults_merged_tags_and_leaves_the_database_to_the_apply() {
+    let (change, said) = plan(None, &config());
+    assert_eq!(said, Vec::<String>::new());
     let planned = planned(&change);
     assert!(planned.parts.id.is_unknown());
     assert!(planned.parts.availability_zones.is_unknown());
@@ -262,31 +353,22 @@ fn a_create_plans_defaults_merged_tags_and_unknown_parts() {
     assert_eq!(planned.acceptance_required, Field::Known(false));
     assert_eq!(planned.health_check, Field::Null);
     assert_eq!(planned.tags_all, Field::Known(Map::of(default_tags())));
-    assert_eq!(planned.registered_targets, strings(&["10.0.0.1"]));
-    assert_eq!(planned.database.endpoint, text(ENDPOINT));
-    assert_eq!(planned.port, Field::Known(5432));
+    assert!(planned.registered_targets.is_unknown());
+    assert!(planned.database_addresses.is_unknown());
+    assert!(planned.service_nlb_arns.is_unknown());
+    assert!(planned.database.endpoint.is_unknown());
+    assert!(planned.port.is_unknown());
+    assert_eq!(planned.database.role, text("writer"));
     assert!(change.requires_replace.is_empty());
-}
 
-#[test]
-fn without_discovery_the_state_is_kept_and_a_create_leaves_it_to_the_apply() {
-    let retagged = EndpointServiceModel {
-        tags: Field::Known(Map::of(tags(&[("team", "data")]))),
+    let with_port = EndpointServiceModel {
+        port: Field::Known(6543),
         ..config()
     };
-    let (change, _) = plan(Some(&applied()), &retagged, None);
-    let planned = planned(&change);
-    assert_eq!(planned.registered_targets, applied().registered_targets);
-    assert_eq!(planned.port, applied().port);
-    assert_eq!(planned.database.endpoint, applied().database.endpoint);
-    assert!(change.requires_replace.is_empty());
-
-    let (change, _) = plan(None, &config(), None);
-    let planned = self::planned(&change);
-    assert!(planned.registered_targets.is_unknown());
-    assert!(planned.port.is_unknown());
-    assert!(planned.database.endpoint.is_unknown());
-    assert_eq!(planned.database.role, text("writer"));
+    assert_eq!(
+        self::planned(&plan(None, &with_port).0).port,
+        Field::Known(6543)
+    );
 }
 
 #[test]
@@ -298,7 +380,7 @@ fn a_selector_other_than_a_cluster_keeps_the_role_of_the_state() {
         },
         ..config()
     };
-    let (change, _) = plan(None, &instance, Some(&discovery([10, 0, 0, 1], 5432)));
+    let (change, _) = plan(None, &instance);
     assert_eq!(planned(&change).database.role, Field::Null);
 }
 
@@ -308,8 +390,7 @@ fn naming_an_imported_bundle_adopts_it_and_renaming_replaces() {
         name: Field::Null,
         ..applied()
     };
-    let now = discovery([10, 0, 0, 1], 5432);
-    let (change, _) = plan(Some(&unnamed), &config(), Some(&now));
+    let (change, _) = plan(Some(&unnamed), &config());
     assert_eq!(planned(&change).name, text("orders"));
     assert_eq!(replaced(&change), Vec::<String>::new());
 
@@ -317,63 +398,52 @@ fn naming_an_imported_bundle_adopts_it_and_renaming_replaces() {
         name: text("orders-2"),
         ..config()
     };
-    let (change, _) = plan(Some(&applied()), &renamed, Some(&now));
+    let (change, _) = plan(Some(&applied()), &renamed);
     assert_eq!(replaced(&change), ["name"]);
 }
 
 #[test]
 fn network_changes_replace_but_reordered_subnets_do_not() {
-    let now = discovery([10, 0, 0, 1], 5432);
     let reordered = EndpointServiceModel {
-        subnet_ids: strings(&["subnet-0aaa1111", "subnet-0bbb2222"]),
+        subnet_ids: string_set(&["subnet-0aaa1111", "subnet-0bbb2222"]),
         ..config()
     };
-    let (change, _) = plan(Some(&applied()), &reordered, Some(&now));
+    let (change, _) = plan(Some(&applied()), &reordered);
     assert_eq!(replaced(&change), Vec::<String>::new());
 
     let fewer = EndpointServiceModel {
-        subnet_ids: strings(&["subnet-0aaa1111"]),
+        subnet_ids: string_set(&["subnet-0aaa1111"]),
         ..config()
     };
-    assert_eq!(
-        replaced(&plan(Some(&applied()), &fewer, Some(&now)).0),
-        ["subnet_ids"]
-    );
+    assert_eq!(replaced(&plan(Some(&applied()), &fewer).0), ["subnet_ids"]);
 
     let other_vpc = EndpointServiceModel {
         vpc_id: text("vpc-0fedcba9876543210"),
         ..config()
     };
-    assert_eq!(
-        replaced(&plan(Some(&applied()), &other_vpc, Some(&now)).0),
-        ["vpc_id"]
-    );
+    assert_eq!(replaced(&plan(Some(&applied()), &other_vpc).0), ["vpc_id"]);
 
     let port = EndpointServiceModel {
         port: Field::Known(6543),
         ..config()
     };
-    assert_eq!(
-        replaced(&plan(Some(&applied()), &port, Some(&now)).0),
-        ["port"]
-    );
+    assert_eq!(replaced(&plan(Some(&applied()), &port).0), ["port"]);
 }
 
 #[test]
 fn security_groups_from_none_to_some_replace_and_between_some_update() {
-    let now = discovery([10, 0, 0, 1], 5432);
     let grouped = |ids: &[&str]| EndpointServiceModel {
-        security_group_ids: strings(ids),
+        security_group_ids: string_set(ids),
         ..config()
     };
-    let (change, _) = plan(Some(&applied()), &grouped(&["sg-0aaa1111"]), Some(&now));
+    let (change, _) = plan(Some(&applied()), &grouped(&["sg-0aaa1111"]));
     assert_eq!(replaced(&change), ["security_group_ids"]);
 
     let with_groups = EndpointServiceModel {
-        security_group_ids: strings(&["sg-0aaa1111"]),
+        security_group_ids: string_set(&["sg-0aaa1111"]),
         ..applied()
     };
-    let (change, _) = plan(Some(&with_groups), &grouped(&["sg-0bbb2222"]), Some(&now));
+    let (change, _) = plan(Some(&with_groups), &grouped(&["sg-0bbb2222"]));
     assert_eq!(replaced(&change), Vec::<String>::new());
 }
 
@@ -403,7 +473,7 @@ fn security_groups_replace_only_between_none_and_some() {
         security_group_ids: if groups.is_empty() {
             Field::Null
         } else {
-            Field::Known(List::of(groups.iter().map(|g| g.to_string())))
+            Field::Known(Set::of(groups.iter().map(|g| g.to_string())))
         },
         ..EndpointServiceModel::default()
     };
