@@ -1,12 +1,12 @@
 //! Making a target group hold a set of addresses, safely: the register-then-deregister algorithm
-//! shared by [`reconcile`](crate::reconcile()) (after its discovery) and the provider's apply-time
-//! re-sync ([`converge_to`]), so both change targets in the same order.
+//! [`reconcile`](crate::reconcile()) runs after its discovery. The Lambda and the provider's
+//! apply both change targets only through `reconcile`, so both change them in this order.
 //!
 //! 1. Read what is registered (the caller may have read it already) and [`plan`](crate::plan()) the changes.
 //!    Nothing to change, or nothing desired, means no call at all.
 //! 2. Register the new addresses.
-//! 3. Only if something must be deregistered: ask for a fresh answer (reconcile discovers again;
-//!    the provider's re-sync keeps its planned set), read the group again, register whatever of
+//! 3. Only if something must be deregistered: ask for a fresh answer (reconcile discovers again),
+//!    read the group again, register whatever of
 //!    the fresh answer is missing, and deregister everything outside the fresh answer. The fresh
 //!    answer is then entirely registered, so the group is never empty.
 //! 4. Read the group back. If none of the answer is registered (a writer outside the engine
@@ -47,25 +47,6 @@ impl Convergence {
     pub fn in_sync(&self) -> bool {
         self.targets == self.desired
     }
-}
-
-/// Makes `desired` the registered addresses of `targets`: registers the new ones, re-reads the
-/// group, then deregisters the stale ones and reads the group back. An empty `desired` changes
-/// nothing (the group is never emptied). The provider's apply-time re-sync.
-pub async fn converge_to<T: Targets>(
-    targets: &T,
-    desired: &BTreeSet<Ipv4Addr>,
-    calls: &AwsCalls,
-) -> Result<Convergence, Error> {
-    let registered_before = targets.registered(calls).await?;
-    converge_from(
-        targets,
-        desired,
-        registered_before,
-        || async { Ok(desired.clone()) },
-        calls,
-    )
-    .await
 }
 
 /// The algorithm of the module documentation, from an already read `registered_before`.
@@ -171,6 +152,25 @@ where
 mod tests {
     use super::*;
     use crate::testing::{Call, Fake, Op, replay};
+
+    /// Makes `desired` the registered addresses of `targets`: registers the new ones, re-reads the
+    /// group, then deregisters the stale ones and reads the group back. An empty `desired` changes
+    /// nothing (the group is never emptied). The algorithm with a fixed answer, for these tests.
+    async fn converge_to<T: Targets>(
+        targets: &T,
+        desired: &BTreeSet<Ipv4Addr>,
+        calls: &AwsCalls,
+    ) -> Result<Convergence, Error> {
+        let registered_before = targets.registered(calls).await?;
+        converge_from(
+            targets,
+            desired,
+            registered_before,
+            || async { Ok(desired.clone()) },
+            calls,
+        )
+        .await
+    }
 
     const OLD: Ipv4Addr = Ipv4Addr::new(10, 0, 0, 1);
     const NEW: Ipv4Addr = Ipv4Addr::new(10, 0, 1, 1);

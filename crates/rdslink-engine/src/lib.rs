@@ -1,5 +1,5 @@
 //! The rdslink sync engine: which addresses should the target group point at (discovery), what
-//! must change (the pure [`plan()`]), and making it so safely ([`reconcile()`], [`converge_to`]).
+//! must change (the pure [`plan()`]), and making it so safely ([`reconcile()`]).
 //!
 //! Both programs use this library: the sync Lambda (`rdslink-sync-lambda`) and the Terraform
 //! provider (its `rdslink_database` data source and `rdslink_endpoint_service` resource), so "what
@@ -26,7 +26,7 @@ pub mod testing;
 pub mod validate;
 
 pub use calls::AwsCalls;
-pub use converge::{Convergence, converge_to};
+pub use converge::Convergence;
 pub use discovery::{Discover, Discoverer, Discovery};
 pub use error::Error;
 pub use plan::{Changes, plan};

@@ -14,7 +14,7 @@ use tracing::warn;
 
 use crate::{AwsCalls, Error};
 
-/// The actuation half of the engine, as `reconcile` and [`converge_to`](crate::converge_to) see
+/// The actuation half of the engine, as `reconcile` sees
 /// it: the seam between the engine's logic and the load balancer. [`TargetGroup`] is the real
 /// one (ELBv2); the `testing` module has a recording fake.
 ///
