@@ -13,7 +13,7 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 pub use aws_smithy_types::retry::ProvideErrorKind;
 
 mod failure;
-pub use failure::{Failure, causes, sentence};
+pub use failure::{Caller, Failure, causes, sentence, sentence_for};
 
 /// The AWS objects whose "does not exist" codes rdslink tells apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -14,6 +14,7 @@ use aws_sdk_rds::types::{DbCluster, DbInstance, DbProxy, Filter};
 use futures::future::try_join_all;
 use tracing::debug;
 
+use crate::error::AwsObject;
 use crate::{AwsCalls, Error, Resolver};
 
 // The selector types lived here before the selector got its own module; callers still name them
@@ -352,7 +353,11 @@ impl Discoverer {
                         identifier: identifier.to_string(),
                     }
                 }
-                _ => Error::aws("rds:DescribeDBInstances", err),
+                _ => Error::aws_about(
+                    "rds:DescribeDBInstances",
+                    AwsObject::DbInstance(identifier),
+                    err,
+                ),
             })?;
         output
             .db_instances()
@@ -385,7 +390,13 @@ impl Discoverer {
             .filters(filter)
             .send()
             .await
-            .map_err(|err| Error::aws("rds:DescribeDBInstances", err))?;
+            .map_err(|err| {
+                Error::aws_about(
+                    "rds:DescribeDBInstances",
+                    AwsObject::DbInstances(identifiers),
+                    err,
+                )
+            })?;
         Ok(output.db_instances().to_vec())
     }
 
@@ -407,7 +418,11 @@ impl Discoverer {
                         identifier: identifier.to_string(),
                     }
                 }
-                _ => Error::aws("rds:DescribeDBClusters", err),
+                _ => Error::aws_about(
+                    "rds:DescribeDBClusters",
+                    AwsObject::DbCluster(identifier),
+                    err,
+                ),
             })?;
         output
             .db_clusters()
@@ -435,7 +450,7 @@ impl Discoverer {
                 Some(DescribeDBProxiesError::DbProxyNotFoundFault(_)) => Error::DbProxyNotFound {
                     name: name.to_string(),
                 },
-                _ => Error::aws("rds:DescribeDBProxies", err),
+                _ => Error::aws_about("rds:DescribeDBProxies", AwsObject::DbProxy(name), err),
             })?;
         output
             .db_proxies()

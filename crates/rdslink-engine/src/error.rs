@@ -4,11 +4,12 @@
 //! (would the same request succeed later without anyone changing anything?) and `kind` (a stable
 //! short name for the Lambda's `Diagnostic` error type, logs and metrics).
 
+use std::fmt;
+
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::aws_error::{self, HttpStatus, ProvideErrorKind};
+use crate::aws_error::{self, Caller, Failure, HttpStatus, ProvideErrorKind};
 
 /// Everything that can go wrong while discovering a database's addresses or converging a target
 /// group onto them. `Clone` so that test doubles can script the same failure more than once.
@@ -109,8 +110,10 @@ pub enum Error {
     #[error("\"{name}\" is not a valid DNS name: {reason}")]
     InvalidHostname { name: String, reason: String },
 
-    /// An AWS API call failed. `operation` is `service:Action`, e.g. `rds:DescribeDBInstances`.
-    #[error("AWS call {operation} failed: {message}")]
+    /// An AWS API call failed. `operation` is `service:Action`, e.g. `rds:DescribeDBInstances`;
+    /// `message` is the whole sentence: the operation, the object, AWS's code and message (or why
+    /// no answer came) and what to check ([`aws_error::sentence_for`]), never a `Debug` dump.
+    #[error("{message}")]
     Aws {
         operation: &'static str,
         message: String,
@@ -216,20 +219,93 @@ impl Error {
     }
 
     /// Converts an SDK failure that has no typed meaning for the engine into [`Error::Aws`],
-    /// classified for retry by the shared [`aws_error`] classifier.
-    pub(crate) fn aws<E, R>(operation: &'static str, err: SdkError<E, R>) -> Self
+    /// classified for retry by the shared [`aws_error`] classifier. Prefer [`Error::aws_about`],
+    /// which also names the object the call was about. Public so that other implementations of
+    /// the engine's seams report AWS failures in the same words.
+    pub fn aws<E, R>(operation: &'static str, err: SdkError<E, R>) -> Self
     where
         E: std::error::Error + ProvideErrorMetadata + ProvideErrorKind + Send + Sync + 'static,
-        R: std::fmt::Debug + HttpStatus,
+        R: std::fmt::Debug + HttpStatus + 'static,
+    {
+        Self::from_sdk(operation, None, err)
+    }
+
+    /// [`Error::aws`] for a call about `object` (a target group, a DB instance, ...), which the
+    /// sentence names: `elbv2:DescribeTargetHealth for target group arn:... failed: AWS answered
+    /// AccessDenied: ...; check that ...`.
+    pub fn aws_about<E, R>(
+        operation: &'static str,
+        object: AwsObject<'_>,
+        err: SdkError<E, R>,
+    ) -> Self
+    where
+        E: std::error::Error + ProvideErrorMetadata + ProvideErrorKind + Send + Sync + 'static,
+        R: std::fmt::Debug + HttpStatus + 'static,
+    {
+        Self::from_sdk(operation, Some(object), err)
+    }
+
+    fn from_sdk<E, R>(
+        operation: &'static str,
+        object: Option<AwsObject<'_>>,
+        err: SdkError<E, R>,
+    ) -> Self
+    where
+        E: std::error::Error + ProvideErrorMetadata + ProvideErrorKind + Send + Sync + 'static,
+        R: std::fmt::Debug + HttpStatus + 'static,
     {
         let retryable = aws_error::classify_sdk_error(&err).is_retryable();
+        // Read through the error's metadata and its Display chain: `DisplayErrorContext` would
+        // append the SDK's `Debug` struct dump, which is no diagnostic for a person.
+        let failure = Failure::of(&err);
+        let object = object.map(|object| object.to_string()).unwrap_or_default();
         Error::Aws {
             operation,
-            message: DisplayErrorContext(&err).to_string(),
+            message: aws_error::sentence_for(Caller::SyncEngine, operation, &object, &failure),
             retryable,
         }
     }
 }
+
+/// What an engine AWS call was about, as its error sentence names it (the same words as the
+/// engine's other errors: `target group arn:...`, `DB instance "orders-db"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AwsObject<'a> {
+    /// A target group, by ARN.
+    TargetGroup(&'a str),
+    /// One DB instance, by identifier.
+    DbInstance(&'a str),
+    /// Several DB instances asked for in one call (a cluster's members), by identifier.
+    DbInstances(&'a [String]),
+    /// A DB cluster, by identifier.
+    DbCluster(&'a str),
+    /// A DB proxy, by name.
+    DbProxy(&'a str),
+}
+
+impl fmt::Display for AwsObject<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AwsObject::TargetGroup(arn) => write!(f, "target group {arn}"),
+            AwsObject::DbInstance(identifier) => write!(f, "DB instance \"{identifier}\""),
+            AwsObject::DbInstances(identifiers) => {
+                f.write_str("DB instances ")?;
+                for (i, identifier) in identifiers.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "\"{identifier}\"")?;
+                }
+                Ok(())
+            }
+            AwsObject::DbCluster(identifier) => write!(f, "DB cluster \"{identifier}\""),
+            AwsObject::DbProxy(name) => write!(f, "DB proxy \"{name}\""),
+        }
+    }
+}
+
+#[cfg(test)]
+mod aws_sentence_tests;
 
 #[cfg(test)]
 mod tests {

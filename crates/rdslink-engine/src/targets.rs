@@ -12,6 +12,7 @@ use aws_sdk_elasticloadbalancingv2::operation::register_targets::RegisterTargets
 use aws_sdk_elasticloadbalancingv2::types::{TargetDescription, TargetHealthStateEnum};
 use tracing::warn;
 
+use crate::error::AwsObject;
 use crate::{AwsCalls, Error};
 
 /// The actuation half of the engine, as `reconcile` sees
@@ -103,7 +104,11 @@ impl TargetGroup {
                 Some(DescribeTargetHealthError::TargetGroupNotFoundException(_)) => {
                     self.not_found()
                 }
-                _ => Error::aws("elbv2:DescribeTargetHealth", err),
+                _ => Error::aws_about(
+                    "elbv2:DescribeTargetHealth",
+                    AwsObject::TargetGroup(&self.arn),
+                    err,
+                ),
             })?;
 
         let mut registered = BTreeSet::new();
@@ -161,7 +166,11 @@ impl TargetGroup {
                         message: invalid.message().unwrap_or("invalid target").to_string(),
                     }
                 }
-                _ => Error::aws("elbv2:RegisterTargets", err),
+                _ => Error::aws_about(
+                    "elbv2:RegisterTargets",
+                    AwsObject::TargetGroup(&self.arn),
+                    err,
+                ),
             })?;
         Ok(())
     }
@@ -194,7 +203,11 @@ impl TargetGroup {
                     );
                     Ok(())
                 }
-                _ => Err(Error::aws("elbv2:DeregisterTargets", err)),
+                _ => Err(Error::aws_about(
+                    "elbv2:DeregisterTargets",
+                    AwsObject::TargetGroup(&self.arn),
+                    err,
+                )),
             },
         }
     }

@@ -49,17 +49,98 @@ impl Failure {
     }
 
     /// What to check, for the codes a person can act on; `None` when AWS's message says it best.
+    /// Worded for the provider's own calls (its `provider` block's credentials and region).
     pub fn what_to_check(&self) -> Option<&'static str> {
+        self.what_to_check_for(Caller::Provider)
+    }
+
+    /// What to check, worded for whoever made the call (whose credentials and network it used).
+    pub fn what_to_check_for(&self, caller: Caller) -> Option<&'static str> {
+        let hints = Hints::of(caller);
         match self {
-            Failure::NoAnswer { .. } => Some(
-                "check that the region is right and enabled for the account, and that its AWS \
-                 endpoint is reachable from this machine (network, proxy, DNS, endpoint overrides)",
-            ),
-            Failure::NotSent { .. } => Some(
-                "check the provider's credentials and region settings (the request could not be \
-                 signed or built)",
-            ),
-            Failure::Answered { code, .. } => hint_for_code(code.as_deref()?),
+            Failure::NoAnswer { .. } => Some(hints.no_answer),
+            Failure::NotSent { .. } => Some(hints.not_sent),
+            Failure::Answered { code, .. } => hints.for_code(code.as_deref()?),
+        }
+    }
+}
+
+/// Who made a failed call: the hints name the credentials and the network it used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    /// The provider's own calls, with its `provider` block's credentials, region and endpoints.
+    Provider,
+    /// The sync engine's calls, run by the provider at apply time *or* by the sync Lambda (with
+    /// its execution role, from its VPC): a hint must not assume which.
+    SyncEngine,
+}
+
+/// The "what to check" texts of one [`Caller`].
+struct Hints {
+    no_answer: &'static str,
+    not_sent: &'static str,
+    not_allowed: &'static str,
+    bad_credentials: &'static str,
+    throttled: &'static str,
+}
+
+const PROVIDER_HINTS: Hints = Hints {
+    no_answer: "check that the region is right and enabled for the account, and that its AWS \
+                endpoint is reachable from this machine (network, proxy, DNS, endpoint overrides)",
+    not_sent: "check the provider's credentials and region settings (the request could not be \
+               signed or built)",
+    not_allowed: "check that the provider's credentials (or assumed role) are allowed this action",
+    bad_credentials: "check the provider's credentials: they are unknown, expired, or their \
+                      secret is wrong (and the machine's clock is right)",
+    throttled: "AWS kept throttling the account beyond the retries: apply again when other \
+                automation calling AWS is quieter",
+};
+
+const SYNC_ENGINE_HINTS: Hints = Hints {
+    no_answer: "check that the region is right and enabled for the account, and that its AWS \
+                endpoint is reachable from where the sync runs (network, proxy, DNS, endpoint \
+                overrides; a Lambda in a VPC needs a NAT gateway or a VPC endpoint for the \
+                service)",
+    not_sent: "check the credentials and region the sync runs with (the request could not be \
+               signed or built)",
+    not_allowed: "check that the credentials the sync runs with (the provider's, or the sync \
+                  Lambda's execution role) are allowed this action",
+    bad_credentials: "check the credentials the sync runs with (the provider's, or the sync \
+                      Lambda's execution role): they are unknown, expired, or their secret is \
+                      wrong (and the clock is right)",
+    throttled: "AWS kept throttling the account beyond the SDK's retries: the next sync retries \
+                it; if this persists, other automation is using up the account's API rate",
+};
+
+impl Hints {
+    fn of(caller: Caller) -> &'static Hints {
+        match caller {
+            Caller::Provider => &PROVIDER_HINTS,
+            Caller::SyncEngine => &SYNC_ENGINE_HINTS,
+        }
+    }
+
+    /// What to check for error codes whose message alone does not say it.
+    fn for_code(&self, code: &str) -> Option<&'static str> {
+        match code {
+            "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => {
+                Some(self.not_allowed)
+            }
+            "InvalidClientTokenId"
+            | "UnrecognizedClientException"
+            | "SignatureDoesNotMatch"
+            | "AuthFailure"
+            | "ExpiredToken"
+            | "ExpiredTokenException"
+            | "RequestExpired" => Some(self.bad_credentials),
+            "Throttling"
+            | "ThrottlingException"
+            | "RequestLimitExceeded"
+            | "TooManyRequestsException" => Some(self.throttled),
+            code if code.contains("LimitExceeded") || code.contains("QuotaExceeded") => {
+                Some("check the account's service quotas in this region")
+            }
+            _ => None,
         }
     }
 }
@@ -83,36 +164,6 @@ impl std::fmt::Display for Failure {
     }
 }
 
-/// What to check for error codes whose message alone does not say it.
-fn hint_for_code(code: &str) -> Option<&'static str> {
-    match code {
-        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => {
-            Some("check that the provider's credentials (or assumed role) are allowed this action")
-        }
-        "InvalidClientTokenId"
-        | "UnrecognizedClientException"
-        | "SignatureDoesNotMatch"
-        | "AuthFailure"
-        | "ExpiredToken"
-        | "ExpiredTokenException"
-        | "RequestExpired" => Some(
-            "check the provider's credentials: they are unknown, expired, or their secret is \
-             wrong (and the machine's clock is right)",
-        ),
-        "Throttling"
-        | "ThrottlingException"
-        | "RequestLimitExceeded"
-        | "TooManyRequestsException" => Some(
-            "AWS kept throttling the account beyond the retries: apply again when other \
-                 automation calling AWS is quieter",
-        ),
-        code if code.contains("LimitExceeded") || code.contains("QuotaExceeded") => {
-            Some("check the account's service quotas in this region")
-        }
-        _ => None,
-    }
-}
-
 /// The error's chain of causes, each once, joined with `: `: e.g. `dispatch failure: io error:
 /// dns error: failed to lookup address information`. Display only, so no struct dump.
 pub fn causes(err: &(dyn std::error::Error + 'static)) -> String {
@@ -130,18 +181,23 @@ pub fn causes(err: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
-/// One sentence about a failed AWS call: the operation, the object, what AWS answered (code and
-/// message) or why nothing came back, and what to check.
+/// One sentence about a failed AWS call of the provider's: the operation, the object, what AWS
+/// answered (code and message) or why nothing came back, and what to check.
 ///
 /// `operation` is `service:Action`; `object` names what the call was about (`"load balancer
 /// arn:..."`), empty when nothing in particular.
 pub fn sentence(operation: &str, object: &str, failure: &Failure) -> String {
+    sentence_for(Caller::Provider, operation, object, failure)
+}
+
+/// [`sentence`], with the "what to check" worded for `caller`.
+pub fn sentence_for(caller: Caller, operation: &str, object: &str, failure: &Failure) -> String {
     let about = if object.is_empty() {
         String::new()
     } else {
         format!(" for {object}")
     };
-    match failure.what_to_check() {
+    match failure.what_to_check_for(caller) {
         Some(check) => format!("{operation}{about} failed: {failure}; {check}"),
         None => format!("{operation}{about} failed: {failure}"),
     }
