@@ -106,3 +106,38 @@ def _create_load_balancer_idempotently(self, name, security_groups, subnet_ids, 
 
 ELBv2Backend.create_target_group = _create_target_group_idempotently
 ELBv2Backend.create_load_balancer = _create_load_balancer_idempotently
+
+
+import copy  # noqa: E402
+
+from moto.elbv2.exceptions import DuplicateListenerError  # noqa: E402
+from moto.elbv2.models import FakeAction  # noqa: E402
+
+_create_listener = ELBv2Backend.create_listener
+
+
+def _create_listener_idempotently(
+    self, load_balancer_arn, protocol, port, ssl_policy, certificate, actions, *args, **kwargs
+):
+    """CreateListener (ELBv2 API reference): "This operation is idempotent, which means that it
+    completes at most one time. If you attempt to create multiple listeners with the same settings,
+    each call succeeds." A listener on that port with other settings is refused with
+    DuplicateListener. moto looks the port up among its listeners' ARNs, so it never refuses, and
+    makes a second listener on the same port."""
+    balancer = self.load_balancers.get(load_balancer_arn)
+    if balancer is not None:
+        wanted = [FakeAction(copy.deepcopy(action)).data for action in actions]
+        for listener in balancer.listeners.values():
+            if str(listener.port) != str(port):
+                continue
+            if listener.protocol == (protocol or "").upper() and [
+                action.data for action in listener.default_actions
+            ] == wanted:
+                return listener
+            raise DuplicateListenerError()
+    return _create_listener(
+        self, load_balancer_arn, protocol, port, ssl_policy, certificate, actions, *args, **kwargs
+    )
+
+
+ELBv2Backend.create_listener = _create_listener_idempotently

@@ -234,3 +234,6 @@ fn complete_bundle(observed: &Observed) -> Option<Bundle> {
         availability_zones: load_balancer.availability_zones.clone(),
     })
 }
+
+#[cfg(test)]
+mod tests;

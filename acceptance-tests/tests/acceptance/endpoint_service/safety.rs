@@ -7,7 +7,10 @@
 //! through Terraform's view.
 
 mod crash;
+mod interrupt;
+mod lost_responses;
 mod ownership;
+mod refresh;
 mod reimport;
 mod repair;
 mod replan;
