@@ -69,14 +69,14 @@ async fn main() -> Result<()> {
 
     step("terraform plan  (rdslink asks the RDS API who the writer is; no wait for DNS)");
     let (code, run) = workspace.plan_exit_code(&[]).await?;
-    for line in run.stdout.lines().filter(|l| {
-        // The targets are `(known after apply)`: the warning names the addresses that move.
-        l.contains("->")
-            || l.contains('~')
-            || l.contains("Changes to Outputs")
-            || l.contains("primary moved")
-            || l.contains("the database answers")
-    }) {
+    // The whole plan as Terraform prints it: the targets are `(known after apply)`, and the
+    // warning after the diff names the addresses that leave and arrive.
+    let plan = run
+        .stdout
+        .lines()
+        .skip_while(|l| !l.contains("Terraform will perform the following actions"))
+        .filter(|l| !l.trim().is_empty());
+    for line in plan {
         println!("  {line}");
     }
     println!("  (plan exit code {code}: 2 means changes)");
