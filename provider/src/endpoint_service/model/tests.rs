@@ -1,3 +1,6 @@
+//! The typed model against the schema: round trips, nulls, unknowns, type errors and the import
+//! skeleton. Over 500 lines because each attribute kind gets its own small test.
+
 use std::collections::BTreeSet;
 
 use proptest::prelude::*;
