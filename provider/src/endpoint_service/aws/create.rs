@@ -10,9 +10,6 @@
 //! to `progress` the moment it is known, before anything else is tried, so a failure at any later
 //! point leaves nothing that `progress` does not name.
 //!
-//! The file is a little over 500 lines on purpose: the steps stay together, in the order they
-//! run, so that "recorded before the next step" can be checked by reading top to bottom.
-//!
 //! A little over 500 lines: the four steps, each with its adopt / create / recover paths, read best
 //! side by side in dependency order.
 
