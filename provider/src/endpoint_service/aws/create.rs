@@ -147,24 +147,31 @@ async fn assemble(
     )
     .await?;
     let load_balancer = wait_active(clients, &load_balancer_arn, deadline, cancel).await?;
-    // Attributes are set once the load balancer is active, as AWS's own tooling does.
-    match origin {
-        Origin::Created => {
-            update_cross_zone(clients, &load_balancer_arn, spec.cross_zone_load_balancing).await?
+    // Attributes are set once the load balancer is active, as AWS's own tooling does; like every
+    // step, bounded by the deadline and by Ctrl-C.
+    let what = "setting the load balancer's attributes";
+    let configure = async {
+        match origin {
+            Origin::Created => {
+                update_cross_zone(clients, &load_balancer_arn, spec.cross_zone_load_balancing).await
+            }
+            Origin::Adopted => {
+                update_cross_zone(clients, &load_balancer_arn, spec.cross_zone_load_balancing)
+                    .await?;
+                update_security_groups(clients, &load_balancer_arn, &spec.security_group_ids)
+                    .await?;
+                converge_elb_tags(
+                    clients,
+                    Part::LoadBalancer,
+                    &load_balancer_arn,
+                    &spec.part_tags(),
+                )
+                .await
+            }
+            Origin::Existing => Ok(()),
         }
-        Origin::Adopted => {
-            update_cross_zone(clients, &load_balancer_arn, spec.cross_zone_load_balancing).await?;
-            update_security_groups(clients, &load_balancer_arn, &spec.security_group_ids).await?;
-            converge_elb_tags(
-                clients,
-                Part::LoadBalancer,
-                &load_balancer_arn,
-                &spec.part_tags(),
-            )
-            .await?;
-        }
-        Origin::Existing => {}
-    }
+    };
+    bounded(what, deadline, cancel, configure).await?;
 
     let what = "creating the listener";
     let listener_arn = bounded(

@@ -9,10 +9,14 @@
 //! bundle, since the target group holds no targets yet), completing the bundle with exactly one of
 //! each part, and that state's destroy then leaves nothing.
 //!
-//! To interrupt at an exact point, the proxy holds a call the provider makes with no way to cancel
-//! it (it does not watch Terraform's stop request there), so that Terraform still waits for the
-//! provider when the second Ctrl-C comes: the interruption is deterministic, not a race with the
-//! provider's answer to the first. The held call is then dropped: it never happens.
+//! To interrupt at an exact point, the proxy holds a call the provider does not cancel (the
+//! targets' registration, which the engine's reconcile runs to its end), so that Terraform still
+//! waits for the provider when the second Ctrl-C comes: the interruption is deterministic, not a
+//! race with the provider's answer to the first. The held call is then dropped: it never happens.
+//!
+//! Every step of the create before that point stops on the first Ctrl-C: a single Ctrl-C while
+//! the load balancer's attributes are being set (the call held) ends the apply at once, and
+//! Terraform records the parts made so far, which its destroy removes.
 
 use std::time::{Duration, Instant};
 
@@ -39,8 +43,7 @@ struct InterruptPoint {
     parts: Counts,
 }
 
-/// The load balancer's attributes are set right after it became active, outside the create's
-/// cancellable steps.
+/// The load balancer's attributes are set right after it became active; a step Ctrl-C stops.
 const AFTER_THE_LOAD_BALANCER: InterruptPoint = InterruptPoint {
     held: "ModifyLoadBalancerAttributes",
     parts: (1, 1, 0, 0),
@@ -67,9 +70,61 @@ const FIRST_INTERRUPT: &str = "Interrupt received";
 /// What Terraform prints on the second (standard error).
 const SECOND_INTERRUPT: &str = "Two interrupts received";
 
+/// Regression: setting the load balancer's attributes was outside the create's cancellable
+/// steps, so a Ctrl-C there waited for the SDK's retries to run out.
 #[tokio::test]
-async fn a_double_interrupt_after_the_load_balancer_leaves_parts_the_next_apply_adopts() {
-    interrupted_twice_then_destroyed_and_applied(AFTER_THE_LOAD_BALANCER).await;
+async fn one_ctrl_c_while_the_load_balancer_is_configured_stops_at_once_and_records_the_parts() {
+    let point = AFTER_THE_LOAD_BALANCER;
+    let bench = Bench::new().await;
+    seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
+    let holding = FaultPlan::none()
+        .rule(Rule::new(Fault::Delay(HOLD)).operation(point.held))
+        .rule(Rule::new(Fault::DropBeforeForward).operation(point.held));
+    let proxy = FaultProxy::start(&rdslink_testkit::moto().await.endpoint, holding).await;
+    let workspace = bench.workspace();
+    let configuration = format!(
+        "{}\n{}",
+        provider_through(&bench, &proxy).await,
+        Service::new(&bench, "orders").hcl()
+    );
+    workspace.write_configuration(&configuration).unwrap();
+
+    let apply = workspace
+        .start_terraform(&["apply", "-auto-approve", "-no-color"])
+        .unwrap();
+    if let Err(why) = reach(&proxy, bench.account(), point).await {
+        let _ = apply.interrupt().await;
+        let _ = apply.interrupt().await;
+        let run = apply.finish(REACTION_TIMEOUT).await;
+        panic!("the create did not reach {point:?}: {why}\n{run:#?}");
+    }
+    // One Ctrl-C: the apply ends long before the held call would (HOLD), without a second one.
+    apply.interrupt().await.unwrap();
+    let run = apply.finish(REACTION_TIMEOUT).await.unwrap();
+    assert_ne!(run.code, 0, "an interrupted apply fails\n{run:#?}");
+    assert!(
+        !run.stderr.contains(SECOND_INTERRUPT),
+        "one interrupt was enough\n{run:#?}"
+    );
+    providers_gone(workspace).await;
+
+    // Terraform recorded what exists (the provider returned it with the stop), so its destroy
+    // removes it.
+    let leftovers = inventory(bench.account()).await;
+    assert_eq!(leftovers.counts(), point.parts, "{leftovers:#?}");
+    let values = state_values(workspace)
+        .await
+        .unwrap_or_else(|| panic!("the stopped apply records the parts it made\n{run:#?}"));
+    assert_adopted(&leftovers, &values);
+    proxy.set_plan(FaultPlan::none());
+    workspace
+        .terraform(&["destroy", "-auto-approve", "-no-color"])
+        .await
+        .unwrap()
+        .success()
+        .unwrap_or_else(|err| panic!("the destroy after the interrupt: {err:#}"));
+    let left = inventory(bench.account()).await;
+    assert!(left.is_empty(), "destroy left parts behind: {left:#?}");
 }
 
 #[tokio::test]
@@ -229,7 +284,7 @@ async fn providers_gone(workspace: &Workspace) {
     }
 }
 
-/// The state names the parts the interrupted apply left (adopted, not made anew).
+/// The state names the parts the interrupted apply left (recorded or adopted, not made anew).
 fn assert_adopted(leftovers: &Inventory, values: &serde_json::Value) {
     let adopted = [
         (&leftovers.load_balancers, "nlb_arn"),
