@@ -5,6 +5,8 @@
 #   make demo    run the demo against a local moto server
 #   make build / fmt / lint / clean / distclean / venv
 #
+# Every target that compiles the provider first builds the sync Lambda's zip, which the provider
+# embeds (crates/rdslink-sync-lambda/lambda.mk; the cross tools come from PyPI on first use).
 # cargo honours CARGO_TARGET_DIR when it is set (.ci/run points it at a persistent cache).
 # Extra arguments for `cargo test`: make test TEST_ARGS='-p rdslink-testkit -- dns'
 

@@ -48,8 +48,11 @@ lambda-qemu:
 lambda-distclean:
 	rm -rf $(LAMBDA_TOOLS)
 
-# The packaged-binary tests run the zip's arm64 binary under qemu: build both before testing, and
-# tell the tests (and a provider build.rs that embeds the zip) where the fresh artifact is.
-test: lambda-zip lambda-qemu
-test: export RDSLINK_LAMBDA_ZIP = $(LAMBDA_ZIP)
+# The provider embeds the zip (provider/build.rs): every target that compiles it builds the zip
+# first and hands it over, so the provider's build does not run a nested cargo of its own. The
+# packaged-binary tests read the same zip and run its arm64 binary under qemu.
+PROVIDER_BUILDS := test demo docs bench build lint
+$(PROVIDER_BUILDS): lambda-zip
+$(PROVIDER_BUILDS): export RDSLINK_LAMBDA_ZIP = $(LAMBDA_ZIP)
+test: lambda-qemu
 distclean: lambda-distclean

@@ -65,6 +65,8 @@ pub struct Clients {
     /// The load balancer and endpoint service APIs of `rdslink_endpoint_service` (the one ELBv2
     /// client of the process).
     pub bundle: AwsClients,
+    /// The APIs the sync Lambda's deployment lives in (see `crate::sync`).
+    pub sync: SyncClients,
     pub resolver: Resolver,
     pub default_tags: BTreeMap<String, String>,
 }
@@ -84,6 +86,30 @@ impl AwsClients {
         AwsClients {
             ec2: aws_sdk_ec2::Client::new(config),
             elbv2: aws_sdk_elasticloadbalancingv2::Client::new(config),
+        }
+    }
+}
+
+/// The services of the sync Lambda's deployment: the function, its IAM roles, its log group, the
+/// EventBridge rule on the database's events and the EventBridge Scheduler schedule.
+#[derive(Debug, Clone)]
+pub struct SyncClients {
+    pub lambda: aws_sdk_lambda::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub events: aws_sdk_eventbridge::Client,
+    pub scheduler: aws_sdk_scheduler::Client,
+}
+
+impl SyncClients {
+    /// Every client from one SDK configuration (credentials, region, endpoint).
+    pub fn new(config: &aws_types::SdkConfig) -> Self {
+        SyncClients {
+            lambda: aws_sdk_lambda::Client::new(config),
+            iam: aws_sdk_iam::Client::new(config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(config),
+            events: aws_sdk_eventbridge::Client::new(config),
+            scheduler: aws_sdk_scheduler::Client::new(config),
         }
     }
 }
@@ -201,6 +227,7 @@ pub async fn connect(settings: &Settings) -> Result<Clients, ConfigureError> {
             .build(),
         ),
         bundle: AwsClients { ec2, elbv2 },
+        sync: SyncClients::new(&sdk),
         resolver,
         default_tags: settings.default_tags.clone(),
     })

@@ -9,6 +9,7 @@ mod database_data_source;
 pub mod endpoint_service;
 mod selector;
 mod settings;
+pub mod sync;
 mod validate;
 
 use std::sync::{Arc, OnceLock};

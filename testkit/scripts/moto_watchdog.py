@@ -27,7 +27,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
-# AWS behaviour moto lacks (idempotency tokens); importing applies the patches.
+# AWS behaviour moto lacks or gets wrong (see its docstrings); importing applies the patches.
 import moto_faithful  # noqa: F401  (next to this file, so on sys.path)
 
 

@@ -7,6 +7,9 @@
 //! - [`seed`]: databases, proxies and target groups in an account, with DNS pointed at fake IPs.
 //! - [`fault_proxy`]: a proxy in front of moto that throttles, fails, delays or drops AWS calls by
 //!   plan, and logs and times every call (safety tests and performance benchmarks).
+//! - [`runtime_api`] and [`bootstrap`]: a Lambda Runtime API emulator, and a `bootstrap` executable
+//!   run against it with the environment Lambda would give it.
+//! - [`event_pattern_matches()`]: EventBridge's verdict on an event pattern and an event.
 //!
 //! ```no_run
 //! # async fn example() {
@@ -35,8 +38,10 @@
 //! them inside each `#[tokio::test]` rather than sharing them between tests.
 
 mod account;
+pub mod bootstrap;
 mod dns;
 mod error;
+mod event_pattern;
 pub mod fault_proxy;
 mod http;
 mod moto;
@@ -48,4 +53,5 @@ pub use account::{
     static_config,
 };
 pub use dns::{DnsServer, SilentDns};
+pub use event_pattern::event_pattern_matches;
 pub use moto::{MOTO_ENDPOINT_ENV, Moto, moto};

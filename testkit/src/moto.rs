@@ -16,8 +16,9 @@ use crate::http;
 /// shares one server instead of starting its own.
 pub const MOTO_ENDPOINT_ENV: &str = "RDSLINK_MOTO_ENDPOINT";
 
-/// Runs moto and exits when its stdin closes; see the script's docstring.
-const WATCHDOG: &str = include_str!("../scripts/moto_watchdog.py");
+/// Runs moto and exits when its stdin closes; see the script's docstring. Run from its file, not
+/// with `python -c`: it imports `moto_faithful.py` from its own directory.
+const WATCHDOG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/moto_watchdog.py");
 
 /// A cold start (first import of moto after boot) takes a few seconds; a warm one about one.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
@@ -145,7 +146,6 @@ impl MotoProcess {
             });
         }
         let mut child = Command::new(python)
-            .arg("-c")
             .arg(WATCHDOG)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -23,6 +23,8 @@
 //! assert!(matches!(outcome, Outcome::Response(_)));
 //! # }
 //! ```
+//!
+//! [`crate::bootstrap`] runs a `bootstrap` executable against it in one call.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -36,7 +38,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Mutex, Notify, oneshot};
 use tokio::task::JoinHandle;
 
-/// The ARN the emulator reports as the invoked function.
+/// The ARN the emulator reports as the invoked function, unless started with
+/// [`RuntimeApi::start_for`].
 pub const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:rdslink-sync";
 
 /// How long [`RuntimeApi::invoke`] waits for the function to answer, unless told otherwise.
@@ -69,6 +72,7 @@ pub struct RuntimeApi {
 
 #[derive(Default)]
 struct State {
+    function_arn: String,
     queue: Mutex<VecDeque<Pending>>,
     queued: Notify,
     waiting: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
@@ -85,18 +89,31 @@ struct Pending {
 }
 
 impl RuntimeApi {
-    /// Starts the emulator on a free loopback port, on the current Tokio runtime.
+    /// Starts the emulator on a free loopback port, on the current Tokio runtime. It reports
+    /// [`FUNCTION_ARN`] as the invoked function.
     ///
     /// # Panics
     /// If no loopback port can be bound.
     pub async fn start() -> Self {
+        Self::start_for(FUNCTION_ARN).await
+    }
+
+    /// Like [`RuntimeApi::start`], reporting `function_arn` as the invoked function
+    /// (`Lambda-Runtime-Invoked-Function-Arn`).
+    ///
+    /// # Panics
+    /// If no loopback port can be bound.
+    pub async fn start_for(function_arn: &str) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .unwrap_or_else(|err| panic!("cannot bind the Lambda Runtime API emulator: {err}"));
         let addr = listener
             .local_addr()
             .unwrap_or_else(|err| panic!("the emulator's socket has no address: {err}"));
-        let state = Arc::new(State::default());
+        let state = Arc::new(State {
+            function_arn: function_arn.to_owned(),
+            ..State::default()
+        });
         let server = tokio::spawn(serve(listener, Arc::clone(&state)));
         RuntimeApi {
             addr,
@@ -427,7 +444,7 @@ async fn next_invocation(state: &State) -> Response {
         ("Lambda-Runtime-Deadline-Ms", deadline_ms.to_string()),
         (
             "Lambda-Runtime-Invoked-Function-Arn",
-            FUNCTION_ARN.to_owned(),
+            state.function_arn.clone(),
         ),
         (
             "Lambda-Runtime-Trace-Id",
@@ -522,6 +539,28 @@ mod tests {
         let outcome = invoker.await.expect("invoker");
         assert_eq!(outcome, Outcome::Response(serde_json::json!({"ok": true})));
         assert!(api.first_poll().is_some());
+    }
+
+    #[tokio::test]
+    async fn the_invoked_function_arn_is_the_one_given() {
+        let arn = "arn:aws:lambda:us-east-1:210987654321:function:orders-sync";
+        let api = Arc::new(RuntimeApi::start_for(arn).await);
+        let invoker = {
+            let api = Arc::clone(&api);
+            tokio::spawn(
+                async move { api.invoke_raw(b"{}".to_vec(), Duration::from_secs(5)).await },
+            )
+        };
+        let next = exchange(
+            &api,
+            "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_owned(),
+        )
+        .await;
+        assert!(
+            next.contains(&format!("Lambda-Runtime-Invoked-Function-Arn: {arn}\r\n")),
+            "{next}"
+        );
+        invoker.abort();
     }
 
     #[tokio::test]

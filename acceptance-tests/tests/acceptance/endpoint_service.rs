@@ -18,6 +18,8 @@ mod plan_actions;
 mod quickstart;
 mod safety;
 mod selectors;
+mod sync;
+mod sync_aws;
 mod validate;
 
 use std::collections::BTreeSet;

@@ -25,6 +25,12 @@ pub enum AwsResource {
     DbInstance,
     DbCluster,
     DbProxy,
+    /// An IAM role or policy (IAM answers `NoSuchEntity` for all of them).
+    IamEntity,
+    /// The object the request addressed, of a service whose "not found" code does not name the
+    /// object's type (Lambda, CloudWatch Logs, EventBridge, EventBridge Scheduler:
+    /// `ResourceNotFoundException`).
+    Addressed,
 }
 
 /// What an AWS error means for the caller.
@@ -72,10 +78,16 @@ const NOT_FOUND_CODES: &[(&str, AwsResource)] = &[
     ("DBInstanceNotFound", AwsResource::DbInstance),
     ("DBClusterNotFoundFault", AwsResource::DbCluster),
     ("DBProxyNotFoundFault", AwsResource::DbProxy),
+    // IAM API reference, GetRole / GetRolePolicy / DeleteRole errors.
+    ("NoSuchEntity", AwsResource::IamEntity),
+    // Lambda, CloudWatch Logs, EventBridge and EventBridge Scheduler API references.
+    ("ResourceNotFoundException", AwsResource::Addressed),
 ];
 
-/// "Still in use" codes. ELBv2 API reference: DeleteTargetGroup, DeleteLoadBalancer.
-const IN_USE_CODES: &[&str] = &["ResourceInUse"];
+/// "Still in use" codes: ELBv2 API reference (DeleteTargetGroup, DeleteLoadBalancer); IAM's
+/// DeleteRole while policies are attached; Lambda's refusal while an update of the function is in
+/// progress (`ResourceConflictException`, "The operation cannot be performed at this time").
+const IN_USE_CODES: &[&str] = &["ResourceInUse", "DeleteConflict", "ResourceConflictException"];
 
 /// Throttling and transient failure codes. The SDK has already retried these (standard retry
 /// mode); they stay retryable for the caller (a Lambda retry, the next scheduled run, a wait
@@ -192,6 +204,8 @@ mod tests {
             ("DBInstanceNotFound", AwsResource::DbInstance),
             ("DBClusterNotFoundFault", AwsResource::DbCluster),
             ("DBProxyNotFoundFault", AwsResource::DbProxy),
+            ("NoSuchEntity", AwsResource::IamEntity),
+            ("ResourceNotFoundException", AwsResource::Addressed),
         ];
         for (code, resource) in cases {
             // Even a 5xx answer with a "not found" code means not found.

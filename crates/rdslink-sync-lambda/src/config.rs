@@ -34,22 +34,10 @@ use rdslink_engine::validate::{self, Invalid};
 
 pub use rdslink_engine::validate::TargetGroupArn;
 
-pub const TARGET_GROUP_ARN: &str = "RDSLINK_TARGET_GROUP_ARN";
-pub const DB_INSTANCE_IDENTIFIER: &str = "RDSLINK_DB_INSTANCE_IDENTIFIER";
-pub const DB_CLUSTER_IDENTIFIER: &str = "RDSLINK_DB_CLUSTER_IDENTIFIER";
-pub const DB_PROXY_NAME: &str = "RDSLINK_DB_PROXY_NAME";
-pub const ENDPOINT: &str = "RDSLINK_ENDPOINT";
-pub const ROLE: &str = "RDSLINK_ROLE";
-pub const PORT: &str = "RDSLINK_PORT";
-pub const DNS_NAMESERVERS: &str = "RDSLINK_DNS_NAMESERVERS";
-pub const DNS_WAIT_SECONDS: &str = "RDSLINK_DNS_WAIT_SECONDS";
-
-const DATABASE_VARIABLES: [&str; 4] = [
-    DB_INSTANCE_IDENTIFIER,
-    DB_CLUSTER_IDENTIFIER,
-    DB_PROXY_NAME,
-    ENDPOINT,
-];
+pub use rdslink_engine::function_env::{
+    DATABASE_VARIABLES, DB_CLUSTER_IDENTIFIER, DB_INSTANCE_IDENTIFIER, DB_PROXY_NAME,
+    DNS_NAMESERVERS, DNS_WAIT_SECONDS, ENDPOINT, PORT, ROLE, TARGET_GROUP_ARN,
+};
 
 /// A Lambda invocation lasts at most 15 minutes; a longer wait could never finish.
 const MAX_DNS_WAIT_SECONDS: u64 = 900;

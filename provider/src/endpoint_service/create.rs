@@ -13,6 +13,7 @@ use super::aws::{self, BundleSpec, PartialBundle};
 use super::model::{
     Configuration, EndpointServiceModel, Field, HealthCheck, List, Operation, Parts,
 };
+use super::sync;
 use super::targets;
 use super::timeouts;
 use crate::aws::Clients;
@@ -66,6 +67,12 @@ pub(super) async fn create(
     }
     planned.parts = Parts::from(&bundle);
     planned.service_nlb_arns = Field::Known(List::of([bundle.nlb_arn.clone()]));
+    let role_given = sync::role_given(&config.model);
+    if let Err(error) = sync::apply(clients, &mut planned, role_given, timeout, ctx).await {
+        // The bundle works; the state records it (tainted by the error) and the sync parts that
+        // exist are found again by their names by the next apply or destroy.
+        diags.error("Cannot deploy the sync Lambda", error);
+    }
     Some(planned)
 }
 

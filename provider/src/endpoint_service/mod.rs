@@ -15,6 +15,7 @@ mod model;
 mod plan;
 mod read;
 mod schema;
+mod sync;
 mod targets;
 mod timeouts;
 mod update;
@@ -87,7 +88,7 @@ impl Crud for EndpointServiceResource {
         diags: &mut Diagnostics,
     ) {
         if let Some(clients) = self.clients.get(diags) {
-            plan::modify_plan(&clients.default_tags, change, diags);
+            plan::modify_plan(&clients.default_tags, &sync::scope(clients), change, diags);
         }
     }
 

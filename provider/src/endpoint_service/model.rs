@@ -6,6 +6,7 @@
 //! so the model does too, and a value converted to the model and back is the same value.
 
 mod field;
+mod sync;
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -18,6 +19,7 @@ use super::aws::{self, Bundle, PartialBundle};
 use super::schema::{DEFAULT_HEALTHY, DEFAULT_INTERVAL, DEFAULT_UNHEALTHY};
 
 pub use field::{Convert, Field, List, Map, ModelError, Set};
+pub use sync::SyncModel;
 
 /// `resource "rdslink_endpoint_service"`: one bundle (target group, load balancer, listener,
 /// endpoint service) as Terraform sees it.
@@ -48,6 +50,8 @@ pub struct EndpointServiceModel {
     /// anything but `[nlb_arn]` means the service was re-pointed outside Terraform.
     pub service_nlb_arns: Field<List<String>>,
     pub health_check: Field<HealthCheck>,
+    /// The sync Lambda's deployment (see `crate::sync`).
+    pub sync: Field<SyncModel>,
     pub timeouts: Field<Timeouts>,
 }
 
@@ -362,6 +366,7 @@ impl Convert for EndpointServiceModel {
             database_addresses: object.field("database_addresses")?,
             service_nlb_arns: object.field("service_nlb_arns")?,
             health_check: object.field("health_check")?,
+            sync: object.field("sync")?,
             timeouts: object.field("timeouts")?,
         })
     }
@@ -421,6 +426,7 @@ impl Convert for EndpointServiceModel {
             ("database_addresses", self.database_addresses.encode()),
             ("service_nlb_arns", self.service_nlb_arns.encode()),
             ("health_check", self.health_check.encode()),
+            ("sync", self.sync.encode()),
             ("timeouts", self.timeouts.encode()),
         ])
     }

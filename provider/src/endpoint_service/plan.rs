@@ -17,7 +17,10 @@
 //!   checks), unknown on create and while the selector is unknown;
 //! - `service_nlb_arns`: always `[nlb_arn]`, so a service re-pointed outside Terraform shows;
 //! - parts deleted outside Terraform planned unknown, so the update recreates them;
-//! - security groups, which AWS changes in place except between none and some.
+//! - security groups, which AWS changes in place except between none and some;
+//! - `sync`: the settings with their defaults, and the deployment's names, ARNs and code hash
+//!   derived from them, the account and region, and the code embedded in this provider; `drift`
+//!   planned empty (see [`super::sync`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -25,11 +28,14 @@ use tfplugin::crud::PlannedChange;
 use tfplugin::diag::{AttributePath, Diagnostics};
 
 use super::aws;
+use super::sync;
+use crate::sync::policy::Scope;
 use super::model::{Configuration, Database, EndpointServiceModel, Field, List, Map};
 use crate::selector;
 
 pub(super) fn modify_plan(
     default_tags: &BTreeMap<String, String>,
+    scope: &Scope,
     plan: &mut PlannedChange,
     diags: &mut Diagnostics,
 ) {
@@ -54,7 +60,7 @@ pub(super) fn modify_plan(
         model: config,
         value: &config_value,
     };
-    plan_change(plan, &prior, &config, planned, default_tags, diags);
+    plan_change(plan, &prior, &config, planned, default_tags, scope, diags);
 }
 
 /// The plan from the generic step's: deterministic (see the module docs).
@@ -64,10 +70,12 @@ fn plan_change(
     config: &Configuration<'_>,
     mut planned: EndpointServiceModel,
     default_tags: &BTreeMap<String, String>,
+    scope: &Scope,
     diags: &mut Diagnostics,
 ) {
     let creating = plan.is_create();
     planned.tags_all = tags_all(&config.model.tags, default_tags);
+    planned.sync = sync::plan(&config.model, scope);
     plan_database(&mut planned, prior, config, creating);
     planned.parts = planned.parts.missing_as_unknown();
     planned.service_nlb_arns = match planned.parts.nlb_arn.known() {

@@ -13,6 +13,7 @@ use tfplugin::diag::Diagnostics;
 
 use super::aws::{self, DATABASE_TAG, OWNERSHIP_TAG, Observed};
 use super::model::{EndpointServiceModel, Field, HealthCheck, List, Map, Set, ip_list};
+use super::sync;
 use crate::aws::Clients;
 use crate::selector;
 
@@ -42,6 +43,12 @@ pub(super) async fn read(
     }
     let mut state = refreshed(state, &observed, &clients.default_tags);
     state.database_addresses = database_addresses(clients, &state, diags).await;
+    if let Err(error) = sync::refresh(clients, &mut state).await {
+        diags.warning(
+            "Cannot read the sync Lambda",
+            format!("{error}\n\nThe state keeps what it recorded of the sync Lambda; this plan cannot show its drift."),
+        );
+    }
     Some(Field::Known(state))
 }
 

@@ -233,6 +233,7 @@ pub fn schema() -> Schema {
              `[nlb_arn]`: an endpoint service re-pointed outside Terraform shows as a change, and `terraform apply` \
              points it back.",
         ))
+        .attribute(sync::attribute())
         .block(NestedBlock::single("health_check", health_check))
         .block(NestedBlock::single("timeouts", timeouts)),
     )
@@ -449,6 +450,8 @@ fn check_id_list(
         }
     }
 }
+
+pub mod sync;
 
 #[cfg(test)]
 mod tests;

@@ -17,6 +17,7 @@ use tfplugin::provider::Context;
 use super::aws::{self, Bundle, BundleSpec, Observed, PartialBundle, PrincipalChanges};
 use super::create::{creation_failure, spec_of};
 use super::model::{Configuration, EndpointServiceModel, Field, List, Operation, Parts};
+use super::sync;
 use super::targets::{self, DatabaseNow};
 use super::timeouts;
 use crate::aws::Clients;
@@ -58,6 +59,12 @@ pub(super) async fn update(
         Some(bundle) => {
             planned.parts = Parts::from(&bundle);
             planned.service_nlb_arns = Field::Known(List::of([bundle.nlb_arn.clone()]));
+            let timeout = timeouts::of(&planned.timeouts, Operation::Update);
+            let role_given = sync::role_given(&config.model);
+            if let Err(error) = sync::apply(clients, &mut planned, role_given, timeout, ctx).await {
+                // The state records the drift, so the next plan shows the update again.
+                diags.error("Cannot deploy the sync Lambda", error);
+            }
             Some(planned)
         }
         None => failed(prior, &progress),

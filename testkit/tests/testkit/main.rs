@@ -2,8 +2,11 @@
 //! (`make venv`) or the server `make test` started.
 
 mod accounts;
+mod bootstrap;
 mod dns;
+mod event_patterns;
 mod fault_proxy;
 mod moto;
 mod resolve;
 mod seeds;
+mod sync_services;

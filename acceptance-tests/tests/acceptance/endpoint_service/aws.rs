@@ -293,6 +293,8 @@ pub async fn assert_nothing_owned_left(account: &Account) {
         owned.is_empty(),
         "parts with the ownership tag remain: {owned:#?}"
     );
+    let sync = super::sync_aws::sync_inventory(account).await;
+    assert!(sync.is_empty(), "sync parts remain: {sync:#?}");
 }
 
 /// Lists every load balancer, target group, listener and (live) endpoint service of the account,

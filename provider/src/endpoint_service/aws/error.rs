@@ -314,7 +314,11 @@ fn part_of(resource: AwsResource) -> Option<Part> {
         AwsResource::LoadBalancer => Some(Part::LoadBalancer),
         AwsResource::Listener => Some(Part::Listener),
         AwsResource::EndpointService => Some(Part::EndpointService),
-        AwsResource::DbInstance | AwsResource::DbCluster | AwsResource::DbProxy => None,
+        AwsResource::DbInstance
+        | AwsResource::DbCluster
+        | AwsResource::DbProxy
+        | AwsResource::IamEntity
+        | AwsResource::Addressed => None,
     }
 }
 

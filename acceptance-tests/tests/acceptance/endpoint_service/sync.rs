@@ -1,0 +1,413 @@
+//! `sync`: `terraform apply` deploys the sync Lambda with the bundle, least-privilege, wired to
+//! the database's RDS events and to a schedule; the deployed function, run from its deployed
+//! configuration, re-points the target group after a failover without another apply; drift of
+//! any part shows in the plan and apply repairs it; destroy leaves nothing.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use base64::Engine as _;
+use rdslink_acceptance_tests::provider_dir;
+use rdslink_acceptance_tests::step::{Outcome, Step};
+use rdslink_testkit::bootstrap::{aws_environment, invoke_once};
+use rdslink_testkit::seed::{self, Cluster};
+use rdslink_testkit::{Account, event_pattern_matches};
+use serde_json::{Value, json};
+use sha2::Digest as _;
+
+use super::aws::targets;
+use super::sync_aws::{grants, is_read_only, role_policies, trust_policy};
+use super::{Bench, Service, state, text};
+
+const FUNCTION: &str = "rdslink-sync-orders";
+
+/// The zip `make lambda-zip` built from this commit, which the provider embeds.
+fn packaged_zip_sha256() -> String {
+    let path = std::env::var_os("RDSLINK_LAMBDA_ZIP")
+        .map(PathBuf::from)
+        .expect("RDSLINK_LAMBDA_ZIP names the zip the provider embeds (`make test` sets it)");
+    let zip = std::fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&zip))
+}
+
+/// The deployed function's configuration, as Lambda reports it.
+async fn function(account: &Account) -> aws_sdk_lambda::operation::get_function::GetFunctionOutput {
+    account
+        .lambda()
+        .get_function()
+        .function_name(FUNCTION)
+        .send()
+        .await
+        .expect("GetFunction of the sync function")
+}
+
+async fn environment(account: &Account) -> HashMap<String, String> {
+    let function = function(account).await;
+    function
+        .configuration()
+        .and_then(|config| config.environment())
+        .and_then(|environment| environment.variables())
+        .cloned()
+        .expect("the function has an environment")
+}
+
+/// An RDS event as EventBridge delivers it, about `source_arn`.
+fn rds_event(account: &Account, detail_type: &str, source_arn: &str, identifier: &str, event_id: &str) -> Value {
+    json!({
+        "version": "0",
+        "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+        "detail-type": detail_type,
+        "source": "aws.rds",
+        "account": account.id,
+        "time": "2026-11-29T10:00:00Z",
+        "region": account.region,
+        "resources": [source_arn],
+        "detail": {
+            "EventCategories": ["failover"],
+            "SourceType": if detail_type.contains("Cluster") { "CLUSTER" } else { "DB_INSTANCE" },
+            "SourceArn": source_arn,
+            "Date": "2026-11-29T10:00:00.000Z",
+            "Message": "Completed failover to DB instance",
+            "SourceIdentifier": identifier,
+            "EventID": event_id,
+        }
+    })
+}
+
+fn rds_arn(account: &Account, kind: &str, id: &str) -> String {
+    format!("arn:aws:rds:{}:{}:{kind}:{id}", account.region, account.id)
+}
+
+async fn rule_pattern(account: &Account) -> String {
+    account
+        .eventbridge()
+        .describe_rule()
+        .name(FUNCTION)
+        .send()
+        .await
+        .expect("DescribeRule")
+        .event_pattern()
+        .expect("the rule has a pattern")
+        .to_owned()
+}
+
+async fn matches(account: &Account, event: &Value) -> bool {
+    event_pattern_matches(&account.eventbridge(), &rule_pattern(account).await, &event.to_string())
+        .await
+        .expect("TestEventPattern")
+}
+
+/// Everything `apply` deployed, read back through the AWS API.
+async fn assert_deployed(account: &Account, cluster: &Cluster, values: &Value) {
+    let target_group = text(values, "target_group_arn");
+    let sync = &values["sync"];
+    let function_arn = text(sync, "function_arn");
+
+    let deployed = function(account).await;
+    let config = deployed.configuration().expect("a configuration");
+    assert_eq!(config.runtime().map(|r| r.as_str()), Some("provided.al2023"));
+    assert_eq!(config.handler(), Some("bootstrap"));
+    let architectures: Vec<&str> = config.architectures().iter().map(|a| a.as_str()).collect();
+    assert_eq!(architectures, ["arm64"]);
+    assert_eq!(config.timeout(), Some(150), "the DNS wait (90 s) plus 60 s of headroom");
+    assert_eq!(config.memory_size(), Some(128));
+    assert_eq!(config.function_arn(), Some(function_arn));
+    assert_eq!(
+        deployed.concurrency().and_then(|c| c.reserved_concurrent_executions()),
+        Some(1),
+        "one invocation at a time"
+    );
+    let sha = packaged_zip_sha256();
+    assert_eq!(config.code_sha256(), Some(sha.as_str()), "the code is the zip `make lambda-zip` builds");
+    assert_eq!(text(sync, "code_sha256"), sha);
+    let expected_env: HashMap<String, String> = [
+        ("RDSLINK_TARGET_GROUP_ARN", target_group),
+        ("RDSLINK_DB_CLUSTER_IDENTIFIER", "orders"),
+        ("RDSLINK_ROLE", "writer"),
+        ("RDSLINK_PORT", &cluster.port.to_string()),
+        ("RDSLINK_DNS_WAIT_SECONDS", "90"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    assert_eq!(environment(account).await, expected_env);
+    let invoke_config = account
+        .lambda()
+        .get_function_event_invoke_config()
+        .function_name(FUNCTION)
+        .send()
+        .await
+        .expect("GetFunctionEventInvokeConfig");
+    assert_eq!(invoke_config.maximum_retry_attempts(), Some(2));
+    assert_eq!(invoke_config.maximum_event_age_in_seconds(), Some(900));
+
+    // The execution role: least privilege, parsed.
+    let role = config.role().expect("a role");
+    assert_eq!(role, text(sync, "role_arn"));
+    let policies = role_policies(account, FUNCTION).await;
+    assert_eq!(policies.len(), 1, "{policies:#?}");
+    let granted: Vec<(String, String)> = policies.values().flat_map(grants).collect();
+    for (action, resource) in &granted {
+        assert!(resource != "*" || is_read_only(action), "{action} on \"*\" in {policies:#?}");
+        if action.ends_with("RegisterTargets") || action.ends_with("DeregisterTargets") {
+            assert_eq!(resource, target_group, "{action} only on this target group");
+        }
+        assert_ne!(action, "logs:CreateLogGroup", "the provider creates the log group");
+        assert!(!action.ends_with(":*"), "no service-wide wildcard action: {action}");
+    }
+    for needed in ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets", "rds:DescribeDBClusters"] {
+        assert!(granted.iter().any(|(action, _)| action == needed), "{needed} missing: {policies:#?}");
+    }
+    let trust = trust_policy(account, FUNCTION).await;
+    let statement = &trust["Statement"][0];
+    assert_eq!(statement["Principal"]["Service"], "lambda.amazonaws.com", "{trust:#}");
+    assert_eq!(statement["Condition"]["StringEquals"]["aws:SourceAccount"], account.id.as_str(), "{trust:#}");
+
+    // The log group, created by the provider with its retention.
+    let groups = account
+        .logs()
+        .describe_log_groups()
+        .log_group_name_prefix(format!("/aws/lambda/{FUNCTION}"))
+        .send()
+        .await
+        .expect("DescribeLogGroups");
+    let group = groups.log_groups().first().expect("the function's log group");
+    assert_eq!(group.retention_in_days(), Some(30));
+
+    // The rule matches this cluster's and its members' failover events, and nothing else.
+    let cluster_event = rds_event(account, "RDS DB Cluster Event", &rds_arn(account, "cluster", "orders"), "orders", "RDS-EVENT-0071");
+    assert!(matches(account, &cluster_event).await, "the cluster's failover event must match");
+    let member = &cluster.members[0].id;
+    let member_event = rds_event(account, "RDS DB Instance Event", &rds_arn(account, "db", member), member, "RDS-EVENT-0049");
+    assert!(matches(account, &member_event).await, "a member's failover event must match");
+    let other = rds_event(account, "RDS DB Cluster Event", &rds_arn(account, "cluster", "billing"), "billing", "RDS-EVENT-0071");
+    assert!(!matches(account, &other).await, "another cluster's events must not match");
+    let same_name_instance = rds_event(account, "RDS DB Instance Event", &rds_arn(account, "db", "orders"), "orders", "RDS-EVENT-0049");
+    assert!(!matches(account, &same_name_instance).await, "an instance named like the cluster is another database");
+    let backup = rds_event(account, "RDS DB Cluster Event", &rds_arn(account, "cluster", "orders"), "orders", "RDS-EVENT-0169");
+    assert!(!matches(account, &backup).await, "a snapshot event moves no address");
+    let targets = account
+        .eventbridge()
+        .list_targets_by_rule()
+        .rule(FUNCTION)
+        .send()
+        .await
+        .expect("ListTargetsByRule");
+    let rule_targets: Vec<&str> = targets.targets().iter().map(|t| t.arn()).collect();
+    assert_eq!(rule_targets, [function_arn]);
+    let permission = account.lambda().get_policy().function_name(FUNCTION).send().await.expect("GetPolicy");
+    let permission: Value = serde_json::from_str(permission.policy().unwrap()).unwrap();
+    let statement = &permission["Statement"][0];
+    assert_eq!(statement["Principal"]["Service"], "events.amazonaws.com", "{permission:#}");
+    assert_eq!(
+        statement["Condition"]["ArnLike"]["AWS:SourceArn"],
+        text(sync, "event_rule_arn"),
+        "only the rule may invoke the function: {permission:#}"
+    );
+
+    // The schedule invokes the function through a role allowed that one invocation.
+    let schedule = account
+        .scheduler()
+        .get_schedule()
+        .name(FUNCTION)
+        .send()
+        .await
+        .expect("GetSchedule");
+    assert_eq!(schedule.schedule_expression(), Some("rate(1 minute)"));
+    let target = schedule.target().expect("a target");
+    assert_eq!(target.arn(), function_arn);
+    let scheduler_role = target.role_arn().rsplit('/').next().unwrap().to_owned();
+    let scheduler_grants: Vec<(String, String)> =
+        role_policies(account, &scheduler_role).await.values().flat_map(grants).collect();
+    assert_eq!(scheduler_grants, [("lambda:InvokeFunction".to_owned(), function_arn.to_owned())]);
+}
+
+/// Runs the deployed function once, natively, with the environment Lambda would give it: the
+/// deployed variables, plus only this test's AWS endpoint, credentials and DNS server.
+async fn run_deployed_function(bench: &Bench, payload: &Value) -> Value {
+    let mut env = environment(bench.account()).await;
+    env.extend(aws_environment(bench.account()).await);
+    env.insert("AWS_LAMBDA_FUNCTION_NAME".to_owned(), FUNCTION.to_owned());
+    env.insert("RDSLINK_DNS_NAMESERVERS".to_owned(), bench.dns().addr().to_string());
+    let program = provider_dir().join("bootstrap");
+    assert!(program.is_file(), "{} is built by `cargo test --workspace`", program.display());
+    invoke_once(&program, &env, payload).await.response().clone()
+}
+
+async fn registered(bench: &Bench, values: &Value) -> Vec<String> {
+    targets(bench.account(), text(values, "target_group_arn"))
+        .await
+        .into_iter()
+        .map(|(ip, _)| ip)
+        .collect()
+}
+
+#[tokio::test]
+async fn apply_deploys_a_least_privilege_sync_lambda_that_follows_a_failover_on_its_own() {
+    let bench = Bench::new().await;
+    let cluster = seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
+    let service = Service::new(&bench, "orders");
+    let recorded = std::cell::OnceCell::<Value>::new();
+    let values = || recorded.get().expect("step 1 recorded the state");
+    bench
+        .case()
+        .await
+        .step(Step::config(service.hcl()).check(async |_| {
+            let values = state(bench.workspace()).await;
+            assert_deployed(bench.account(), &cluster, &values).await;
+            assert_eq!(registered(&bench, &values).await, [cluster.writer().ip.to_string()]);
+            recorded.set(values).unwrap();
+        }))
+        // A failover, delivered as the event the deployed rule matches: the function re-points
+        // the target group; the plan that follows has nothing to do.
+        .step(
+            Step::same_config()
+                .pre_config(async || {
+                    let new_writer = seed::failover_cluster(bench.account(), &cluster, None).await;
+                    seed::point_writer_dns(bench.dns(), &cluster, &new_writer);
+                    let event = rds_event(
+                        bench.account(),
+                        "RDS DB Cluster Event",
+                        &rds_arn(bench.account(), "cluster", "orders"),
+                        "orders",
+                        "RDS-EVENT-0071",
+                    );
+                    assert!(matches(bench.account(), &event).await);
+                    let started = std::time::Instant::now();
+                    let response = run_deployed_function(&bench, &event).await;
+                    eprintln!("event to target group updated: {:?}", started.elapsed());
+                    assert_eq!(registered(&bench, values()).await, [cluster.member(&new_writer).ip.to_string()], "{response:#}");
+                })
+                .plan_only(),
+        )
+        // A silent failover (no event): the scheduled run catches it.
+        .step(
+            Step::same_config()
+                .pre_config(async || {
+                    let before = registered(&bench, values()).await;
+                    let old = cluster.members.iter().find(|m| before.contains(&m.ip.to_string())).unwrap();
+                    let new_writer = seed::failover_cluster(bench.account(), &cluster, None).await;
+                    assert_ne!(new_writer, old.id);
+                    seed::point_writer_dns(bench.dns(), &cluster, &new_writer);
+                    let scheduled = account_schedule_input(bench.account()).await;
+                    run_deployed_function(&bench, &scheduled).await;
+                    assert_eq!(registered(&bench, values()).await, [cluster.member(&new_writer).ip.to_string()]);
+                })
+                .plan_only(),
+        )
+        .run()
+        .await;
+}
+
+/// The payload the deployed schedule delivers, read from the schedule.
+async fn account_schedule_input(account: &Account) -> Value {
+    let schedule = account.scheduler().get_schedule().name(FUNCTION).send().await.expect("GetSchedule");
+    let input = schedule.target().and_then(|t| t.input()).expect("the schedule has an input");
+    serde_json::from_str(input).expect("the schedule's input is JSON")
+}
+
+fn names_drift(outcome: &Outcome, what: &str) {
+    let stdout = &outcome.run.stdout;
+    assert!(stdout.contains(what), "the plan must name the drift {what:?}:\n{stdout}");
+}
+
+#[tokio::test]
+async fn drift_of_every_sync_part_shows_in_the_plan_and_apply_repairs_it() {
+    let bench = Bench::new().await;
+    seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
+    let service = Service::new(&bench, "orders");
+    let lambda = bench.account().lambda();
+    let events = bench.account().eventbridge();
+    let mut case = bench.case().await.step(Step::config(service.hcl()));
+    // Each: change a part out of band -> the plan shows it -> apply repairs -> plan empty.
+    case = case
+        .step(
+            Step::same_config()
+                .pre_config(async || {
+                    lambda.delete_function_concurrency().function_name(FUNCTION).send().await.unwrap();
+                })
+                .plan_only()
+                .expect_non_empty_plan("reserved concurrency removed")
+                .check(async |outcome| names_drift(outcome, "reserved concurrency of 1 was removed")),
+        )
+        .step(Step::same_config())
+        .step(
+            Step::same_config()
+                .pre_config(async || {
+                    events.disable_rule().name(FUNCTION).send().await.unwrap();
+                })
+                .plan_only()
+                .expect_non_empty_plan("rule disabled")
+                .check(async |outcome| names_drift(outcome, "rule is disabled")),
+        )
+        .step(Step::same_config())
+        .step(
+            Step::same_config()
+                .pre_config(async || {
+                    let mut env = environment(bench.account()).await;
+                    env.insert("RDSLINK_PORT".to_owned(), "1".to_owned());
+                    lambda
+                        .update_function_configuration()
+                        .function_name(FUNCTION)
+                        .environment(aws_sdk_lambda::types::Environment::builder().set_variables(Some(env)).build())
+                        .send()
+                        .await
+                        .unwrap();
+                })
+                .plan_only()
+                .expect_non_empty_plan("environment changed")
+                .check(async |outcome| names_drift(outcome, "environment changed")),
+        )
+        .step(Step::same_config().check(async |_| {
+            assert_eq!(environment(bench.account()).await.get("RDSLINK_PORT").map(String::as_str), Some("5432"));
+        }))
+        .step(
+            Step::same_config()
+                .pre_config(async || {
+                    lambda.delete_function().function_name(FUNCTION).send().await.unwrap();
+                })
+                .plan_only()
+                .expect_non_empty_plan("function deleted")
+                .check(async |outcome| names_drift(outcome, "sync function is missing")),
+        )
+        .step(Step::same_config().check(async |_| {
+            function(bench.account()).await;
+        }));
+    case.run().await;
+}
+
+#[tokio::test]
+async fn sync_turned_off_removes_the_function_and_its_wiring_and_keeps_the_load_balancer() {
+    let bench = Bench::new().await;
+    seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
+    let service = Service::new(&bench, "orders");
+    let off = service.clone().with("sync = { enabled = false }");
+    let nlb = std::cell::OnceCell::<String>::new();
+    bench
+        .case()
+        .await
+        .step(Step::config(service.hcl()).check(async |_| {
+            nlb.set(text(&state(bench.workspace()).await, "nlb_arn").to_owned()).unwrap();
+        }))
+        .step(Step::config(off.hcl()).check(async |_| {
+            let values = state(bench.workspace()).await;
+            assert_eq!(text(&values, "nlb_arn"), nlb.get().unwrap(), "the load balancer stays");
+            assert_eq!(values["sync"]["function_arn"], Value::Null);
+            let left = super::sync_aws::sync_inventory(bench.account()).await;
+            assert!(left.is_empty(), "{left:#?}");
+        }))
+        .step(Step::config(
+            service
+                .clone()
+                .with("sync = {\n    schedule = \"rate(5 minutes)\"\n    memory_size = 256\n    log_retention_days = 7\n  }")
+                .hcl(),
+        ).check(async |_| {
+            let config = function(bench.account()).await;
+            assert_eq!(config.configuration().unwrap().memory_size(), Some(256));
+            let schedule = bench.account().scheduler().get_schedule().name(FUNCTION).send().await.unwrap();
+            assert_eq!(schedule.schedule_expression(), Some("rate(5 minutes)"));
+        }))
+        .run()
+        .await;
+}
+

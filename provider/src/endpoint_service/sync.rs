@@ -1,0 +1,331 @@
+//! The Terraform side of `sync` over the deployment layer ([`crate::sync`], which knows nothing
+//! about Terraform): the plan (deterministic: every computed value is derived from the
+//! configuration, the provider's account and region, and the code embedded in this binary),
+//! the apply (`ensure` or `remove`), refresh (what drifted) and delete.
+
+use std::time::Duration;
+
+use rdslink_engine::DatabaseSelector;
+use tfplugin::provider::Context;
+
+use super::aws::with_ownership;
+use super::model::{Database, EndpointServiceModel, Field, List, SyncModel};
+use super::schema::sync::{
+    DEFAULT_DNS_WAIT_SECONDS, DEFAULT_ENABLED, DEFAULT_EVENTS, DEFAULT_LOG_RETENTION_DAYS,
+    DEFAULT_MEMORY_SIZE, DEFAULT_SCHEDULE, SCHEDULE_OFF,
+};
+use crate::aws::Clients;
+use crate::sync::deploy::schedule_arn_of;
+use crate::sync::policy::Scope;
+use crate::sync::{self, ExecutionRole, Owner, SyncNames, SyncSpec, code};
+
+/// The account and region every sync part lives in.
+pub(super) fn scope(clients: &Clients) -> Scope {
+    Scope::new(&clients.region, &clients.account_id)
+}
+
+/// The settings `config` asks for, defaults filling what it leaves out (the whole attribute
+/// included); the computed attributes are left null.
+fn settings(config: &Field<SyncModel>) -> Field<SyncModel> {
+    let given = match config {
+        Field::Unknown(refinements) => return Field::Unknown(refinements.clone()),
+        Field::Null => SyncModel::default(),
+        Field::Known(model) => model.clone(),
+    };
+    let text = |value: &str| Field::Known(value.to_owned());
+    Field::Known(SyncModel {
+        enabled: given.enabled.or_if_null(Field::Known(DEFAULT_ENABLED)),
+        events: given.events.or_if_null(text(DEFAULT_EVENTS)),
+        schedule: given.schedule.or_if_null(text(DEFAULT_SCHEDULE)),
+        dns_wait_seconds: given.dns_wait_seconds.or_if_null(Field::Known(DEFAULT_DNS_WAIT_SECONDS)),
+        memory_size: given.memory_size.or_if_null(Field::Known(DEFAULT_MEMORY_SIZE)),
+        log_retention_days: given
+            .log_retention_days
+            .or_if_null(Field::Known(DEFAULT_LOG_RETENTION_DAYS)),
+        permissions_boundary: given.permissions_boundary,
+        role_arn: given.role_arn,
+        ..SyncModel::default()
+    })
+}
+
+/// Whether the configured database has RDS events to match: an instance, cluster or proxy does,
+/// a plain hostname does not; `None` while the selector is unknown.
+fn has_rds_events(database: &Database) -> Option<bool> {
+    let ids = [&database.db_instance_identifier, &database.db_cluster_identifier, &database.db_proxy_name];
+    if ids.iter().any(|field| field.known().is_some()) {
+        return Some(true);
+    }
+    if ids.iter().any(|field| field.is_unknown()) {
+        return None;
+    }
+    match &database.endpoint {
+        Field::Known(_) => Some(false),
+        _ => None,
+    }
+}
+
+fn managed_role_arn(scope: &Scope, names: &SyncNames) -> String {
+    format!("arn:{}:iam::{}:role/{}", scope.partition, scope.account_id, names.role)
+}
+
+fn rule_arn(scope: &Scope, names: &SyncNames) -> String {
+    format!("arn:{}:events:{}:{}:rule/{}", scope.partition, scope.region, scope.account_id, names.rule)
+}
+
+fn function_arn(scope: &Scope, names: &SyncNames) -> String {
+    format!("arn:{}:lambda:{}:{}:function:{}", scope.partition, scope.region, scope.account_id, names.function)
+}
+
+/// The planned `sync`: a function of the configuration, the name, the account and region, and
+/// the code embedded in this provider (see the module docs).
+pub(super) fn plan(config: &EndpointServiceModel, scope: &Scope) -> Field<SyncModel> {
+    let Field::Known(settings) = settings(&config.sync) else {
+        return Field::unknown();
+    };
+    let unknown = || Field::unknown();
+    let role_arn = settings.role_arn.clone();
+    match (settings.enabled.known().copied(), config.name.known()) {
+        (Some(false), _) => {
+            // Nothing is deployed: no computed value, and the role is the user's or none.
+            Field::Known(SyncModel { role_arn, ..settings }.with_outputs(|| Field::Null, Field::Null))
+        }
+        (None, _) | (_, None) => Field::Known(
+            SyncModel { role_arn: role_arn.or_unknown(), ..settings }.with_outputs(unknown, Field::unknown()),
+        ),
+        (Some(true), Some(name)) => {
+            let names = SyncNames::of(name);
+            let known = |text: String| Field::Known(text);
+            let event_rule_arn = match (settings.events.as_deref(), has_rds_events(&config.database)) {
+                (Some(DEFAULT_EVENTS), Some(true)) => known(rule_arn(scope, &names)),
+                (Some(_), Some(_)) => Field::Null,
+                _ => unknown(),
+            };
+            let schedule_arn = match settings.schedule.as_deref() {
+                Some(SCHEDULE_OFF) => Field::Null,
+                Some(_) => known(schedule_arn_of(scope, &names.schedule)),
+                None => unknown(),
+            };
+            Field::Known(SyncModel {
+                role_arn: role_arn.or_if_null(known(managed_role_arn(scope, &names))),
+                function_name: known(names.function.clone()),
+                function_arn: known(function_arn(scope, &names)),
+                code_sha256: known(code::code_sha256().to_owned()),
+                log_group_name: known(names.log_group.clone()),
+                event_rule_arn,
+                schedule_arn,
+                drift: Field::Known(List::of(Vec::<String>::new())),
+                ..settings
+            })
+        }
+    }
+}
+
+/// The deployment `state` (a planned or refreshed model, fully known) describes, for the target
+/// group it names. `role_given`: the configuration sets `role_arn` (at apply) — at refresh the
+/// role is the user's when it is not rdslink's managed one.
+async fn spec_of(
+    clients: &Clients,
+    state: &EndpointServiceModel,
+    sync: &SyncModel,
+    role_given: bool,
+) -> Result<SyncSpec, String> {
+    let scope = scope(clients);
+    let name = state.name.as_deref().ok_or("the name is not known")?.to_owned();
+    let names = SyncNames::of(&name);
+    let selector = state.database.selector().ok_or("the database is not known")?;
+    let target_group_arn = state
+        .parts
+        .target_group_arn
+        .as_deref()
+        .ok_or("the target group does not exist")?
+        .to_owned();
+    let port = state
+        .port
+        .known()
+        .and_then(|port| u16::try_from(*port).ok())
+        .ok_or("the port is not known")?;
+    let number = |field: &Field<i64>, default: i64| u32::try_from(*field.known().unwrap_or(&default)).unwrap_or_default();
+    let execution_role = match sync.role_arn.as_deref() {
+        Some(arn) if role_given || arn != managed_role_arn(&scope, &names) => {
+            ExecutionRole::Provided { arn: arn.to_owned() }
+        }
+        _ => ExecutionRole::Managed {
+            permissions_boundary: sync.permissions_boundary.known().cloned(),
+        },
+    };
+    let schedule = sync
+        .schedule
+        .as_deref()
+        .unwrap_or(DEFAULT_SCHEDULE)
+        .to_owned();
+    Ok(SyncSpec {
+        owner: name.clone(),
+        cluster_members: cluster_members(clients, &selector).await?,
+        names,
+        scope,
+        target_group_arn,
+        selector,
+        port,
+        dns_wait_seconds: number(&sync.dns_wait_seconds, DEFAULT_DNS_WAIT_SECONDS),
+        memory_size: number(&sync.memory_size, DEFAULT_MEMORY_SIZE),
+        log_retention_days: number(&sync.log_retention_days, DEFAULT_LOG_RETENTION_DAYS),
+        schedule: (schedule != SCHEDULE_OFF).then_some(schedule),
+        eventbridge: sync.events.as_deref().unwrap_or(DEFAULT_EVENTS) == DEFAULT_EVENTS,
+        execution_role,
+        tags: with_ownership(&state.part_tags(), &name),
+    })
+}
+
+/// A cluster's member instances, for the rule's pattern; empty for other databases.
+async fn cluster_members(clients: &Clients, selector: &DatabaseSelector) -> Result<Vec<String>, String> {
+    let DatabaseSelector::Cluster { identifier, .. } = selector else {
+        return Ok(Vec::new());
+    };
+    let answer = clients
+        .rds
+        .describe_db_clusters()
+        .db_cluster_identifier(identifier)
+        .send()
+        .await
+        .map_err(|err| {
+            format!(
+                "reading the members of DB cluster {identifier}: {}",
+                rdslink_engine::aws_error::Failure::of(&err)
+            )
+        })?;
+    let mut members: Vec<String> = answer
+        .db_clusters()
+        .iter()
+        .flat_map(|cluster| cluster.db_cluster_members())
+        .filter_map(|member| member.db_instance_identifier().map(str::to_owned))
+        .collect();
+    members.sort();
+    members.dedup();
+    Ok(members)
+}
+
+/// Brings the deployment to `planned.sync` (deploying or removing it) and records what exists.
+/// `role_given`: the configuration sets `sync.role_arn`. On failure the error says what happened,
+/// and `planned.sync` records drift, so the next plan shows an update that finishes the job.
+pub(super) async fn apply(
+    clients: &Clients,
+    planned: &mut EndpointServiceModel,
+    role_given: bool,
+    timeout: Duration,
+    ctx: &Context,
+) -> Result<(), String> {
+    let Field::Known(sync) = planned.sync.clone() else {
+        return Err("the sync settings are not known".to_owned());
+    };
+    let result = bounded(timeout, ctx, async {
+        if sync.enabled.known() == Some(&false) {
+            let name = planned.name.as_deref().unwrap_or_default();
+            remove_parts(clients, name).await?;
+            return Ok(None);
+        }
+        let spec = spec_of(clients, planned, &sync, role_given).await?;
+        sync::ensure(&clients.sync, &spec)
+            .await
+            .map(|deployed| Some((spec, deployed)))
+            .map_err(|err| err.to_string())
+    })
+    .await;
+    match result {
+        Ok(None) => {
+            planned.sync = Field::Known(sync.with_outputs(|| Field::Null, Field::Null));
+            Ok(())
+        }
+        Ok(Some((spec, deployed))) => {
+            let known = |text: &str| Field::Known(text.to_owned());
+            planned.sync = Field::Known(SyncModel {
+                role_arn: known(&deployed.role_arn),
+                function_name: known(&spec.names.function),
+                function_arn: known(&deployed.function_arn),
+                code_sha256: known(&deployed.code_sha256),
+                log_group_name: known(&spec.names.log_group),
+                event_rule_arn: deployed.event_rule_arn.clone().into(),
+                schedule_arn: deployed.schedule_arn.clone().into(),
+                drift: Field::Known(List::of(Vec::<String>::new())),
+                ..sync
+            });
+            Ok(())
+        }
+        Err(error) => {
+            let unfinished = format!("the last apply did not finish deploying the sync Lambda: {error}");
+            planned.sync = Field::Known(SyncModel {
+                role_arn: sync.role_arn.clone().known().cloned().into(),
+                ..sync.with_outputs(|| Field::Null, Field::Known(List::of([unfinished])))
+            });
+            Err(error)
+        }
+    }
+}
+
+/// Runs `work` unless the timeout passes or Terraform asks to stop first. Dropping it half way
+/// is safe: every part is found again by its name.
+async fn bounded<T>(
+    timeout: Duration,
+    ctx: &Context,
+    work: impl std::future::Future<Output = Result<T, String>>,
+) -> Result<T, String> {
+    let work = Box::pin(work);
+    match ctx.until_stopped(tokio::time::timeout(timeout, work)).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(_)) => Err(format!("the sync Lambda's deployment did not finish within {}s", timeout.as_secs())),
+        Err(_) => Err("interrupted: Terraform asked the provider to stop".to_owned()),
+    }
+}
+
+/// Removes every sync part the endpoint service `name` owns (whatever the state says: leftovers
+/// of an interrupted apply included).
+pub(super) async fn remove_parts(clients: &Clients, name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Ok(());
+    }
+    let scope = scope(clients);
+    sync::remove(&clients.sync, &Owner(name.to_owned()), &scope, &SyncNames::of(name))
+        .await
+        .map_err(|err| err.to_string())
+}
+
+/// Refresh: reads every part back into `state.sync` (ids of what exists, the code deployed, and
+/// what drifted). `Err`: AWS could not be read; the caller keeps the prior values with a warning.
+pub(super) async fn refresh(clients: &Clients, state: &mut EndpointServiceModel) -> Result<(), String> {
+    let Field::Known(sync) = state.sync.clone() else {
+        return Ok(());
+    };
+    if sync.enabled.known() != Some(&true) || state.parts.target_group_arn.is_null() {
+        return Ok(());
+    }
+    let spec = spec_of(clients, state, &sync, false).await?;
+    let observed = sync::observe(&clients.sync, &spec.scope, &spec.names)
+        .await
+        .map_err(|err| err.to_string())?;
+    let owner = Owner(spec.owner.clone());
+    let function = observed.function.as_ref().filter(|function| owner.owns(&function.tags));
+    let rule = observed.rule.as_ref().filter(|rule| owner.owns(&rule.tags));
+    let schedule = observed
+        .schedule
+        .as_ref()
+        .filter(|schedule| function.is_some_and(|function| function.arn == schedule.target_arn));
+    let text = |value: Option<&str>| value.map(str::to_owned).into();
+    state.sync = Field::Known(SyncModel {
+        function_name: text(function.map(|_| spec.names.function.as_str())),
+        function_arn: text(function.map(|function| function.arn.as_str())),
+        code_sha256: text(function.map(|function| function.code_sha256.as_str())),
+        log_group_name: text(observed.log_group.as_ref().map(|_| spec.names.log_group.as_str())),
+        event_rule_arn: text(rule.map(|rule| rule.arn.as_str())),
+        schedule_arn: text(schedule.map(|schedule| schedule.arn.as_str())),
+        drift: Field::Known(List::of(observed.drift(&spec))),
+        ..sync
+    });
+    Ok(())
+}
+
+/// Whether the configuration brings its own execution role (`sync.role_arn` set).
+pub(super) fn role_given(config: &EndpointServiceModel) -> bool {
+    config
+        .sync
+        .known()
+        .is_some_and(|sync| !sync.role_arn.is_null())
+}

@@ -1,0 +1,284 @@
+//! The whole deployment, level-triggered: [`ensure`] brings every part to the spec whatever it
+//! finds (nothing, a half-made deployment from a killed apply, parts changed outside Terraform),
+//! [`observe`] reads every part and says what differs, [`remove`] deletes in dependency order.
+//! Each part is found by its derived name and changed only when it is this endpoint service's
+//! ([`super::ownership`]), so running any of them again after an interruption is safe.
+
+use crate::aws::SyncClients;
+
+use super::error::{Result, SyncPart};
+use super::function::{self, ObservedFunction};
+use super::iam::{self, ObservedRole, RoleSpec};
+use super::logs::{self, ObservedLogGroup};
+use super::names::{EVENTS_PERMISSION_SID, SyncNames};
+use super::ownership::Owner;
+use super::policy::{self, Scope};
+use super::rule::{self, ObservedRule};
+use super::schedule::{self, ObservedSchedule, ScheduleSpec};
+use super::spec::{ExecutionRole, SyncSpec, schedule_input};
+
+/// What a deployment is made of once [`ensure`] is done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deployed {
+    pub function_arn: String,
+    pub role_arn: String,
+    pub code_sha256: String,
+    pub event_rule_arn: Option<String>,
+    pub schedule_arn: Option<String>,
+}
+
+pub async fn ensure(clients: &SyncClients, spec: &SyncSpec) -> Result<Deployed> {
+    let owner = Owner(spec.owner.clone());
+    let names = &spec.names;
+    logs::ensure_log_group(
+        &clients.logs,
+        &spec.scope,
+        &owner,
+        &names.log_group,
+        spec.log_retention_days,
+        &spec.tags,
+    )
+    .await?;
+    let role_arn = match &spec.execution_role {
+        ExecutionRole::Managed { permissions_boundary } => {
+            let trust = policy::lambda_trust_policy(&spec.scope);
+            let permissions = spec.execution_policy();
+            iam::ensure_role(
+                &clients.iam,
+                &owner,
+                &RoleSpec {
+                    part: SyncPart::Role,
+                    name: &names.role,
+                    trust: &trust,
+                    policy: &permissions,
+                    permissions_boundary: permissions_boundary.as_deref(),
+                    tags: &spec.tags,
+                    description: "rdslink sync function: keeps one target group on its database's primary",
+                },
+            )
+            .await?
+        }
+        ExecutionRole::Provided { arn } => arn.clone(),
+    };
+    let function = function::ensure_function(&clients.lambda, &owner, spec, &role_arn).await?;
+
+    let event_rule_arn = match spec.event_pattern() {
+        Some(pattern) => {
+            let arn = rule::ensure_rule(
+                &clients.events,
+                &owner,
+                &names.rule,
+                &pattern,
+                &function.arn,
+                &spec.tags,
+            )
+            .await?;
+            function::allow_invocation(
+                &clients.lambda,
+                &names.function,
+                EVENTS_PERMISSION_SID,
+                "events.amazonaws.com",
+                &arn,
+                &spec.scope.account_id,
+            )
+            .await?;
+            Some(arn)
+        }
+        None => {
+            function::revoke_invocation(&clients.lambda, &names.function, EVENTS_PERMISSION_SID).await?;
+            rule::delete_rule(&clients.events, &owner, &names.rule).await?;
+            None
+        }
+    };
+
+    let schedule_arn = match &spec.schedule {
+        Some(expression) => {
+            let trust = policy::scheduler_trust_policy(&spec.scope);
+            let permissions = policy::scheduler_policy(&function.arn);
+            let boundary = match &spec.execution_role {
+                ExecutionRole::Managed { permissions_boundary } => permissions_boundary.as_deref(),
+                ExecutionRole::Provided { .. } => None,
+            };
+            let scheduler_role = iam::ensure_role(
+                &clients.iam,
+                &owner,
+                &RoleSpec {
+                    part: SyncPart::SchedulerRole,
+                    name: &names.scheduler_role,
+                    trust: &trust,
+                    policy: &permissions,
+                    permissions_boundary: boundary,
+                    tags: &spec.tags,
+                    description: "rdslink sync schedule: invokes one sync function",
+                },
+            )
+            .await?;
+            let input = schedule_input(&schedule_arn_of(&spec.scope, &names.schedule));
+            let arn = schedule::ensure_schedule(
+                &clients.scheduler,
+                &ScheduleSpec {
+                    name: &names.schedule,
+                    expression,
+                    function_arn: &function.arn,
+                    role_arn: &scheduler_role,
+                    input: &input,
+                    description: "rdslink: the periodic safety net of one sync function",
+                },
+            )
+            .await?;
+            Some(arn)
+        }
+        None => {
+            schedule::delete_schedule(&clients.scheduler, &names.schedule, &function.arn).await?;
+            iam::delete_role(&clients.iam, &owner, SyncPart::SchedulerRole, &names.scheduler_role).await?;
+            None
+        }
+    };
+
+    if matches!(spec.execution_role, ExecutionRole::Provided { .. }) {
+        // The role rdslink managed before the user brought their own, if any.
+        iam::delete_role(&clients.iam, &owner, SyncPart::Role, &names.role).await?;
+    }
+
+    Ok(Deployed {
+        function_arn: function.arn,
+        role_arn,
+        code_sha256: function.code_sha256,
+        event_rule_arn,
+        schedule_arn,
+    })
+}
+
+/// The schedule's ARN in the default group (for the scheduled payload, which names its source).
+pub fn schedule_arn_of(scope: &Scope, name: &str) -> String {
+    format!(
+        "arn:{}:scheduler:{}:{}:schedule/default/{name}",
+        scope.partition, scope.region, scope.account_id
+    )
+}
+
+/// Every part as AWS reports it (`None`: absent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observation {
+    pub function: Option<ObservedFunction>,
+    pub role: Option<ObservedRole>,
+    pub scheduler_role: Option<ObservedRole>,
+    pub log_group: Option<ObservedLogGroup>,
+    pub rule: Option<ObservedRule>,
+    pub schedule: Option<ObservedSchedule>,
+}
+
+pub async fn observe(clients: &SyncClients, scope: &Scope, names: &SyncNames) -> Result<Observation> {
+    let (function, role, scheduler_role, log_group, rule, schedule) = tokio::try_join!(
+        function::read_function(&clients.lambda, &names.function),
+        iam::read_role(&clients.iam, SyncPart::Role, &names.role),
+        iam::read_role(&clients.iam, SyncPart::SchedulerRole, &names.scheduler_role),
+        logs::read_log_group(&clients.logs, scope, &names.log_group),
+        rule::read_rule(&clients.events, &names.rule),
+        schedule::read_schedule(&clients.scheduler, &names.schedule),
+    )?;
+    Ok(Observation {
+        function,
+        role,
+        scheduler_role,
+        log_group,
+        rule,
+        schedule,
+    })
+}
+
+impl Observation {
+    /// What differs from `spec`, one phrase per difference; empty when the deployment is as
+    /// `spec` says. The function's code is left out: `code_sha256` shows it in the plan.
+    pub fn drift(&self, spec: &SyncSpec) -> Vec<String> {
+        let owner = Owner(spec.owner.clone());
+        let mut drift = Vec::new();
+        let mut missing = |what: &str| drift.push(format!("the {what} is missing"));
+        let role_arn = match (&spec.execution_role, &self.role) {
+            (ExecutionRole::Provided { arn }, _) => Some(arn.clone()),
+            (ExecutionRole::Managed { .. }, Some(role)) => Some(role.arn.clone()),
+            (ExecutionRole::Managed { .. }, None) => {
+                missing("function's IAM role");
+                None
+            }
+        };
+        if self.log_group.is_none() {
+            missing("function's log group");
+        }
+        let Some(function) = &self.function else {
+            missing("sync function");
+            return drift;
+        };
+        if !owner.owns(&function.tags) {
+            drift.push("the function is not tagged as this endpoint service's".to_owned());
+        }
+        if let (ExecutionRole::Managed { permissions_boundary }, Some(role)) = (&spec.execution_role, &self.role) {
+            if role.trust != policy::lambda_trust_policy(&spec.scope) {
+                drift.push("the function role's trust policy changed".to_owned());
+            }
+            if role.policy.as_ref() != Some(&spec.execution_policy()) {
+                drift.push("the function role's policy changed".to_owned());
+            }
+            if role.permissions_boundary != *permissions_boundary {
+                drift.push("the function role's permissions boundary changed".to_owned());
+            }
+        }
+        if let Some(log_group) = &self.log_group {
+            if log_group.retention_days != Some(spec.log_retention_days as i32) {
+                drift.push("the log group's retention changed".to_owned());
+            }
+        }
+        drift.extend(function.differences(spec, role_arn.as_deref().unwrap_or_default()));
+        match (spec.event_pattern(), &self.rule) {
+            (Some(pattern), Some(rule)) => drift.extend(rule.differences(&pattern, &function.arn)),
+            (Some(_), None) => drift.push("the EventBridge rule is missing".to_owned()),
+            (None, Some(rule)) if owner.owns(&rule.tags) => {
+                drift.push("an EventBridge rule exists although events are off".to_owned())
+            }
+            (None, _) => {}
+        }
+        match (&spec.schedule, &self.schedule) {
+            (Some(expression), Some(schedule)) => {
+                let input = schedule_input(&schedule_arn_of(&spec.scope, &spec.names.schedule));
+                let role = self.scheduler_role.as_ref().map(|role| role.arn.as_str()).unwrap_or_default();
+                drift.extend(schedule.differences(&ScheduleSpec {
+                    name: &spec.names.schedule,
+                    expression,
+                    function_arn: &function.arn,
+                    role_arn: role,
+                    input: &input,
+                    description: "",
+                }));
+                match &self.scheduler_role {
+                    None => drift.push("the schedule's IAM role is missing".to_owned()),
+                    Some(role) if role.policy.as_ref() != Some(&policy::scheduler_policy(&function.arn)) => {
+                        drift.push("the schedule role's policy changed".to_owned())
+                    }
+                    Some(_) => {}
+                }
+            }
+            (Some(_), None) => drift.push("the schedule is missing".to_owned()),
+            (None, Some(schedule)) if schedule.target_arn == function.arn => {
+                drift.push("a schedule exists although the schedule is off".to_owned())
+            }
+            (None, _) => {}
+        }
+        drift
+    }
+}
+
+/// Deletes every part this endpoint service owns, in dependency order (what invokes the function,
+/// the function, then what it used); parts already gone or not its own are left alone.
+pub async fn remove(clients: &SyncClients, owner: &Owner, scope: &Scope, names: &SyncNames) -> Result<()> {
+    let function_arn = format!(
+        "arn:{}:lambda:{}:{}:function:{}",
+        scope.partition, scope.region, scope.account_id, names.function
+    );
+    schedule::delete_schedule(&clients.scheduler, &names.schedule, &function_arn).await?;
+    iam::delete_role(&clients.iam, owner, SyncPart::SchedulerRole, &names.scheduler_role).await?;
+    rule::delete_rule(&clients.events, owner, &names.rule).await?;
+    function::delete_function(&clients.lambda, owner, &names.function).await?;
+    logs::delete_log_group(&clients.logs, scope, owner, &names.log_group).await?;
+    iam::delete_role(&clients.iam, owner, SyncPart::Role, &names.role).await?;
+    Ok(())
+}
