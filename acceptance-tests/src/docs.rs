@@ -88,6 +88,14 @@ fn page(
     out.push_str("<!-- generated from the provider schema by `make docs`; edit descriptions in the code -->\n");
     let _ = writeln!(out, "## Schema\n");
     schema_sections(&mut out, block, "");
+    // Prose the schema cannot carry (a guide to the deployed parts, say), next to the example.
+    if let Some(guide) = example
+        .parent()
+        .map(|dir| dir.join("guide.md"))
+        .and_then(|path| std::fs::read_to_string(path).ok())
+    {
+        let _ = writeln!(out, "\n{}\n", guide.trim_end());
+    }
     if let Some(text) = import.and_then(|p| std::fs::read_to_string(p).ok()) {
         let _ = writeln!(
             out,

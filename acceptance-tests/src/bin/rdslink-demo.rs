@@ -4,7 +4,10 @@
 //! DNS names from a loopback DNS server, and applies `examples/quickstart` with the built provider:
 //! a PrivateLink endpoint service whose target group holds the writer's address. Then it fails the
 //! cluster over, shows `terraform plan` seeing the new writer, and `terraform apply` re-syncing the
-//! target group (new address registered before the old one is deregistered).
+//! target group (new address registered before the old one is deregistered). Finally it fails
+//! over again and lets the sync Lambda that `apply` deployed do the work: the deployed function's
+//! configuration, read back from the emulator, runs the packaged code (natively) on the RDS event
+//! the deployed rule matches, and the target group follows the new writer with no second apply.
 
 use std::path::PathBuf;
 
@@ -107,6 +110,129 @@ async fn main() -> Result<()> {
     step(&format!(
         "Converged: terraform plan -detailed-exitcode = {code}"
     ));
+
+    sync_lambda_follows_a_failover(&account, &dns, &cluster, bin_dir, &held).await?;
+    let (code, _) = workspace.plan_exit_code(&[]).await?;
+    step(&format!(
+        "No apply needed: terraform plan -detailed-exitcode = {code} (0: nothing to do)"
+    ));
+    Ok(())
+}
+
+/// The product's promise: a failover handled by the deployed function alone.
+async fn sync_lambda_follows_a_failover(
+    account: &rdslink_testkit::Account,
+    dns: &DnsServer,
+    cluster: &seed::Cluster,
+    bin_dir: &std::path::Path,
+    held_before: &[&str],
+) -> Result<()> {
+    const FUNCTION: &str = "rdslink-sync-orders";
+    step(
+        "Failing over again; this time the sync Lambda that `terraform apply` deployed handles it",
+    );
+    let new_writer = seed::failover_cluster(account, cluster, None).await;
+    seed::point_writer_dns(dns, cluster, &new_writer);
+    let new_ip = cluster.member(&new_writer).ip.to_string();
+    println!(
+        "  RDS now reports {new_writer} ({new_ip}) as the writer; the target group holds {held_before:?}"
+    );
+
+    let function = account
+        .lambda()
+        .get_function()
+        .function_name(FUNCTION)
+        .send()
+        .await?;
+    let config = function
+        .configuration()
+        .context("the deployed function has a configuration")?;
+    println!(
+        "  deployed: {} ({}, {}, reserved concurrency {:?}, code {})",
+        FUNCTION,
+        config.runtime().map(|r| r.as_str()).unwrap_or_default(),
+        config
+            .architectures()
+            .iter()
+            .map(|a| a.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        function
+            .concurrency()
+            .and_then(|c| c.reserved_concurrent_executions()),
+        config.code_sha256().unwrap_or_default()
+    );
+    let rule = account
+        .eventbridge()
+        .describe_rule()
+        .name(FUNCTION)
+        .send()
+        .await?;
+    let pattern = rule
+        .event_pattern()
+        .context("the deployed rule has a pattern")?;
+    let event = serde_json::json!({
+        "version": "0",
+        "id": "demo-failover",
+        "detail-type": "RDS DB Cluster Event",
+        "source": "aws.rds",
+        "account": account.id,
+        "time": "2026-11-29T10:00:00Z",
+        "region": account.region,
+        "resources": [format!("arn:aws:rds:{}:{}:cluster:orders", account.region, account.id)],
+        "detail": {
+            "EventCategories": ["failover"],
+            "SourceType": "CLUSTER",
+            "SourceArn": format!("arn:aws:rds:{}:{}:cluster:orders", account.region, account.id),
+            "Message": format!("Completed failover to DB instance: {new_writer}"),
+            "SourceIdentifier": "orders",
+            "EventID": "RDS-EVENT-0071",
+        }
+    });
+    let matched =
+        rdslink_testkit::event_pattern_matches(&account.eventbridge(), pattern, &event.to_string())
+            .await?;
+    println!("  RDS-EVENT-0071 (failover completed) matches the deployed rule: {matched}");
+
+    let mut env = config
+        .environment()
+        .and_then(|e| e.variables())
+        .cloned()
+        .context("the deployed function has an environment")?;
+    // Only what points the function at this emulator and DNS server is added.
+    env.extend(rdslink_testkit::bootstrap::aws_environment(account).await);
+    env.insert("AWS_LAMBDA_FUNCTION_NAME".into(), FUNCTION.into());
+    env.insert("RDSLINK_DNS_NAMESERVERS".into(), dns.addr().to_string());
+    let bootstrap =
+        rdslink_testkit::bootstrap::Bootstrap::start(&bin_dir.join("bootstrap"), &env).await;
+    let delivered = std::time::Instant::now();
+    let outcome = bootstrap.invoke(&event).await;
+    let elapsed = delivered.elapsed();
+    bootstrap.stop().await;
+    println!("  the function answered: {outcome:?}");
+    let target_group = env
+        .get("RDSLINK_TARGET_GROUP_ARN")
+        .context("RDSLINK_TARGET_GROUP_ARN")?;
+    let targets = account
+        .elbv2()
+        .describe_target_health()
+        .target_group_arn(target_group)
+        .send()
+        .await?;
+    let held: Vec<&str> = targets
+        .target_health_descriptions()
+        .iter()
+        .filter_map(|t| t.target()?.id())
+        .collect();
+    println!("  the target group now holds: {held:?} (asked ELBv2 directly)");
+    println!(
+        "  event delivered -> target group updated: {} ms",
+        elapsed.as_millis()
+    );
+    anyhow::ensure!(
+        held == [new_ip.as_str()],
+        "the function did not move the target group onto {new_ip}"
+    );
     Ok(())
 }
 

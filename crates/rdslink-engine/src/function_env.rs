@@ -19,8 +19,12 @@ pub const DNS_NAMESERVERS: &str = "RDSLINK_DNS_NAMESERVERS";
 pub const DNS_WAIT_SECONDS: &str = "RDSLINK_DNS_WAIT_SECONDS";
 
 /// The variables that select the database; exactly one is set.
-pub const DATABASE_VARIABLES: [&str; 4] =
-    [DB_INSTANCE_IDENTIFIER, DB_CLUSTER_IDENTIFIER, DB_PROXY_NAME, ENDPOINT];
+pub const DATABASE_VARIABLES: [&str; 4] = [
+    DB_INSTANCE_IDENTIFIER,
+    DB_CLUSTER_IDENTIFIER,
+    DB_PROXY_NAME,
+    ENDPOINT,
+];
 
 /// The environment of a function keeping `target_group_arn` on `selector`'s addresses at `port`.
 /// The system resolver is used (no [`DNS_NAMESERVERS`]): in AWS it is the VPC's or Lambda's.
@@ -61,7 +65,9 @@ pub fn selector_of(env: &BTreeMap<String, String>) -> Option<DatabaseSelector> {
         [DB_INSTANCE_IDENTIFIER] => get(DB_INSTANCE_IDENTIFIER).map(DatabaseSelector::Instance),
         [DB_CLUSTER_IDENTIFIER] => Some(DatabaseSelector::Cluster {
             identifier: get(DB_CLUSTER_IDENTIFIER)?,
-            role: get(ROLE).and_then(|role| role.parse().ok()).unwrap_or_default(),
+            role: get(ROLE)
+                .and_then(|role| role.parse().ok())
+                .unwrap_or_default(),
         }),
         [DB_PROXY_NAME] => get(DB_PROXY_NAME).map(DatabaseSelector::Proxy),
         [ENDPOINT] => get(ENDPOINT).map(DatabaseSelector::Endpoint),
@@ -78,7 +84,10 @@ mod tests {
     fn every_selector_round_trips_through_the_environment() {
         let selectors = [
             DatabaseSelector::Instance("orders".into()),
-            DatabaseSelector::Cluster { identifier: "orders".into(), role: ClusterRole::Reader },
+            DatabaseSelector::Cluster {
+                identifier: "orders".into(),
+                role: ClusterRole::Reader,
+            },
             DatabaseSelector::Proxy("orders-proxy".into()),
             DatabaseSelector::Endpoint("orders.example.internal".into()),
         ];

@@ -6,8 +6,9 @@
 /// Events after which an RDS endpoint may resolve to a new address, sorted by id.
 ///
 /// Each entry is `(number, "<category>: <what happened>")`, the category as the RDS and Aurora
-/// user guides' event tables give it (`crates/rdslink-sync-lambda/tests/fixtures/rds-events/rds-event-ids.csv`;
-/// the sync Lambda's `events` integration test checks this table against that file). The set:
+/// user guides' event tables give it (`rds-event-ids.csv` in
+/// `crates/rdslink-sync-lambda/tests/fixtures/rds-events/`; the sync Lambda's `events`
+/// integration test checks this table against that file). The set:
 /// - every event of the categories **failover** (DB instance and DB cluster) and **global
 ///   failover** (DB cluster): the writer moves, or was just attempted to move;
 /// - from other categories, only events reporting that the database was (or is being) stopped,

@@ -37,8 +37,12 @@ fn settings(config: &Field<SyncModel>) -> Field<SyncModel> {
         enabled: given.enabled.or_if_null(Field::Known(DEFAULT_ENABLED)),
         events: given.events.or_if_null(text(DEFAULT_EVENTS)),
         schedule: given.schedule.or_if_null(text(DEFAULT_SCHEDULE)),
-        dns_wait_seconds: given.dns_wait_seconds.or_if_null(Field::Known(DEFAULT_DNS_WAIT_SECONDS)),
-        memory_size: given.memory_size.or_if_null(Field::Known(DEFAULT_MEMORY_SIZE)),
+        dns_wait_seconds: given
+            .dns_wait_seconds
+            .or_if_null(Field::Known(DEFAULT_DNS_WAIT_SECONDS)),
+        memory_size: given
+            .memory_size
+            .or_if_null(Field::Known(DEFAULT_MEMORY_SIZE)),
         log_retention_days: given
             .log_retention_days
             .or_if_null(Field::Known(DEFAULT_LOG_RETENTION_DAYS)),
@@ -51,7 +55,11 @@ fn settings(config: &Field<SyncModel>) -> Field<SyncModel> {
 /// Whether the configured database has RDS events to match: an instance, cluster or proxy does,
 /// a plain hostname does not; `None` while the selector is unknown.
 fn has_rds_events(database: &Database) -> Option<bool> {
-    let ids = [&database.db_instance_identifier, &database.db_cluster_identifier, &database.db_proxy_name];
+    let ids = [
+        &database.db_instance_identifier,
+        &database.db_cluster_identifier,
+        &database.db_proxy_name,
+    ];
     if ids.iter().any(|field| field.known().is_some()) {
         return Some(true);
     }
@@ -65,15 +73,24 @@ fn has_rds_events(database: &Database) -> Option<bool> {
 }
 
 fn managed_role_arn(scope: &Scope, names: &SyncNames) -> String {
-    format!("arn:{}:iam::{}:role/{}", scope.partition, scope.account_id, names.role)
+    format!(
+        "arn:{}:iam::{}:role/{}",
+        scope.partition, scope.account_id, names.role
+    )
 }
 
 fn rule_arn(scope: &Scope, names: &SyncNames) -> String {
-    format!("arn:{}:events:{}:{}:rule/{}", scope.partition, scope.region, scope.account_id, names.rule)
+    format!(
+        "arn:{}:events:{}:{}:rule/{}",
+        scope.partition, scope.region, scope.account_id, names.rule
+    )
 }
 
 fn function_arn(scope: &Scope, names: &SyncNames) -> String {
-    format!("arn:{}:lambda:{}:{}:function:{}", scope.partition, scope.region, scope.account_id, names.function)
+    format!(
+        "arn:{}:lambda:{}:{}:function:{}",
+        scope.partition, scope.region, scope.account_id, names.function
+    )
 }
 
 /// The planned `sync`: a function of the configuration, the name, the account and region, and
@@ -87,19 +104,30 @@ pub(super) fn plan(config: &EndpointServiceModel, scope: &Scope) -> Field<SyncMo
     match (settings.enabled.known().copied(), config.name.known()) {
         (Some(false), _) => {
             // Nothing is deployed: no computed value, and the role is the user's or none.
-            Field::Known(SyncModel { role_arn, ..settings }.with_outputs(|| Field::Null, Field::Null))
+            Field::Known(
+                SyncModel {
+                    role_arn,
+                    ..settings
+                }
+                .with_outputs(|| Field::Null, Field::Null),
+            )
         }
         (None, _) | (_, None) => Field::Known(
-            SyncModel { role_arn: role_arn.or_unknown(), ..settings }.with_outputs(unknown, Field::unknown()),
+            SyncModel {
+                role_arn: role_arn.or_unknown(),
+                ..settings
+            }
+            .with_outputs(unknown, Field::unknown()),
         ),
         (Some(true), Some(name)) => {
             let names = SyncNames::of(name);
             let known = |text: String| Field::Known(text);
-            let event_rule_arn = match (settings.events.as_deref(), has_rds_events(&config.database)) {
-                (Some(DEFAULT_EVENTS), Some(true)) => known(rule_arn(scope, &names)),
-                (Some(_), Some(_)) => Field::Null,
-                _ => unknown(),
-            };
+            let event_rule_arn =
+                match (settings.events.as_deref(), has_rds_events(&config.database)) {
+                    (Some(DEFAULT_EVENTS), Some(true)) => known(rule_arn(scope, &names)),
+                    (Some(_), Some(_)) => Field::Null,
+                    _ => unknown(),
+                };
             let schedule_arn = match settings.schedule.as_deref() {
                 Some(SCHEDULE_OFF) => Field::Null,
                 Some(_) => known(schedule_arn_of(scope, &names.schedule)),
@@ -130,9 +158,16 @@ async fn spec_of(
     role_given: bool,
 ) -> Result<SyncSpec, String> {
     let scope = scope(clients);
-    let name = state.name.as_deref().ok_or("the name is not known")?.to_owned();
+    let name = state
+        .name
+        .as_deref()
+        .ok_or("the name is not known")?
+        .to_owned();
     let names = SyncNames::of(&name);
-    let selector = state.database.selector().ok_or("the database is not known")?;
+    let selector = state
+        .database
+        .selector()
+        .ok_or("the database is not known")?;
     let target_group_arn = state
         .parts
         .target_group_arn
@@ -144,10 +179,14 @@ async fn spec_of(
         .known()
         .and_then(|port| u16::try_from(*port).ok())
         .ok_or("the port is not known")?;
-    let number = |field: &Field<i64>, default: i64| u32::try_from(*field.known().unwrap_or(&default)).unwrap_or_default();
+    let number = |field: &Field<i64>, default: i64| {
+        u32::try_from(*field.known().unwrap_or(&default)).unwrap_or_default()
+    };
     let execution_role = match sync.role_arn.as_deref() {
         Some(arn) if role_given || arn != managed_role_arn(&scope, &names) => {
-            ExecutionRole::Provided { arn: arn.to_owned() }
+            ExecutionRole::Provided {
+                arn: arn.to_owned(),
+            }
         }
         _ => ExecutionRole::Managed {
             permissions_boundary: sync.permissions_boundary.known().cloned(),
@@ -177,7 +216,10 @@ async fn spec_of(
 }
 
 /// A cluster's member instances, for the rule's pattern; empty for other databases.
-async fn cluster_members(clients: &Clients, selector: &DatabaseSelector) -> Result<Vec<String>, String> {
+async fn cluster_members(
+    clients: &Clients,
+    selector: &DatabaseSelector,
+) -> Result<Vec<String>, String> {
     let DatabaseSelector::Cluster { identifier, .. } = selector else {
         return Ok(Vec::new());
     };
@@ -251,7 +293,8 @@ pub(super) async fn apply(
             Ok(())
         }
         Err(error) => {
-            let unfinished = format!("the last apply did not finish deploying the sync Lambda: {error}");
+            let unfinished =
+                format!("the last apply did not finish deploying the sync Lambda: {error}");
             planned.sync = Field::Known(SyncModel {
                 role_arn: sync.role_arn.clone().known().cloned().into(),
                 ..sync.with_outputs(|| Field::Null, Field::Known(List::of([unfinished])))
@@ -271,7 +314,10 @@ async fn bounded<T>(
     let work = Box::pin(work);
     match ctx.until_stopped(tokio::time::timeout(timeout, work)).await {
         Ok(Ok(result)) => result,
-        Ok(Err(_)) => Err(format!("the sync Lambda's deployment did not finish within {}s", timeout.as_secs())),
+        Ok(Err(_)) => Err(format!(
+            "the sync Lambda's deployment did not finish within {}s",
+            timeout.as_secs()
+        )),
         Err(_) => Err("interrupted: Terraform asked the provider to stop".to_owned()),
     }
 }
@@ -283,14 +329,27 @@ pub(super) async fn remove_parts(clients: &Clients, name: &str) -> Result<(), St
         return Ok(());
     }
     let scope = scope(clients);
-    sync::remove(&clients.sync, &Owner(name.to_owned()), &scope, &SyncNames::of(name))
-        .await
-        .map_err(|err| err.to_string())
+    sync::remove(
+        &clients.sync,
+        &Owner(name.to_owned()),
+        &scope,
+        &SyncNames::of(name),
+    )
+    .await
+    .map_err(|err| err.to_string())
 }
 
 /// Refresh: reads every part back into `state.sync` (ids of what exists, the code deployed, and
 /// what drifted). `Err`: AWS could not be read; the caller keeps the prior values with a warning.
-pub(super) async fn refresh(clients: &Clients, state: &mut EndpointServiceModel) -> Result<(), String> {
+pub(super) async fn refresh(
+    clients: &Clients,
+    state: &mut EndpointServiceModel,
+) -> Result<(), String> {
+    if state.sync.is_null() {
+        // An import, or a state written before `sync` existed: the settings of a deployed
+        // function of this endpoint service, if there is one.
+        state.sync = recorded_settings(clients, state).await?.into();
+    }
     let Field::Known(sync) = state.sync.clone() else {
         return Ok(());
     };
@@ -302,7 +361,10 @@ pub(super) async fn refresh(clients: &Clients, state: &mut EndpointServiceModel)
         .await
         .map_err(|err| err.to_string())?;
     let owner = Owner(spec.owner.clone());
-    let function = observed.function.as_ref().filter(|function| owner.owns(&function.tags));
+    let function = observed
+        .function
+        .as_ref()
+        .filter(|function| owner.owns(&function.tags));
     let rule = observed.rule.as_ref().filter(|rule| owner.owns(&rule.tags));
     let schedule = observed
         .schedule
@@ -313,7 +375,12 @@ pub(super) async fn refresh(clients: &Clients, state: &mut EndpointServiceModel)
         function_name: text(function.map(|_| spec.names.function.as_str())),
         function_arn: text(function.map(|function| function.arn.as_str())),
         code_sha256: text(function.map(|function| function.code_sha256.as_str())),
-        log_group_name: text(observed.log_group.as_ref().map(|_| spec.names.log_group.as_str())),
+        log_group_name: text(
+            observed
+                .log_group
+                .as_ref()
+                .map(|_| spec.names.log_group.as_str()),
+        ),
         event_rule_arn: text(rule.map(|rule| rule.arn.as_str())),
         schedule_arn: text(schedule.map(|schedule| schedule.arn.as_str())),
         drift: Field::Known(List::of(observed.drift(&spec))),
@@ -328,4 +395,62 @@ pub(super) fn role_given(config: &EndpointServiceModel) -> bool {
         .sync
         .known()
         .is_some_and(|sync| !sync.role_arn.is_null())
+}
+
+/// The settings a deployed function of this endpoint service was given, read back from its parts;
+/// `None` when none is deployed.
+async fn recorded_settings(
+    clients: &Clients,
+    state: &EndpointServiceModel,
+) -> Result<Option<SyncModel>, String> {
+    let Some(name) = state.name.as_deref() else {
+        return Ok(None);
+    };
+    let scope = scope(clients);
+    let names = SyncNames::of(name);
+    let observed = sync::observe(&clients.sync, &scope, &names)
+        .await
+        .map_err(|err| err.to_string())?;
+    let owner = Owner(name.to_owned());
+    let Some(function) = observed
+        .function
+        .filter(|function| owner.owns(&function.tags))
+    else {
+        return Ok(None);
+    };
+    let text = |value: &str| Field::Known(value.to_owned());
+    let events = match observed.rule.filter(|rule| owner.owns(&rule.tags)) {
+        Some(_) => DEFAULT_EVENTS,
+        None => "off",
+    };
+    let schedule = observed
+        .schedule
+        .filter(|schedule| schedule.target_arn == function.arn)
+        .map_or_else(|| SCHEDULE_OFF.to_owned(), |schedule| schedule.expression);
+    let dns_wait = function
+        .environment
+        .get(rdslink_engine::function_env::DNS_WAIT_SECONDS)
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(DEFAULT_DNS_WAIT_SECONDS);
+    let managed = managed_role_arn(&scope, &names) == function.role;
+    let permissions_boundary = observed
+        .role
+        .filter(|_| managed)
+        .and_then(|role| role.permissions_boundary);
+    Ok(Some(SyncModel {
+        enabled: Field::Known(true),
+        events: text(events),
+        schedule: Field::Known(schedule),
+        dns_wait_seconds: Field::Known(dns_wait),
+        memory_size: Field::Known(function.memory_size.map_or(DEFAULT_MEMORY_SIZE, i64::from)),
+        log_retention_days: Field::Known(
+            observed
+                .log_group
+                .and_then(|group| group.retention_days)
+                .map_or(DEFAULT_LOG_RETENTION_DAYS, i64::from),
+        ),
+        permissions_boundary: permissions_boundary.into(),
+        role_arn: text(&function.role),
+        ..SyncModel::default()
+    }))
 }

@@ -27,7 +27,30 @@ pub struct Deployed {
     pub schedule_arn: Option<String>,
 }
 
+/// How many times [`ensure`] starts over after a transient failure.
+const ATTEMPTS: u32 = 4;
+
+/// Brings the deployment to `spec`. A failure AWS may not repeat (throttling, a 5xx, an update in
+/// progress, or a create whose answer was lost so that its retry meets the object it made) starts
+/// the whole pass over: every step reads before it writes, so a pass is safe to repeat, the way a
+/// controller requeues.
 pub async fn ensure(clients: &SyncClients, spec: &SyncSpec) -> Result<Deployed> {
+    let mut pause = std::time::Duration::from_secs(1);
+    let mut attempt = 1;
+    loop {
+        match ensure_once(clients, spec).await {
+            Err(err) if attempt < ATTEMPTS && (err.is_retryable() || err.is_conflict()) => {
+                tracing::info!(attempt, error = %err, "sync deployment: starting the pass again");
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+async fn ensure_once(clients: &SyncClients, spec: &SyncSpec) -> Result<Deployed> {
     let owner = Owner(spec.owner.clone());
     let names = &spec.names;
     logs::ensure_log_group(
@@ -40,7 +63,9 @@ pub async fn ensure(clients: &SyncClients, spec: &SyncSpec) -> Result<Deployed> 
     )
     .await?;
     let role_arn = match &spec.execution_role {
-        ExecutionRole::Managed { permissions_boundary } => {
+        ExecutionRole::Managed {
+            permissions_boundary,
+        } => {
             let trust = policy::lambda_trust_policy(&spec.scope);
             let permissions = spec.execution_policy();
             iam::ensure_role(
@@ -85,7 +110,8 @@ pub async fn ensure(clients: &SyncClients, spec: &SyncSpec) -> Result<Deployed> 
             Some(arn)
         }
         None => {
-            function::revoke_invocation(&clients.lambda, &names.function, EVENTS_PERMISSION_SID).await?;
+            function::revoke_invocation(&clients.lambda, &names.function, EVENTS_PERMISSION_SID)
+                .await?;
             rule::delete_rule(&clients.events, &owner, &names.rule).await?;
             None
         }
@@ -96,7 +122,9 @@ pub async fn ensure(clients: &SyncClients, spec: &SyncSpec) -> Result<Deployed> 
             let trust = policy::scheduler_trust_policy(&spec.scope);
             let permissions = policy::scheduler_policy(&function.arn);
             let boundary = match &spec.execution_role {
-                ExecutionRole::Managed { permissions_boundary } => permissions_boundary.as_deref(),
+                ExecutionRole::Managed {
+                    permissions_boundary,
+                } => permissions_boundary.as_deref(),
                 ExecutionRole::Provided { .. } => None,
             };
             let scheduler_role = iam::ensure_role(
@@ -130,7 +158,13 @@ pub async fn ensure(clients: &SyncClients, spec: &SyncSpec) -> Result<Deployed> 
         }
         None => {
             schedule::delete_schedule(&clients.scheduler, &names.schedule, &function.arn).await?;
-            iam::delete_role(&clients.iam, &owner, SyncPart::SchedulerRole, &names.scheduler_role).await?;
+            iam::delete_role(
+                &clients.iam,
+                &owner,
+                SyncPart::SchedulerRole,
+                &names.scheduler_role,
+            )
+            .await?;
             None
         }
     };
@@ -168,7 +202,11 @@ pub struct Observation {
     pub schedule: Option<ObservedSchedule>,
 }
 
-pub async fn observe(clients: &SyncClients, scope: &Scope, names: &SyncNames) -> Result<Observation> {
+pub async fn observe(
+    clients: &SyncClients,
+    scope: &Scope,
+    names: &SyncNames,
+) -> Result<Observation> {
     let (function, role, scheduler_role, log_group, rule, schedule) = tokio::try_join!(
         function::read_function(&clients.lambda, &names.function),
         iam::read_role(&clients.iam, SyncPart::Role, &names.role),
@@ -212,7 +250,13 @@ impl Observation {
         if !owner.owns(&function.tags) {
             drift.push("the function is not tagged as this endpoint service's".to_owned());
         }
-        if let (ExecutionRole::Managed { permissions_boundary }, Some(role)) = (&spec.execution_role, &self.role) {
+        if let (
+            ExecutionRole::Managed {
+                permissions_boundary,
+            },
+            Some(role),
+        ) = (&spec.execution_role, &self.role)
+        {
             if role.trust != policy::lambda_trust_policy(&spec.scope) {
                 drift.push("the function role's trust policy changed".to_owned());
             }
@@ -240,7 +284,11 @@ impl Observation {
         match (&spec.schedule, &self.schedule) {
             (Some(expression), Some(schedule)) => {
                 let input = schedule_input(&schedule_arn_of(&spec.scope, &spec.names.schedule));
-                let role = self.scheduler_role.as_ref().map(|role| role.arn.as_str()).unwrap_or_default();
+                let role = self
+                    .scheduler_role
+                    .as_ref()
+                    .map(|role| role.arn.as_str())
+                    .unwrap_or_default();
                 drift.extend(schedule.differences(&ScheduleSpec {
                     name: &spec.names.schedule,
                     expression,
@@ -251,7 +299,10 @@ impl Observation {
                 }));
                 match &self.scheduler_role {
                     None => drift.push("the schedule's IAM role is missing".to_owned()),
-                    Some(role) if role.policy.as_ref() != Some(&policy::scheduler_policy(&function.arn)) => {
+                    Some(role)
+                        if role.policy.as_ref()
+                            != Some(&policy::scheduler_policy(&function.arn)) =>
+                    {
                         drift.push("the schedule role's policy changed".to_owned())
                     }
                     Some(_) => {}
@@ -269,13 +320,24 @@ impl Observation {
 
 /// Deletes every part this endpoint service owns, in dependency order (what invokes the function,
 /// the function, then what it used); parts already gone or not its own are left alone.
-pub async fn remove(clients: &SyncClients, owner: &Owner, scope: &Scope, names: &SyncNames) -> Result<()> {
+pub async fn remove(
+    clients: &SyncClients,
+    owner: &Owner,
+    scope: &Scope,
+    names: &SyncNames,
+) -> Result<()> {
     let function_arn = format!(
         "arn:{}:lambda:{}:{}:function:{}",
         scope.partition, scope.region, scope.account_id, names.function
     );
     schedule::delete_schedule(&clients.scheduler, &names.schedule, &function_arn).await?;
-    iam::delete_role(&clients.iam, owner, SyncPart::SchedulerRole, &names.scheduler_role).await?;
+    iam::delete_role(
+        &clients.iam,
+        owner,
+        SyncPart::SchedulerRole,
+        &names.scheduler_role,
+    )
+    .await?;
     rule::delete_rule(&clients.events, owner, &names.rule).await?;
     function::delete_function(&clients.lambda, owner, &names.function).await?;
     logs::delete_log_group(&clients.logs, scope, owner, &names.log_group).await?;

@@ -83,7 +83,10 @@ impl SyncError {
             name: name.to_owned(),
             action,
             failure: Failure::of(err).to_string(),
-            code: err.as_service_error().and_then(|e| ProvideErrorMetadata::code(e)).map(str::to_owned),
+            code: err
+                .as_service_error()
+                .and_then(|e| ProvideErrorMetadata::code(e))
+                .map(str::to_owned),
             class: aws_error::classify_sdk_error(err),
         }
     }
@@ -106,7 +109,27 @@ impl SyncError {
     }
 
     pub fn is_not_found(&self) -> bool {
-        matches!(self, SyncError::Aws { class: ErrorClass::NotFound(_), .. })
+        matches!(
+            self,
+            SyncError::Aws {
+                class: ErrorClass::NotFound(_),
+                ..
+            }
+        )
+    }
+
+    /// AWS refused to create what already exists: after a create whose answer was lost, the
+    /// retry meets the object the first attempt made.
+    pub fn is_conflict(&self) -> bool {
+        matches!(
+            self.code(),
+            Some(
+                "EntityAlreadyExists"
+                    | "ResourceConflictException"
+                    | "ResourceAlreadyExistsException"
+                    | "ConflictException"
+            )
+        )
     }
 
     pub fn is_retryable(&self) -> bool {

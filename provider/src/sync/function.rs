@@ -47,7 +47,10 @@ impl ObservedFunction {
     pub fn differences(&self, spec: &SyncSpec, role_arn: &str) -> Vec<String> {
         let mut drift = Vec::new();
         if self.role != role_arn {
-            drift.push(format!("the function runs as {} instead of {role_arn}", self.role));
+            drift.push(format!(
+                "the function runs as {} instead of {role_arn}",
+                self.role
+            ));
         }
         if self.runtime.as_deref() != Some(spec::RUNTIME)
             || self.handler.as_deref() != Some(spec::HANDLER)
@@ -86,7 +89,10 @@ impl ObservedFunction {
 }
 
 fn wanted_async_invocation(spec: &SyncSpec) -> (Option<i32>, Option<i32>) {
-    (Some(spec::MAX_RETRY_ATTEMPTS), Some(spec.max_event_age_seconds()))
+    (
+        Some(spec::MAX_RETRY_ATTEMPTS),
+        Some(spec.max_event_age_seconds()),
+    )
 }
 
 pub async fn read_function(lambda: &Client, name: &str) -> Result<Option<ObservedFunction>> {
@@ -96,16 +102,31 @@ pub async fn read_function(lambda: &Client, name: &str) -> Result<Option<Observe
         return Ok(None);
     };
     let Some(config) = output.configuration() else {
-        return Err(SyncError::unexpected(PART, name, "GetFunction answered no configuration"));
+        return Err(SyncError::unexpected(
+            PART,
+            name,
+            "GetFunction answered no configuration",
+        ));
     };
     let async_invocation = lambda
         .get_function_event_invoke_config()
         .function_name(name)
         .send()
         .await
-        .map_err(|err| SyncError::aws(PART, name, "reading the asynchronous invocation settings of", &err));
-    let async_invocation = found(async_invocation)?
-        .map(|settings| (settings.maximum_retry_attempts(), settings.maximum_event_age_in_seconds()));
+        .map_err(|err| {
+            SyncError::aws(
+                PART,
+                name,
+                "reading the asynchronous invocation settings of",
+                &err,
+            )
+        });
+    let async_invocation = found(async_invocation)?.map(|settings| {
+        (
+            settings.maximum_retry_attempts(),
+            settings.maximum_event_age_in_seconds(),
+        )
+    });
     Ok(Some(ObservedFunction {
         arn: config.function_arn().unwrap_or_default().to_owned(),
         code_sha256: config.code_sha256().unwrap_or_default().to_owned(),
@@ -122,7 +143,12 @@ pub async fn read_function(lambda: &Client, name: &str) -> Result<Option<Observe
         environment: config
             .environment()
             .and_then(|environment| environment.variables())
-            .map(|variables| variables.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .map(|variables| {
+                variables
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            })
             .unwrap_or_default(),
         reserved_concurrency: output
             .concurrency()
@@ -179,9 +205,13 @@ pub async fn ensure_function(
         }
     }
     wait_ready(lambda, name).await?;
-    let current = read_function(lambda, name)
-        .await?
-        .ok_or_else(|| SyncError::unexpected(PART, name, "the function disappeared while it was configured"))?;
+    let current = read_function(lambda, name).await?.ok_or_else(|| {
+        SyncError::unexpected(
+            PART,
+            name,
+            "the function disappeared while it was configured",
+        )
+    })?;
     if current.reserved_concurrency != Some(spec::RESERVED_CONCURRENCY) {
         lambda
             .put_function_concurrency()
@@ -200,11 +230,22 @@ pub async fn ensure_function(
             .set_maximum_event_age_in_seconds(age)
             .send()
             .await
-            .map_err(|err| SyncError::aws(PART, name, "setting the asynchronous invocation settings of", &err))?;
+            .map_err(|err| {
+                SyncError::aws(
+                    PART,
+                    name,
+                    "setting the asynchronous invocation settings of",
+                    &err,
+                )
+            })?;
     }
-    read_function(lambda, name)
-        .await?
-        .ok_or_else(|| SyncError::unexpected(PART, name, "the function disappeared while it was configured"))
+    read_function(lambda, name).await?.ok_or_else(|| {
+        SyncError::unexpected(
+            PART,
+            name,
+            "the function disappeared while it was configured",
+        )
+    })
 }
 
 fn environment(spec: &SyncSpec) -> Environment {
@@ -229,7 +270,11 @@ async fn create_function(lambda: &Client, spec: &SyncSpec, role_arn: &str) -> Re
             .handler(spec::HANDLER)
             .architectures(Architecture::Arm64)
             .role(role_arn)
-            .code(FunctionCode::builder().zip_file(Blob::new(code::ZIP)).build())
+            .code(
+                FunctionCode::builder()
+                    .zip_file(Blob::new(code::ZIP))
+                    .build(),
+            )
             .memory_size(spec.memory_size as i32)
             .timeout(spec.timeout_seconds() as i32)
             .environment(environment(spec))
@@ -313,7 +358,11 @@ async fn wait_ready(lambda: &Client, name: &str) -> Result<()> {
                     .last_update_status_reason()
                     .or(config.state_reason())
                     .unwrap_or("no reason given");
-                return Err(SyncError::unexpected(PART, name, format!("Lambda reports it failed: {reason}")));
+                return Err(SyncError::unexpected(
+                    PART,
+                    name,
+                    format!("Lambda reports it failed: {reason}"),
+                ));
             }
             (Some(State::Pending), _) | (_, Some(LastUpdateStatus::InProgress)) => {
                 tokio::time::sleep(pause).await;
@@ -360,20 +409,35 @@ pub async fn revoke_invocation(lambda: &Client, function: &str, sid: &str) -> Re
         .statement_id(sid)
         .send()
         .await
-        .map_err(|err| SyncError::aws(PART, function, "revoking an invocation permission of", &err));
+        .map_err(|err| {
+            SyncError::aws(PART, function, "revoking an invocation permission of", &err)
+        });
     found(removed)?;
     Ok(())
 }
 
 /// The `AWS:SourceArn` of the resource policy statement `sid`; `None` when there is none.
-pub async fn invocation_source(lambda: &Client, function: &str, sid: &str) -> Result<Option<String>> {
+pub async fn invocation_source(
+    lambda: &Client,
+    function: &str,
+    sid: &str,
+) -> Result<Option<String>> {
     let policy = lambda.get_policy().function_name(function).send().await;
-    let Some(policy) = found(policy.map_err(|err| SyncError::aws(PART, function, "reading the resource policy of", &err)))?
+    let Some(policy) =
+        found(policy.map_err(|err| {
+            SyncError::aws(PART, function, "reading the resource policy of", &err)
+        }))?
     else {
         return Ok(None);
     };
     let document: serde_json::Value = serde_json::from_str(policy.policy().unwrap_or("{}"))
-        .map_err(|err| SyncError::unexpected(PART, function, format!("its resource policy is not JSON: {err}")))?;
+        .map_err(|err| {
+            SyncError::unexpected(
+                PART,
+                function,
+                format!("its resource policy is not JSON: {err}"),
+            )
+        })?;
     let statement = document["Statement"]
         .as_array()
         .into_iter()

@@ -41,7 +41,9 @@ pub async fn read_role(iam: &Client, part: SyncPart, name: &str) -> Result<Optio
         return Ok(None);
     };
     let trust = PolicyDocument::parse(role.assume_role_policy_document().unwrap_or_default())
-        .map_err(|reason| SyncError::unexpected(part, name, format!("its trust policy: {reason}")))?;
+        .map_err(|reason| {
+            SyncError::unexpected(part, name, format!("its trust policy: {reason}"))
+        })?;
     let policy = iam
         .get_role_policy()
         .role_name(name)
@@ -50,9 +52,11 @@ pub async fn read_role(iam: &Client, part: SyncPart, name: &str) -> Result<Optio
         .await
         .map_err(|err| SyncError::aws(part, name, "reading the inline policy of", &err));
     let policy = match found(policy)? {
-        Some(output) => Some(PolicyDocument::parse(output.policy_document()).map_err(|reason| {
-            SyncError::unexpected(part, name, format!("its policy {POLICY_NAME}: {reason}"))
-        })?),
+        Some(output) => Some(PolicyDocument::parse(output.policy_document()).map_err(
+            |reason| {
+                SyncError::unexpected(part, name, format!("its policy {POLICY_NAME}: {reason}"))
+            },
+        )?),
         None => None,
     };
     Ok(Some(ObservedRole {
@@ -90,21 +94,28 @@ pub async fn ensure_role(iam: &Client, owner: &Owner, spec: &RoleSpec<'_>) -> Re
     if existing.policy.as_ref() != Some(spec.policy) {
         put_policy(iam, spec).await?;
     }
-    match (existing.permissions_boundary.as_deref(), spec.permissions_boundary) {
+    match (
+        existing.permissions_boundary.as_deref(),
+        spec.permissions_boundary,
+    ) {
         (current, Some(wanted)) if current != Some(wanted) => {
             iam.put_role_permissions_boundary()
                 .role_name(name)
                 .permissions_boundary(wanted)
                 .send()
                 .await
-                .map_err(|err| SyncError::aws(part, name, "setting the permissions boundary of", &err))?;
+                .map_err(|err| {
+                    SyncError::aws(part, name, "setting the permissions boundary of", &err)
+                })?;
         }
         (Some(_), None) => {
             iam.delete_role_permissions_boundary()
                 .role_name(name)
                 .send()
                 .await
-                .map_err(|err| SyncError::aws(part, name, "removing the permissions boundary of", &err))?;
+                .map_err(|err| {
+                    SyncError::aws(part, name, "removing the permissions boundary of", &err)
+                })?;
         }
         _ => {}
     }
@@ -152,7 +163,9 @@ async fn put_policy(iam: &Client, spec: &RoleSpec<'_>) -> Result<()> {
         .policy_document(spec.policy.to_json())
         .send()
         .await
-        .map_err(|err| SyncError::aws(spec.part, spec.name, "writing the inline policy of", &err))?;
+        .map_err(|err| {
+            SyncError::aws(spec.part, spec.name, "writing the inline policy of", &err)
+        })?;
     Ok(())
 }
 

@@ -25,7 +25,11 @@ pub fn log_group_arn(scope: &Scope, name: &str) -> String {
     )
 }
 
-pub async fn read_log_group(logs: &Client, scope: &Scope, name: &str) -> Result<Option<ObservedLogGroup>> {
+pub async fn read_log_group(
+    logs: &Client,
+    scope: &Scope,
+    name: &str,
+) -> Result<Option<ObservedLogGroup>> {
     let groups = logs
         .describe_log_groups()
         .log_group_name_prefix(name)
@@ -51,7 +55,10 @@ pub async fn read_log_group(logs: &Client, scope: &Scope, name: &str) -> Result<
         .unwrap_or_default()
         .into_iter()
         .collect();
-    Ok(Some(ObservedLogGroup { retention_days, tags }))
+    Ok(Some(ObservedLogGroup {
+        retention_days,
+        tags,
+    }))
 }
 
 pub async fn ensure_log_group(
@@ -114,7 +121,12 @@ async fn put_retention(logs: &Client, name: &str, retention: i32) -> Result<()> 
 }
 
 /// Deletes the log group if it is this owner's; gone or another's is left alone.
-pub async fn delete_log_group(logs: &Client, scope: &Scope, owner: &Owner, name: &str) -> Result<()> {
+pub async fn delete_log_group(
+    logs: &Client,
+    scope: &Scope,
+    owner: &Owner,
+    name: &str,
+) -> Result<()> {
     let Some(existing) = read_log_group(logs, scope, name).await? else {
         return Ok(());
     };

@@ -53,7 +53,13 @@ mod tests {
     #[test]
     fn the_longest_name_fits_every_limit() {
         let names = SyncNames::of(&"a".repeat(crate::endpoint_service::aws::MAX_NAME_LEN));
-        for part in [&names.function, &names.role, &names.scheduler_role, &names.rule, &names.schedule] {
+        for part in [
+            &names.function,
+            &names.role,
+            &names.scheduler_role,
+            &names.rule,
+            &names.schedule,
+        ] {
             assert!(part.len() <= 64, "{part} is longer than 64");
         }
         assert_eq!(names.log_group, format!("/aws/lambda/{}", names.function));

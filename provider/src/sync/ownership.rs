@@ -19,7 +19,12 @@ impl Owner {
 }
 
 /// `Ok` when `tags` show the part is `owner`'s; [`SyncError::NotOwned`] otherwise.
-pub fn check(owner: &Owner, part: SyncPart, name: &str, tags: &BTreeMap<String, String>) -> Result<()> {
+pub fn check(
+    owner: &Owner,
+    part: SyncPart,
+    name: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<()> {
     if owner.owns(tags) {
         return Ok(());
     }

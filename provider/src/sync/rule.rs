@@ -46,7 +46,8 @@ impl ObservedRule {
 
 pub async fn read_rule(events: &Client, name: &str) -> Result<Option<ObservedRule>> {
     let answer = events.describe_rule().name(name).send().await;
-    let Some(rule) = found(answer.map_err(|err| SyncError::aws(PART, name, "reading", &err)))? else {
+    let Some(rule) = found(answer.map_err(|err| SyncError::aws(PART, name, "reading", &err)))?
+    else {
         return Ok(None);
     };
     let arn = rule
@@ -68,7 +69,11 @@ pub async fn read_rule(events: &Client, name: &str) -> Result<Option<ObservedRul
     Ok(Some(ObservedRule {
         enabled: rule.state() == Some(&RuleState::Enabled),
         pattern: rule.event_pattern().map(str::to_owned),
-        targets: targets.targets().iter().map(|target| target.arn().to_owned()).collect(),
+        targets: targets
+            .targets()
+            .iter()
+            .map(|target| target.arn().to_owned())
+            .collect(),
         tags: tags
             .tags()
             .iter()
@@ -99,12 +104,21 @@ pub async fn ensure_rule(
     let put = events
         .put_rule()
         .name(name)
-        .description(format!("rdslink: RDS events of endpoint service {}'s database", owner.0))
+        .description(format!(
+            "rdslink: RDS events of endpoint service {}'s database",
+            owner.0
+        ))
         .event_pattern(event_pattern)
         .state(RuleState::Enabled)
         .set_tags(existing.is_none().then(|| {
             tags.iter()
-                .map(|(key, value)| Tag::builder().key(key).value(value).build().expect("key and value are set"))
+                .map(|(key, value)| {
+                    Tag::builder()
+                        .key(key)
+                        .value(value)
+                        .build()
+                        .expect("key and value are set")
+                })
                 .collect()
         }))
         .send()
@@ -170,7 +184,11 @@ pub async fn delete_rule(events: &Client, owner: &Owner, name: &str) -> Result<(
         .await
         .map_err(|err| SyncError::aws(PART, name, "reading the targets of", &err));
     if let Some(listed) = found(listed)? {
-        let ids: Vec<String> = listed.targets().iter().map(|target| target.id().to_owned()).collect();
+        let ids: Vec<String> = listed
+            .targets()
+            .iter()
+            .map(|target| target.id().to_owned())
+            .collect();
         if !ids.is_empty() {
             let removed = events
                 .remove_targets()

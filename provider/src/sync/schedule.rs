@@ -46,7 +46,10 @@ impl ObservedSchedule {
             drift.push("the schedule is disabled".to_owned());
         }
         if self.expression != spec.expression {
-            drift.push(format!("the schedule runs {} instead of {}", self.expression, spec.expression));
+            drift.push(format!(
+                "the schedule runs {} instead of {}",
+                self.expression, spec.expression
+            ));
         }
         if self.target_arn != spec.function_arn || self.role_arn != spec.role_arn {
             drift.push("the schedule's target or role changed".to_owned());
@@ -64,13 +67,17 @@ impl ObservedSchedule {
 
 pub async fn read_schedule(scheduler: &Client, name: &str) -> Result<Option<ObservedSchedule>> {
     let answer = scheduler.get_schedule().name(name).send().await;
-    let Some(schedule) = found(answer.map_err(|err| SyncError::aws(PART, name, "reading", &err)))? else {
+    let Some(schedule) = found(answer.map_err(|err| SyncError::aws(PART, name, "reading", &err)))?
+    else {
         return Ok(None);
     };
     let target = schedule.target();
     Ok(Some(ObservedSchedule {
         arn: schedule.arn().unwrap_or_default().to_owned(),
-        expression: schedule.schedule_expression().unwrap_or_default().to_owned(),
+        expression: schedule
+            .schedule_expression()
+            .unwrap_or_default()
+            .to_owned(),
         enabled: schedule.state() != Some(&ScheduleState::Disabled),
         target_arn: target.map(|t| t.arn().to_owned()).unwrap_or_default(),
         role_arn: target.map(|t| t.role_arn().to_owned()).unwrap_or_default(),

@@ -54,7 +54,9 @@ pub fn schedule_input(schedule_arn_hint: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExecutionRole {
     /// rdslink creates `names.role` with [`policy::execution_policy`].
-    Managed { permissions_boundary: Option<String> },
+    Managed {
+        permissions_boundary: Option<String>,
+    },
     /// The user's own role (organisations that forbid creating roles): rdslink creates none.
     Provided { arn: String },
 }

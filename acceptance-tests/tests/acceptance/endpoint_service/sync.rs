@@ -52,7 +52,13 @@ async fn environment(account: &Account) -> HashMap<String, String> {
 }
 
 /// An RDS event as EventBridge delivers it, about `source_arn`.
-fn rds_event(account: &Account, detail_type: &str, source_arn: &str, identifier: &str, event_id: &str) -> Value {
+fn rds_event(
+    account: &Account,
+    detail_type: &str,
+    source_arn: &str,
+    identifier: &str,
+    event_id: &str,
+) -> Value {
     json!({
         "version": "0",
         "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
@@ -92,9 +98,13 @@ async fn rule_pattern(account: &Account) -> String {
 }
 
 async fn matches(account: &Account, event: &Value) -> bool {
-    event_pattern_matches(&account.eventbridge(), &rule_pattern(account).await, &event.to_string())
-        .await
-        .expect("TestEventPattern")
+    event_pattern_matches(
+        &account.eventbridge(),
+        &rule_pattern(account).await,
+        &event.to_string(),
+    )
+    .await
+    .expect("TestEventPattern")
 }
 
 /// Everything `apply` deployed, read back through the AWS API.
@@ -105,20 +115,33 @@ async fn assert_deployed(account: &Account, cluster: &Cluster, values: &Value) {
 
     let deployed = function(account).await;
     let config = deployed.configuration().expect("a configuration");
-    assert_eq!(config.runtime().map(|r| r.as_str()), Some("provided.al2023"));
+    assert_eq!(
+        config.runtime().map(|r| r.as_str()),
+        Some("provided.al2023")
+    );
     assert_eq!(config.handler(), Some("bootstrap"));
     let architectures: Vec<&str> = config.architectures().iter().map(|a| a.as_str()).collect();
     assert_eq!(architectures, ["arm64"]);
-    assert_eq!(config.timeout(), Some(150), "the DNS wait (90 s) plus 60 s of headroom");
+    assert_eq!(
+        config.timeout(),
+        Some(150),
+        "the DNS wait (90 s) plus 60 s of headroom"
+    );
     assert_eq!(config.memory_size(), Some(128));
     assert_eq!(config.function_arn(), Some(function_arn));
     assert_eq!(
-        deployed.concurrency().and_then(|c| c.reserved_concurrent_executions()),
+        deployed
+            .concurrency()
+            .and_then(|c| c.reserved_concurrent_executions()),
         Some(1),
         "one invocation at a time"
     );
     let sha = packaged_zip_sha256();
-    assert_eq!(config.code_sha256(), Some(sha.as_str()), "the code is the zip `make lambda-zip` builds");
+    assert_eq!(
+        config.code_sha256(),
+        Some(sha.as_str()),
+        "the code is the zip `make lambda-zip` builds"
+    );
     assert_eq!(text(sync, "code_sha256"), sha);
     let expected_env: HashMap<String, String> = [
         ("RDSLINK_TARGET_GROUP_ARN", target_group),
@@ -148,20 +171,43 @@ async fn assert_deployed(account: &Account, cluster: &Cluster, values: &Value) {
     assert_eq!(policies.len(), 1, "{policies:#?}");
     let granted: Vec<(String, String)> = policies.values().flat_map(grants).collect();
     for (action, resource) in &granted {
-        assert!(resource != "*" || is_read_only(action), "{action} on \"*\" in {policies:#?}");
+        assert!(
+            resource != "*" || is_read_only(action),
+            "{action} on \"*\" in {policies:#?}"
+        );
         if action.ends_with("RegisterTargets") || action.ends_with("DeregisterTargets") {
             assert_eq!(resource, target_group, "{action} only on this target group");
         }
-        assert_ne!(action, "logs:CreateLogGroup", "the provider creates the log group");
-        assert!(!action.ends_with(":*"), "no service-wide wildcard action: {action}");
+        assert_ne!(
+            action, "logs:CreateLogGroup",
+            "the provider creates the log group"
+        );
+        assert!(
+            !action.ends_with(":*"),
+            "no service-wide wildcard action: {action}"
+        );
     }
-    for needed in ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets", "rds:DescribeDBClusters"] {
-        assert!(granted.iter().any(|(action, _)| action == needed), "{needed} missing: {policies:#?}");
+    for needed in [
+        "elasticloadbalancing:RegisterTargets",
+        "elasticloadbalancing:DeregisterTargets",
+        "rds:DescribeDBClusters",
+    ] {
+        assert!(
+            granted.iter().any(|(action, _)| action == needed),
+            "{needed} missing: {policies:#?}"
+        );
     }
     let trust = trust_policy(account, FUNCTION).await;
     let statement = &trust["Statement"][0];
-    assert_eq!(statement["Principal"]["Service"], "lambda.amazonaws.com", "{trust:#}");
-    assert_eq!(statement["Condition"]["StringEquals"]["aws:SourceAccount"], account.id.as_str(), "{trust:#}");
+    assert_eq!(
+        statement["Principal"]["Service"], "lambda.amazonaws.com",
+        "{trust:#}"
+    );
+    assert_eq!(
+        statement["Condition"]["StringEquals"]["aws:SourceAccount"],
+        account.id.as_str(),
+        "{trust:#}"
+    );
 
     // The log group, created by the provider with its retention.
     let groups = account
@@ -171,21 +217,69 @@ async fn assert_deployed(account: &Account, cluster: &Cluster, values: &Value) {
         .send()
         .await
         .expect("DescribeLogGroups");
-    let group = groups.log_groups().first().expect("the function's log group");
+    let group = groups
+        .log_groups()
+        .first()
+        .expect("the function's log group");
     assert_eq!(group.retention_in_days(), Some(30));
 
     // The rule matches this cluster's and its members' failover events, and nothing else.
-    let cluster_event = rds_event(account, "RDS DB Cluster Event", &rds_arn(account, "cluster", "orders"), "orders", "RDS-EVENT-0071");
-    assert!(matches(account, &cluster_event).await, "the cluster's failover event must match");
+    let cluster_event = rds_event(
+        account,
+        "RDS DB Cluster Event",
+        &rds_arn(account, "cluster", "orders"),
+        "orders",
+        "RDS-EVENT-0071",
+    );
+    assert!(
+        matches(account, &cluster_event).await,
+        "the cluster's failover event must match"
+    );
     let member = &cluster.members[0].id;
-    let member_event = rds_event(account, "RDS DB Instance Event", &rds_arn(account, "db", member), member, "RDS-EVENT-0049");
-    assert!(matches(account, &member_event).await, "a member's failover event must match");
-    let other = rds_event(account, "RDS DB Cluster Event", &rds_arn(account, "cluster", "billing"), "billing", "RDS-EVENT-0071");
-    assert!(!matches(account, &other).await, "another cluster's events must not match");
-    let same_name_instance = rds_event(account, "RDS DB Instance Event", &rds_arn(account, "db", "orders"), "orders", "RDS-EVENT-0049");
-    assert!(!matches(account, &same_name_instance).await, "an instance named like the cluster is another database");
-    let backup = rds_event(account, "RDS DB Cluster Event", &rds_arn(account, "cluster", "orders"), "orders", "RDS-EVENT-0169");
-    assert!(!matches(account, &backup).await, "a snapshot event moves no address");
+    let member_event = rds_event(
+        account,
+        "RDS DB Instance Event",
+        &rds_arn(account, "db", member),
+        member,
+        "RDS-EVENT-0049",
+    );
+    assert!(
+        matches(account, &member_event).await,
+        "a member's failover event must match"
+    );
+    let other = rds_event(
+        account,
+        "RDS DB Cluster Event",
+        &rds_arn(account, "cluster", "billing"),
+        "billing",
+        "RDS-EVENT-0071",
+    );
+    assert!(
+        !matches(account, &other).await,
+        "another cluster's events must not match"
+    );
+    let same_name_instance = rds_event(
+        account,
+        "RDS DB Instance Event",
+        &rds_arn(account, "db", "orders"),
+        "orders",
+        "RDS-EVENT-0049",
+    );
+    assert!(
+        !matches(account, &same_name_instance).await,
+        "an instance named like the cluster is another database"
+    );
+    let backup = rds_event(
+        account,
+        "RDS DB Cluster Event",
+        &rds_arn(account, "cluster", "orders"),
+        "orders",
+        "RDS-EVENT-0169",
+    );
+    assert!(
+        !matches(account, &backup).await,
+        "a snapshot event moves no address"
+    );
     let targets = account
         .eventbridge()
         .list_targets_by_rule()
@@ -195,10 +289,19 @@ async fn assert_deployed(account: &Account, cluster: &Cluster, values: &Value) {
         .expect("ListTargetsByRule");
     let rule_targets: Vec<&str> = targets.targets().iter().map(|t| t.arn()).collect();
     assert_eq!(rule_targets, [function_arn]);
-    let permission = account.lambda().get_policy().function_name(FUNCTION).send().await.expect("GetPolicy");
+    let permission = account
+        .lambda()
+        .get_policy()
+        .function_name(FUNCTION)
+        .send()
+        .await
+        .expect("GetPolicy");
     let permission: Value = serde_json::from_str(permission.policy().unwrap()).unwrap();
     let statement = &permission["Statement"][0];
-    assert_eq!(statement["Principal"]["Service"], "events.amazonaws.com", "{permission:#}");
+    assert_eq!(
+        statement["Principal"]["Service"], "events.amazonaws.com",
+        "{permission:#}"
+    );
     assert_eq!(
         statement["Condition"]["ArnLike"]["AWS:SourceArn"],
         text(sync, "event_rule_arn"),
@@ -217,9 +320,15 @@ async fn assert_deployed(account: &Account, cluster: &Cluster, values: &Value) {
     let target = schedule.target().expect("a target");
     assert_eq!(target.arn(), function_arn);
     let scheduler_role = target.role_arn().rsplit('/').next().unwrap().to_owned();
-    let scheduler_grants: Vec<(String, String)> =
-        role_policies(account, &scheduler_role).await.values().flat_map(grants).collect();
-    assert_eq!(scheduler_grants, [("lambda:InvokeFunction".to_owned(), function_arn.to_owned())]);
+    let scheduler_grants: Vec<(String, String)> = role_policies(account, &scheduler_role)
+        .await
+        .values()
+        .flat_map(grants)
+        .collect();
+    assert_eq!(
+        scheduler_grants,
+        [("lambda:InvokeFunction".to_owned(), function_arn.to_owned())]
+    );
 }
 
 /// Runs the deployed function once, natively, with the environment Lambda would give it: the
@@ -228,10 +337,20 @@ async fn run_deployed_function(bench: &Bench, payload: &Value) -> Value {
     let mut env = environment(bench.account()).await;
     env.extend(aws_environment(bench.account()).await);
     env.insert("AWS_LAMBDA_FUNCTION_NAME".to_owned(), FUNCTION.to_owned());
-    env.insert("RDSLINK_DNS_NAMESERVERS".to_owned(), bench.dns().addr().to_string());
+    env.insert(
+        "RDSLINK_DNS_NAMESERVERS".to_owned(),
+        bench.dns().addr().to_string(),
+    );
     let program = provider_dir().join("bootstrap");
-    assert!(program.is_file(), "{} is built by `cargo test --workspace`", program.display());
-    invoke_once(&program, &env, payload).await.response().clone()
+    assert!(
+        program.is_file(),
+        "{} is built by `cargo test --workspace`",
+        program.display()
+    );
+    invoke_once(&program, &env, payload)
+        .await
+        .response()
+        .clone()
 }
 
 async fn registered(bench: &Bench, values: &Value) -> Vec<String> {
@@ -255,7 +374,10 @@ async fn apply_deploys_a_least_privilege_sync_lambda_that_follows_a_failover_on_
         .step(Step::config(service.hcl()).check(async |_| {
             let values = state(bench.workspace()).await;
             assert_deployed(bench.account(), &cluster, &values).await;
-            assert_eq!(registered(&bench, &values).await, [cluster.writer().ip.to_string()]);
+            assert_eq!(
+                registered(&bench, &values).await,
+                [cluster.writer().ip.to_string()]
+            );
             recorded.set(values).unwrap();
         }))
         // A failover, delivered as the event the deployed rule matches: the function re-points
@@ -276,7 +398,11 @@ async fn apply_deploys_a_least_privilege_sync_lambda_that_follows_a_failover_on_
                     let started = std::time::Instant::now();
                     let response = run_deployed_function(&bench, &event).await;
                     eprintln!("event to target group updated: {:?}", started.elapsed());
-                    assert_eq!(registered(&bench, values()).await, [cluster.member(&new_writer).ip.to_string()], "{response:#}");
+                    assert_eq!(
+                        registered(&bench, values()).await,
+                        [cluster.member(&new_writer).ip.to_string()],
+                        "{response:#}"
+                    );
                 })
                 .plan_only(),
         )
@@ -285,13 +411,20 @@ async fn apply_deploys_a_least_privilege_sync_lambda_that_follows_a_failover_on_
             Step::same_config()
                 .pre_config(async || {
                     let before = registered(&bench, values()).await;
-                    let old = cluster.members.iter().find(|m| before.contains(&m.ip.to_string())).unwrap();
+                    let old = cluster
+                        .members
+                        .iter()
+                        .find(|m| before.contains(&m.ip.to_string()))
+                        .unwrap();
                     let new_writer = seed::failover_cluster(bench.account(), &cluster, None).await;
                     assert_ne!(new_writer, old.id);
                     seed::point_writer_dns(bench.dns(), &cluster, &new_writer);
                     let scheduled = account_schedule_input(bench.account()).await;
                     run_deployed_function(&bench, &scheduled).await;
-                    assert_eq!(registered(&bench, values()).await, [cluster.member(&new_writer).ip.to_string()]);
+                    assert_eq!(
+                        registered(&bench, values()).await,
+                        [cluster.member(&new_writer).ip.to_string()]
+                    );
                 })
                 .plan_only(),
         )
@@ -301,14 +434,26 @@ async fn apply_deploys_a_least_privilege_sync_lambda_that_follows_a_failover_on_
 
 /// The payload the deployed schedule delivers, read from the schedule.
 async fn account_schedule_input(account: &Account) -> Value {
-    let schedule = account.scheduler().get_schedule().name(FUNCTION).send().await.expect("GetSchedule");
-    let input = schedule.target().and_then(|t| t.input()).expect("the schedule has an input");
+    let schedule = account
+        .scheduler()
+        .get_schedule()
+        .name(FUNCTION)
+        .send()
+        .await
+        .expect("GetSchedule");
+    let input = schedule
+        .target()
+        .and_then(|t| t.input())
+        .expect("the schedule has an input");
     serde_json::from_str(input).expect("the schedule's input is JSON")
 }
 
 fn names_drift(outcome: &Outcome, what: &str) {
     let stdout = &outcome.run.stdout;
-    assert!(stdout.contains(what), "the plan must name the drift {what:?}:\n{stdout}");
+    assert!(
+        stdout.contains(what),
+        "the plan must name the drift {what:?}:\n{stdout}"
+    );
 }
 
 #[tokio::test]
@@ -324,11 +469,18 @@ async fn drift_of_every_sync_part_shows_in_the_plan_and_apply_repairs_it() {
         .step(
             Step::same_config()
                 .pre_config(async || {
-                    lambda.delete_function_concurrency().function_name(FUNCTION).send().await.unwrap();
+                    lambda
+                        .delete_function_concurrency()
+                        .function_name(FUNCTION)
+                        .send()
+                        .await
+                        .unwrap();
                 })
                 .plan_only()
                 .expect_non_empty_plan("reserved concurrency removed")
-                .check(async |outcome| names_drift(outcome, "reserved concurrency of 1 was removed")),
+                .check(async |outcome| {
+                    names_drift(outcome, "reserved concurrency of 1 was removed")
+                }),
         )
         .step(Step::same_config())
         .step(
@@ -349,7 +501,11 @@ async fn drift_of_every_sync_part_shows_in_the_plan_and_apply_repairs_it() {
                     lambda
                         .update_function_configuration()
                         .function_name(FUNCTION)
-                        .environment(aws_sdk_lambda::types::Environment::builder().set_variables(Some(env)).build())
+                        .environment(
+                            aws_sdk_lambda::types::Environment::builder()
+                                .set_variables(Some(env))
+                                .build(),
+                        )
                         .send()
                         .await
                         .unwrap();
@@ -359,12 +515,23 @@ async fn drift_of_every_sync_part_shows_in_the_plan_and_apply_repairs_it() {
                 .check(async |outcome| names_drift(outcome, "environment changed")),
         )
         .step(Step::same_config().check(async |_| {
-            assert_eq!(environment(bench.account()).await.get("RDSLINK_PORT").map(String::as_str), Some("5432"));
+            assert_eq!(
+                environment(bench.account())
+                    .await
+                    .get("RDSLINK_PORT")
+                    .map(String::as_str),
+                Some("5432")
+            );
         }))
         .step(
             Step::same_config()
                 .pre_config(async || {
-                    lambda.delete_function().function_name(FUNCTION).send().await.unwrap();
+                    lambda
+                        .delete_function()
+                        .function_name(FUNCTION)
+                        .send()
+                        .await
+                        .unwrap();
                 })
                 .plan_only()
                 .expect_non_empty_plan("function deleted")
@@ -411,3 +578,128 @@ async fn sync_turned_off_removes_the_function_and_its_wiring_and_keeps_the_load_
         .await;
 }
 
+/// The provider's apply and the deployed function both move targets, each through the engine's
+/// `reconcile`, and nothing serialises the two: while an apply runs after a failover, the function
+/// runs again and again. The target group is never seen empty, and both end on the new primary.
+#[tokio::test]
+async fn an_apply_and_the_function_running_at_the_same_time_never_empty_the_group() {
+    let bench = Bench::new().await;
+    let cluster = seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
+    let service = Service::new(&bench, "orders");
+    let workspace = bench.other_workspace(&service.hcl()).await;
+    workspace.apply().await.unwrap().success().unwrap();
+    let values = super::state_values(&workspace)
+        .await
+        .expect("the endpoint service");
+    let before = registered(&bench, &values).await;
+    assert_eq!(before, [cluster.writer().ip.to_string()]);
+
+    let new_writer = seed::failover_cluster(bench.account(), &cluster, None).await;
+    seed::point_writer_dns(bench.dns(), &cluster, &new_writer);
+    let new_ip = cluster.member(&new_writer).ip.to_string();
+    // A changed tag: an update, which discovers the database and reconciles the targets too.
+    let tagged = service.clone().with("tags = { run = \"concurrent\" }");
+    workspace
+        .write_configuration(&format!("{}\n{}", bench.provider().await, tagged.hcl()))
+        .unwrap();
+
+    let mut env = environment(bench.account()).await;
+    env.extend(aws_environment(bench.account()).await);
+    env.insert("AWS_LAMBDA_FUNCTION_NAME".to_owned(), FUNCTION.to_owned());
+    env.insert(
+        "RDSLINK_DNS_NAMESERVERS".to_owned(),
+        bench.dns().addr().to_string(),
+    );
+    let function =
+        rdslink_testkit::bootstrap::Bootstrap::start(&provider_dir().join("bootstrap"), &env).await;
+    let scheduled = account_schedule_input(bench.account()).await;
+
+    let applying = std::cell::Cell::new(true);
+    let apply = async {
+        let run = workspace.apply().await.unwrap().success().unwrap();
+        applying.set(false);
+        run
+    };
+    let invocations = async {
+        let mut runs = 0;
+        while applying.get() || runs < 3 {
+            function.invoke(&scheduled).await;
+            runs += 1;
+        }
+        runs
+    };
+    let watcher = async {
+        let mut samples = 0;
+        while applying.get() {
+            let held = registered(&bench, &values).await;
+            assert!(
+                !held.is_empty(),
+                "the target group was empty during the apply"
+            );
+            samples += 1;
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        samples
+    };
+    let (_, runs, samples) = tokio::join!(apply, invocations, watcher);
+    function.stop().await;
+    assert!(
+        runs >= 3 && samples > 0,
+        "{runs} function runs, {samples} samples"
+    );
+    assert_eq!(registered(&bench, &values).await, [new_ip.clone()]);
+    let (code, run) = workspace.plan_exit_code(&[]).await.unwrap();
+    assert_eq!(code, 0, "converged, the plan is empty:\n{}", run.stdout);
+    workspace
+        .terraform(&["destroy", "-auto-approve", "-no-color"])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    super::aws::assert_nothing_owned_left(bench.account()).await;
+}
+
+/// A state written by a provider with other function code plans an in-place code update; an
+/// import rebuilds the sync settings from the deployed parts, so the plan after it is empty.
+#[tokio::test]
+async fn new_code_updates_in_place_and_an_import_reads_the_sync_settings_back() {
+    let bench = Bench::new().await;
+    seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
+    let service = Service::new(&bench, "orders")
+        .with("sync = {\n    schedule = \"rate(5 minutes)\"\n    memory_size = 256\n  }");
+    let workspace = bench.other_workspace(&service.hcl()).await;
+    workspace.apply().await.unwrap().success().unwrap();
+
+    // The state of an older provider version: another code hash.
+    let pulled = workspace.terraform(&["state", "pull"]).await.unwrap().success().unwrap();
+    let mut state: Value = serde_json::from_str(&pulled.stdout).unwrap();
+    let sha = packaged_zip_sha256();
+    let attributes = &mut state["resources"][0]["instances"][0]["attributes"];
+    assert_eq!(attributes["sync"]["code_sha256"], sha.as_str());
+    attributes["sync"]["code_sha256"] = json!("b2xkZXIgY29kZSBvZiBhbm90aGVyIHByb3ZpZGVyIHZlcnNpb24=");
+    state["serial"] = json!(state["serial"].as_u64().unwrap() + 1);
+    let path = workspace.path().join("older.tfstate");
+    std::fs::write(&path, state.to_string()).unwrap();
+    workspace.terraform(&["state", "push", path.to_str().unwrap()]).await.unwrap().success().unwrap();
+    let (code, run) = workspace.plan_exit_code(&["-refresh=false"]).await.unwrap();
+    assert_eq!(code, 2, "{}", run.stdout);
+    assert!(run.stdout.contains("update in-place"), "{}", run.stdout);
+    assert!(run.stdout.contains(&sha), "the plan shows the new code's hash:\n{}", run.stdout);
+
+    let id = text(&super::state_values(&workspace).await.unwrap(), "id").to_owned();
+    workspace.terraform(&["state", "rm", super::ADDRESS]).await.unwrap().success().unwrap();
+    workspace
+        .terraform(&["import", "-no-color", super::ADDRESS, &id])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    let imported = super::state_values(&workspace).await.unwrap();
+    assert_eq!(imported["sync"]["memory_size"], 256);
+    assert_eq!(imported["sync"]["schedule"], "rate(5 minutes)");
+    assert_eq!(imported["sync"]["code_sha256"], sha.as_str());
+    let (code, run) = workspace.plan_exit_code(&[]).await.unwrap();
+    assert_eq!(code, 0, "the plan after an import is empty:\n{}", run.stdout);
+    workspace.terraform(&["destroy", "-auto-approve", "-no-color"]).await.unwrap().success().unwrap();
+    super::aws::assert_nothing_owned_left(bench.account()).await;
+}

@@ -28,14 +28,21 @@ pub fn url_decode(text: &str) -> String {
 
 /// A policy document as JSON, whether IAM sent it encoded or not.
 pub fn policy_json(text: &str) -> Value {
-    let decoded = if text.trim_start().starts_with('{') { text.to_owned() } else { url_decode(text) };
+    let decoded = if text.trim_start().starts_with('{') {
+        text.to_owned()
+    } else {
+        url_decode(text)
+    };
     serde_json::from_str(&decoded).expect("a JSON policy document")
 }
 
 fn as_list(value: &Value) -> Vec<String> {
     match value {
         Value::String(text) => vec![text.clone()],
-        Value::Array(items) => items.iter().map(|item| item.as_str().expect("strings").to_owned()).collect(),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| item.as_str().expect("strings").to_owned())
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -60,13 +67,20 @@ pub fn grants(policy: &Value) -> Vec<(String, String)> {
 /// Read-only actions (`Describe*`, `List*`, `Get*`): the only ones allowed on `"*"`.
 pub fn is_read_only(action: &str) -> bool {
     let verb = action.split_once(':').map_or(action, |(_, verb)| verb);
-    ["Describe", "List", "Get"].iter().any(|prefix| verb.starts_with(prefix))
+    ["Describe", "List", "Get"]
+        .iter()
+        .any(|prefix| verb.starts_with(prefix))
 }
 
 /// The inline policies of a role, by name, as JSON.
 pub async fn role_policies(account: &Account, role: &str) -> BTreeMap<String, Value> {
     let iam = account.iam();
-    let names = iam.list_role_policies().role_name(role).send().await.expect("ListRolePolicies");
+    let names = iam
+        .list_role_policies()
+        .role_name(role)
+        .send()
+        .await
+        .expect("ListRolePolicies");
     let mut policies = BTreeMap::new();
     for name in names.policy_names() {
         let policy = iam
@@ -82,8 +96,19 @@ pub async fn role_policies(account: &Account, role: &str) -> BTreeMap<String, Va
 }
 
 pub async fn trust_policy(account: &Account, role: &str) -> Value {
-    let role = account.iam().get_role().role_name(role).send().await.expect("GetRole");
-    policy_json(role.role().expect("a role").assume_role_policy_document().expect("a trust policy"))
+    let role = account
+        .iam()
+        .get_role()
+        .role_name(role)
+        .send()
+        .await
+        .expect("GetRole");
+    policy_json(
+        role.role()
+            .expect("a role")
+            .assume_role_policy_document()
+            .expect("a trust policy"),
+    )
 }
 
 /// Names of the sync parts in the account that carry the ownership tag (or, for schedules, which
@@ -117,25 +142,46 @@ pub async fn sync_inventory(account: &Account) -> SyncInventory {
     let functions = lambda.list_functions().send().await.expect("ListFunctions");
     for function in functions.functions() {
         let arn = function.function_arn().expect("an ARN");
-        let tags = lambda.list_tags().resource(arn).send().await.expect("ListTags");
+        let tags = lambda
+            .list_tags()
+            .resource(arn)
+            .send()
+            .await
+            .expect("ListTags");
         if tags.tags().is_some_and(owned) {
-            inventory.functions.push(function.function_name().unwrap_or_default().to_owned());
+            inventory
+                .functions
+                .push(function.function_name().unwrap_or_default().to_owned());
         }
     }
     let iam = account.iam();
     let roles = iam.list_roles().send().await.expect("ListRoles");
     for role in roles.roles() {
-        let tags = iam.list_role_tags().role_name(role.role_name()).send().await.expect("ListRoleTags");
+        let tags = iam
+            .list_role_tags()
+            .role_name(role.role_name())
+            .send()
+            .await
+            .expect("ListRoleTags");
         if tags.tags().iter().any(|tag| tag.key() == OWNERSHIP_TAG) {
             inventory.roles.push(role.role_name().to_owned());
         }
     }
     let logs = account.logs();
-    let groups = logs.describe_log_groups().send().await.expect("DescribeLogGroups");
+    let groups = logs
+        .describe_log_groups()
+        .send()
+        .await
+        .expect("DescribeLogGroups");
     for group in groups.log_groups() {
         let name = group.log_group_name().unwrap_or_default();
         let arn = group.arn().unwrap_or_default().trim_end_matches(":*");
-        let tags = logs.list_tags_for_resource().resource_arn(arn).send().await.expect("ListTagsForResource");
+        let tags = logs
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .expect("ListTagsForResource");
         if tags.tags().is_some_and(owned) {
             inventory.log_groups.push(name.to_owned());
         }
@@ -150,17 +196,25 @@ pub async fn sync_inventory(account: &Account) -> SyncInventory {
             .await
             .expect("ListTagsForResource");
         if tags.tags().iter().any(|tag| tag.key() == OWNERSHIP_TAG) {
-            inventory.rules.push(rule.name().unwrap_or_default().to_owned());
+            inventory
+                .rules
+                .push(rule.name().unwrap_or_default().to_owned());
         }
     }
     let scheduler = account.scheduler();
-    let schedules = scheduler.list_schedules().send().await.expect("ListSchedules");
+    let schedules = scheduler
+        .list_schedules()
+        .send()
+        .await
+        .expect("ListSchedules");
     for schedule in schedules.schedules() {
         let invokes_sync = schedule
             .target()
             .is_some_and(|target| target.arn().contains(":function:rdslink-sync-"));
         if invokes_sync {
-            inventory.schedules.push(schedule.name().unwrap_or_default().to_owned());
+            inventory
+                .schedules
+                .push(schedule.name().unwrap_or_default().to_owned());
         }
     }
     inventory

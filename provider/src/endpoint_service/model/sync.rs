@@ -31,7 +31,11 @@ pub struct SyncModel {
 impl SyncModel {
     /// The computed attributes all set to `value` (null when sync is off, unknown when it is not
     /// known yet what will be deployed).
-    pub fn with_outputs(mut self, value: impl Fn() -> Field<String>, drift: Field<List<String>>) -> Self {
+    pub fn with_outputs(
+        mut self,
+        value: impl Fn() -> Field<String>,
+        drift: Field<List<String>>,
+    ) -> Self {
         self.function_name = value();
         self.function_arn = value();
         self.code_sha256 = value();

@@ -433,6 +433,33 @@ prop_compose! {
 }
 
 prop_compose! {
+    fn any_sync_settings()(
+        (enabled, events, schedule) in (any_bool(), any_text(), any_text()),
+        (dns_wait_seconds, memory_size, log_retention_days) in (any_number(), any_number(), any_number()),
+        (permissions_boundary, role_arn) in (any_text(), any_text()),
+    ) -> SyncModel {
+        SyncModel {
+            enabled, events, schedule, dns_wait_seconds, memory_size, log_retention_days,
+            permissions_boundary, role_arn, ..SyncModel::default()
+        }
+    }
+}
+
+prop_compose! {
+    fn any_sync_model()(
+        settings in any_sync_settings(),
+        (function_name, function_arn, code_sha256) in (any_text(), any_text(), any_text()),
+        (log_group_name, event_rule_arn, schedule_arn) in (any_text(), any_text(), any_text()),
+        drift in any_list(),
+    ) -> SyncModel {
+        SyncModel {
+            function_name, function_arn, code_sha256, log_group_name, event_rule_arn, schedule_arn,
+            drift, ..settings
+        }
+    }
+}
+
+prop_compose! {
     fn any_blocks()(
         health_check in any_field(
             (any_number(), any_number(), any_number()).prop_map(|(interval_seconds, healthy_threshold, unhealthy_threshold)| {
@@ -460,12 +487,13 @@ prop_compose! {
         parts in any_parts(),
         (database_addresses, service_nlb_arns) in (any_list(), any_list()),
         (health_check, timeouts) in any_blocks(),
+        sync in any_field(any_sync_model()),
     ) -> EndpointServiceModel {
         EndpointServiceModel {
             name, database, port, vpc_id, subnet_ids, security_group_ids, cross_zone_load_balancing,
             allowed_principals, acceptance_required, deregistration_delay_seconds,
             terminate_connections_on_deregistration, tags, tags_all, parts, registered_targets,
-            database_addresses, service_nlb_arns, health_check, timeouts,
+            database_addresses, service_nlb_arns, health_check, sync, timeouts,
         }
     }
 }

@@ -130,6 +130,7 @@ fn plan(
         &configuration,
         planned,
         &default_tags(),
+        &Scope::new("eu-west-1", "111111111111"),
         &mut diags,
     );
     // What the CRUD adapter answers Terraform: the flags judged on the final plan, plus ours.

@@ -93,16 +93,28 @@ pub fn attribute() -> Attribute {
         .validate(validate_role_arn),
     ];
     let outputs = [
-        computed("function_name", "The function's name, `rdslink-sync-<name>`."),
+        computed(
+            "function_name",
+            "The function's name, `rdslink-sync-<name>`.",
+        ),
         computed("function_arn", "The function's ARN."),
         computed(
             "code_sha256",
             "The SHA-256 (base64) of the function's code. Planned as the code embedded in this provider version, so a \
              provider upgrade shows the code update.",
         ),
-        computed("log_group_name", "The function's log group, `/aws/lambda/<function_name>`."),
-        computed("event_rule_arn", "The EventBridge rule delivering the database's events; null without one."),
-        computed("schedule_arn", "The EventBridge Scheduler schedule; null when `schedule` is `off`."),
+        computed(
+            "log_group_name",
+            "The function's log group, `/aws/lambda/<function_name>`.",
+        ),
+        computed(
+            "event_rule_arn",
+            "The EventBridge rule delivering the database's events; null without one.",
+        ),
+        computed(
+            "schedule_arn",
+            "The EventBridge Scheduler schedule; null when `schedule` is `off`.",
+        ),
         Attribute::computed(
             "drift",
             Type::List(Box::new(Type::String)),
@@ -128,12 +140,21 @@ pub fn events_mode(value: &str) -> Result<(), String> {
     if EVENTS_MODES.contains(&value) {
         Ok(())
     } else {
-        Err(format!("{value:?} is not one of {}", EVENTS_MODES.join(", ")))
+        Err(format!(
+            "{value:?} is not one of {}",
+            EVENTS_MODES.join(", ")
+        ))
     }
 }
 
 fn validate_schedule(value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
-    check_string(value, path.clone(), schedule_expression, "Invalid schedule", diags);
+    check_string(
+        value,
+        path.clone(),
+        schedule_expression,
+        "Invalid schedule",
+        diags,
+    );
 }
 
 /// `off`, `rate(<n> <unit>)` with the unit EventBridge Scheduler takes (singular for 1), or
@@ -142,7 +163,10 @@ pub fn schedule_expression(value: &str) -> Result<(), String> {
     if value == SCHEDULE_OFF {
         return Ok(());
     }
-    if let Some(rate) = value.strip_prefix("rate(").and_then(|rest| rest.strip_suffix(')')) {
+    if let Some(rate) = value
+        .strip_prefix("rate(")
+        .and_then(|rest| rest.strip_suffix(')'))
+    {
         let mut words = rate.split(' ');
         let (Some(count), Some(unit), None) = (words.next(), words.next(), words.next()) else {
             return Err(format!("{value:?} is not rate(<number> <unit>)"));
@@ -152,13 +176,23 @@ pub fn schedule_expression(value: &str) -> Result<(), String> {
             .ok()
             .filter(|n| *n > 0)
             .ok_or_else(|| format!("{value:?}: the rate must be a whole number above 0"))?;
-        let units: &[&str] = if count == 1 { &["minute", "hour", "day"] } else { &["minutes", "hours", "days"] };
+        let units: &[&str] = if count == 1 {
+            &["minute", "hour", "day"]
+        } else {
+            &["minutes", "hours", "days"]
+        };
         if !units.contains(&unit) {
-            return Err(format!("{value:?}: the unit must be one of {}", units.join(", ")));
+            return Err(format!(
+                "{value:?}: the unit must be one of {}",
+                units.join(", ")
+            ));
         }
         return Ok(());
     }
-    if let Some(fields) = value.strip_prefix("cron(").and_then(|rest| rest.strip_suffix(')')) {
+    if let Some(fields) = value
+        .strip_prefix("cron(")
+        .and_then(|rest| rest.strip_suffix(')'))
+    {
         if fields.split_whitespace().count() == 6 {
             return Ok(());
         }
@@ -167,18 +201,36 @@ pub fn schedule_expression(value: &str) -> Result<(), String> {
     Err(format!("{value:?} is not `off`, rate(...) or cron(...)"))
 }
 
-fn check_range(value: &Value, path: &AttributePath, min: i64, max: i64, summary: &str, diags: &mut Diagnostics) {
+fn check_range(
+    value: &Value,
+    path: &AttributePath,
+    min: i64,
+    max: i64,
+    summary: &str,
+    diags: &mut Diagnostics,
+) {
     if value.is_null() || !value.is_known() {
         return;
     }
     match value.as_i64() {
         Some(n) if (min..=max).contains(&n) => {}
-        _ => diags.error_at(path.clone(), summary, format!("The value is outside {min}-{max} (or not a whole number).")),
+        _ => diags.error_at(
+            path.clone(),
+            summary,
+            format!("The value is outside {min}-{max} (or not a whole number)."),
+        ),
     }
 }
 
 fn validate_dns_wait(value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
-    check_range(value, path, 0, i64::from(MAX_DNS_WAIT_SECONDS), "Invalid DNS wait", diags);
+    check_range(
+        value,
+        path,
+        0,
+        i64::from(MAX_DNS_WAIT_SECONDS),
+        "Invalid DNS wait",
+        diags,
+    );
 }
 
 fn validate_memory(value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
@@ -198,17 +250,37 @@ fn validate_retention(value: &Value, path: &AttributePath, diags: &mut Diagnosti
 }
 
 fn validate_policy_arn(value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
-    check_string(value, path.clone(), |text| iam_arn(text, "policy/"), "Invalid permissions boundary", diags);
+    check_string(
+        value,
+        path.clone(),
+        |text| iam_arn(text, "policy/"),
+        "Invalid permissions boundary",
+        diags,
+    );
 }
 
 fn validate_role_arn(value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
-    check_string(value, path.clone(), |text| iam_arn(text, "role/"), "Invalid role ARN", diags);
+    check_string(
+        value,
+        path.clone(),
+        |text| iam_arn(text, "role/"),
+        "Invalid role ARN",
+        diags,
+    );
 }
 
 fn iam_arn(value: &str, kind: &str) -> Result<(), String> {
     let arn = validate::Arn::parse(value)?;
-    if arn.service != "iam" || !arn.resource.strip_prefix(kind).is_some_and(|rest| !rest.is_empty()) {
-        return Err(format!("{value:?} is not an IAM {} ARN (arn:aws:iam::ACCOUNT:{kind}NAME)", kind.trim_end_matches('/')));
+    if arn.service != "iam"
+        || !arn
+            .resource
+            .strip_prefix(kind)
+            .is_some_and(|rest| !rest.is_empty())
+    {
+        return Err(format!(
+            "{value:?} is not an IAM {} ARN (arn:aws:iam::ACCOUNT:{kind}NAME)",
+            kind.trim_end_matches('/')
+        ));
     }
     Ok(())
 }
@@ -219,10 +291,25 @@ mod tests {
 
     #[test]
     fn schedules_eventbridge_scheduler_takes_are_accepted() {
-        for ok in ["off", "rate(1 minute)", "rate(5 minutes)", "rate(1 hour)", "cron(0/5 * * * ? *)"] {
+        for ok in [
+            "off",
+            "rate(1 minute)",
+            "rate(5 minutes)",
+            "rate(1 hour)",
+            "cron(0/5 * * * ? *)",
+        ] {
             assert_eq!(schedule_expression(ok), Ok(()), "{ok}");
         }
-        for bad in ["", "rate(1 minutes)", "rate(0 minutes)", "rate(5 minute)", "rate(x minutes)", "cron(* * *)", "at(2026-01-01T00:00:00)", "every minute"] {
+        for bad in [
+            "",
+            "rate(1 minutes)",
+            "rate(0 minutes)",
+            "rate(5 minute)",
+            "rate(x minutes)",
+            "cron(* * *)",
+            "at(2026-01-01T00:00:00)",
+            "every minute",
+        ] {
             assert!(schedule_expression(bad).is_err(), "{bad}");
         }
     }
@@ -236,8 +323,14 @@ mod tests {
 
     #[test]
     fn role_and_boundary_arns_are_iam_arns_of_their_kind() {
-        assert_eq!(iam_arn("arn:aws:iam::111111111111:role/sync", "role/"), Ok(()));
-        assert_eq!(iam_arn("arn:aws:iam::111111111111:policy/boundary", "policy/"), Ok(()));
+        assert_eq!(
+            iam_arn("arn:aws:iam::111111111111:role/sync", "role/"),
+            Ok(())
+        );
+        assert_eq!(
+            iam_arn("arn:aws:iam::111111111111:policy/boundary", "policy/"),
+            Ok(())
+        );
         assert!(iam_arn("arn:aws:iam::111111111111:policy/boundary", "role/").is_err());
         assert!(iam_arn("arn:aws:s3:::bucket", "role/").is_err());
     }

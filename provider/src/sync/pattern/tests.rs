@@ -361,7 +361,10 @@ fn member_changes_change_the_pattern_and_order_does_not() {
 fn the_text_is_compact_and_deterministic() {
     let scope = Scope::new("eu-west-1", "123456789012");
     let text = pattern_json(&scope, &instance("orders"), &[]).unwrap();
-    assert!(!text.contains(char::is_whitespace), "{text}");
+    assert!(
+        !text.contains('\n') && !text.contains(": ") && !text.contains(", "),
+        "{text}"
+    );
     assert_eq!(Some(text), pattern_json(&scope, &instance("orders"), &[]));
 }
 

@@ -431,3 +431,22 @@ fn the_partition_follows_the_region() {
         );
     }
 }
+
+/// The documentation's guide to the deployed parts explains every statement rdslink writes: a
+/// statement added here without a word there fails.
+#[test]
+fn the_guide_explains_every_statement() {
+    let guide = include_str!("../../../../examples/resources/rdslink_endpoint_service/guide.md");
+    let function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:rdslink-sync-orders";
+    let mut documents: Vec<PolicyDocument> = every_selector().iter().map(execution).collect();
+    documents.push(scheduler_policy(function_arn));
+    for document in documents {
+        for statement in &document.statements {
+            let sid = statement.sid.as_deref().expect("every statement has a Sid");
+            assert!(
+                guide.contains(&format!("`{sid}`")),
+                "guide.md does not explain {sid}"
+            );
+        }
+    }
+}
