@@ -8,6 +8,7 @@ fields, so the same binary always gives the same bytes (and the same Lambda Code
 binary is checked first: provided.al2023 arm64 needs a static AArch64 ELF executable.
 """
 
+import filecmp
 import os
 import struct
 import sys
@@ -56,9 +57,15 @@ def write_zip(binary, out):
         with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as archive:
             archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
         os.chmod(partial, 0o644)
+        # An identical zip is left untouched: a new modification time would make the provider's
+        # build script (which embeds the zip) rebuild the provider on every `make`.
+        if os.path.exists(out) and filecmp.cmp(partial, out, shallow=False):
+            os.unlink(partial)
+            return
         os.replace(partial, out)
     except BaseException:
-        os.unlink(partial)
+        if os.path.exists(partial):
+            os.unlink(partial)
         raise
 
 
