@@ -126,7 +126,20 @@ fn schema_sections(out: &mut String, block: &Value, prefix: &str) {
         } else {
             2
         };
-        let mut line = format!("- `{name}` ({})", type_label(&attribute["type"]));
+        let nested_type = &attribute["nested_type"];
+        let label = if nested_type.is_object() {
+            // Nested attributes: their own section below, as terraform-plugin-docs renders them.
+            format!(
+                "Attributes{}",
+                match nesting_label(&nested_type["nesting_mode"]) {
+                    "" => String::new(),
+                    mode => format!(" {mode}"),
+                }
+            )
+        } else {
+            type_label(&attribute["type"])
+        };
+        let mut line = format!("- `{name}` ({label})");
         if attribute["sensitive"] == true {
             line.push_str(", Sensitive");
         }
@@ -135,6 +148,12 @@ fn schema_sections(out: &mut String, block: &Value, prefix: &str) {
             " {}",
             one_line(attribute["description"].as_str().unwrap_or_default())
         );
+        if nested_type.is_object() {
+            let _ = write!(
+                line,
+                " (see [below for nested schema](#nestedatt--{prefix}{name}))"
+            );
+        }
         groups[group].1.push(line);
     }
     for (name, nested) in &blocks {
@@ -151,6 +170,16 @@ fn schema_sections(out: &mut String, block: &Value, prefix: &str) {
     for (heading, lines) in &groups {
         if !lines.is_empty() {
             let _ = writeln!(out, "### {heading}\n\n{}\n", lines.join("\n"));
+        }
+    }
+    for (name, attribute) in &attributes {
+        let nested_type = &attribute["nested_type"];
+        if nested_type.is_object() {
+            let _ = writeln!(
+                out,
+                "<a id=\"nestedatt--{prefix}{name}\"></a>\n### Nested Schema for `{prefix}{name}`\n"
+            );
+            schema_sections(out, nested_type, &format!("{prefix}{name}."));
         }
     }
     for (name, nested) in &blocks {
@@ -270,6 +299,46 @@ mod tests {
 ### Required
 
 - `cidr` (String) CIDR. Changing this forces a new resource.
+
+";
+        assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn nested_attributes_get_their_own_section() {
+        let block = serde_json::json!({
+            "attributes": {
+                "sync": {
+                    "nested_type": {
+                        "nesting_mode": "single",
+                        "attributes": {
+                            "enabled": {"type": "bool", "description": "On. Defaults to `true`.", "optional": true, "computed": true},
+                            "function_arn": {"type": "string", "description": "The ARN.", "computed": true}
+                        }
+                    },
+                    "description": "The sync.",
+                    "optional": true,
+                    "computed": true
+                }
+            }
+        });
+        let mut out = String::new();
+        schema_sections(&mut out, &block, "");
+        let expected = "\
+### Optional
+
+- `sync` (Attributes) The sync. (see [below for nested schema](#nestedatt--sync))
+
+<a id=\"nestedatt--sync\"></a>
+### Nested Schema for `sync`
+
+### Optional
+
+- `enabled` (Boolean) On. Defaults to `true`.
+
+### Read-Only
+
+- `function_arn` (String) The ARN.
 
 ";
         assert_eq!(out, expected);
