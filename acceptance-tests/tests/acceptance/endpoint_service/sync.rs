@@ -671,23 +671,43 @@ async fn new_code_updates_in_place_and_an_import_reads_the_sync_settings_back() 
     workspace.apply().await.unwrap().success().unwrap();
 
     // The state of an older provider version: another code hash.
-    let pulled = workspace.terraform(&["state", "pull"]).await.unwrap().success().unwrap();
+    let pulled = workspace
+        .terraform(&["state", "pull"])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
     let mut state: Value = serde_json::from_str(&pulled.stdout).unwrap();
     let sha = packaged_zip_sha256();
     let attributes = &mut state["resources"][0]["instances"][0]["attributes"];
     assert_eq!(attributes["sync"]["code_sha256"], sha.as_str());
-    attributes["sync"]["code_sha256"] = json!("b2xkZXIgY29kZSBvZiBhbm90aGVyIHByb3ZpZGVyIHZlcnNpb24=");
+    attributes["sync"]["code_sha256"] =
+        json!("b2xkZXIgY29kZSBvZiBhbm90aGVyIHByb3ZpZGVyIHZlcnNpb24=");
     state["serial"] = json!(state["serial"].as_u64().unwrap() + 1);
     let path = workspace.path().join("older.tfstate");
     std::fs::write(&path, state.to_string()).unwrap();
-    workspace.terraform(&["state", "push", path.to_str().unwrap()]).await.unwrap().success().unwrap();
+    workspace
+        .terraform(&["state", "push", path.to_str().unwrap()])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
     let (code, run) = workspace.plan_exit_code(&["-refresh=false"]).await.unwrap();
     assert_eq!(code, 2, "{}", run.stdout);
     assert!(run.stdout.contains("update in-place"), "{}", run.stdout);
-    assert!(run.stdout.contains(&sha), "the plan shows the new code's hash:\n{}", run.stdout);
+    assert!(
+        run.stdout.contains(&sha),
+        "the plan shows the new code's hash:\n{}",
+        run.stdout
+    );
 
     let id = text(&super::state_values(&workspace).await.unwrap(), "id").to_owned();
-    workspace.terraform(&["state", "rm", super::ADDRESS]).await.unwrap().success().unwrap();
+    workspace
+        .terraform(&["state", "rm", super::ADDRESS])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
     workspace
         .terraform(&["import", "-no-color", super::ADDRESS, &id])
         .await
@@ -699,7 +719,100 @@ async fn new_code_updates_in_place_and_an_import_reads_the_sync_settings_back() 
     assert_eq!(imported["sync"]["schedule"], "rate(5 minutes)");
     assert_eq!(imported["sync"]["code_sha256"], sha.as_str());
     let (code, run) = workspace.plan_exit_code(&[]).await.unwrap();
-    assert_eq!(code, 0, "the plan after an import is empty:\n{}", run.stdout);
-    workspace.terraform(&["destroy", "-auto-approve", "-no-color"]).await.unwrap().success().unwrap();
+    assert_eq!(
+        code, 0,
+        "the plan after an import is empty:\n{}",
+        run.stdout
+    );
+    workspace
+        .terraform(&["destroy", "-auto-approve", "-no-color"])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
     super::aws::assert_nothing_owned_left(bench.account()).await;
+}
+
+/// The artifact that ships: the arm64 `bootstrap` inside the zip the provider embeds, run under
+/// qemu with the deployed function's configuration, follows a failover as the native build does.
+#[tokio::test]
+async fn the_arm64_zip_runs_the_deployed_configuration_under_qemu() {
+    let bench = Bench::new().await;
+    let cluster = seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
+    let service = Service::new(&bench, "orders");
+    let unpacked = tempfile::tempdir().unwrap();
+    bench
+        .case()
+        .await
+        .step(Step::config(service.hcl()))
+        .step(
+            Step::same_config()
+                .pre_config(async || {
+                    let qemu = which("qemu-aarch64-static").expect(
+                        "qemu-aarch64-static is not installed: run `make lambda-qemu` (Debian qemu-user-static)",
+                    );
+                    let bootstrap = unzip_bootstrap(unpacked.path());
+                    let new_writer = seed::failover_cluster(bench.account(), &cluster, None).await;
+                    seed::point_writer_dns(bench.dns(), &cluster, &new_writer);
+                    let mut env = environment(bench.account()).await;
+                    env.extend(aws_environment(bench.account()).await);
+                    env.insert("AWS_LAMBDA_FUNCTION_NAME".to_owned(), FUNCTION.to_owned());
+                    env.insert("RDSLINK_DNS_NAMESERVERS".to_owned(), bench.dns().addr().to_string());
+                    let function =
+                        rdslink_testkit::bootstrap::Bootstrap::start_under(Some(&qemu), &bootstrap, &env).await;
+                    let event = rds_event(
+                        bench.account(),
+                        "RDS DB Cluster Event",
+                        &rds_arn(bench.account(), "cluster", "orders"),
+                        "orders",
+                        "RDS-EVENT-0071",
+                    );
+                    let outcome = function.invoke(&event).await;
+                    let stopped = function.stop().await;
+                    let values = state(bench.workspace()).await;
+                    assert_eq!(
+                        registered(&bench, &values).await,
+                        [cluster.member(&new_writer).ip.to_string()],
+                        "{outcome:?}\n{}",
+                        stopped.stderr.join("\n")
+                    );
+                })
+                .plan_only(),
+        )
+        .run()
+        .await;
+}
+
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|dir| std::path::Path::new(dir).join(program))
+        .find(|path| path.is_file())
+}
+
+/// `bootstrap` from the embedded zip, extracted into `dir` (mode 0755) with Python's `zipfile`.
+fn unzip_bootstrap(dir: &std::path::Path) -> PathBuf {
+    const SCRIPT: &str = r#"
+import os, sys, zipfile
+target = os.path.join(sys.argv[2], "bootstrap")
+with open(target, "wb") as out:
+    out.write(zipfile.ZipFile(sys.argv[1]).read("bootstrap"))
+os.chmod(target, 0o755)
+"#;
+    let zip =
+        std::env::var_os("RDSLINK_LAMBDA_ZIP").expect("RDSLINK_LAMBDA_ZIP (`make test` sets it)");
+    let output = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(SCRIPT)
+        .arg(&zip)
+        .arg(dir)
+        .output()
+        .expect("python3");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    dir.join("bootstrap")
 }
