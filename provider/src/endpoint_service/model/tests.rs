@@ -57,6 +57,8 @@ fn state_value() -> Value {
         ),
         ("target_group_arn", Value::string("arn:tg")),
         ("listener_arn", Value::string("arn:listener")),
+        // A state written before `sync` existed holds none.
+        ("sync", Value::Null),
         (
             "availability_zones",
             Value::list_of_strings(["eu-west-1a", "eu-west-1b"]),

@@ -75,7 +75,13 @@ fn applied() -> EndpointServiceModel {
     state.registered_targets = strings(&["10.0.0.1"]);
     state.database_addresses = strings(&["10.0.0.1"]);
     state.service_nlb_arns = strings(&["arn:nlb"]);
+    // What the apply recorded of the sync deployment: what the plan of this configuration says.
+    state.sync = crate::endpoint_service::sync::plan(&state, &scope());
     state
+}
+
+fn scope() -> Scope {
+    Scope::new("eu-west-1", "111111111111")
 }
 
 /// Terraform's proposal: the configuration, with the prior state's value for each computed
@@ -130,7 +136,7 @@ fn plan(
         &configuration,
         planned,
         &default_tags(),
-        &Scope::new("eu-west-1", "111111111111"),
+        &scope(),
         &mut diags,
     );
     // What the CRUD adapter answers Terraform: the flags judged on the final plan, plus ours.
