@@ -87,7 +87,11 @@ const NOT_FOUND_CODES: &[(&str, AwsResource)] = &[
 /// "Still in use" codes: ELBv2 API reference (DeleteTargetGroup, DeleteLoadBalancer); IAM's
 /// DeleteRole while policies are attached; Lambda's refusal while an update of the function is in
 /// progress (`ResourceConflictException`, "The operation cannot be performed at this time").
-const IN_USE_CODES: &[&str] = &["ResourceInUse", "DeleteConflict", "ResourceConflictException"];
+const IN_USE_CODES: &[&str] = &[
+    "ResourceInUse",
+    "DeleteConflict",
+    "ResourceConflictException",
+];
 
 /// Throttling and transient failure codes. The SDK has already retried these (standard retry
 /// mode); they stay retryable for the caller (a Lambda retry, the next scheduled run, a wait

@@ -23,7 +23,10 @@ pub(super) async fn delete(
     // The function first: it must not register targets in a group being deleted.
     let name = prior.name.as_deref().unwrap_or_default();
     if let Err(error) = ctx
-        .until_stopped(tokio::time::timeout(timeout, sync::remove_parts(clients, name)))
+        .until_stopped(tokio::time::timeout(
+            timeout,
+            sync::remove_parts(clients, name),
+        ))
         .await
         .map_err(|_| "interrupted: Terraform asked the provider to stop".to_owned())
         .and_then(|done| done.map_err(|_| format!("did not finish within {}s", timeout.as_secs())))

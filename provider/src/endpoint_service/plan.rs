@@ -28,10 +28,10 @@ use tfplugin::crud::PlannedChange;
 use tfplugin::diag::{AttributePath, Diagnostics};
 
 use super::aws;
-use super::sync;
-use crate::sync::policy::Scope;
 use super::model::{Configuration, Database, EndpointServiceModel, Field, List, Map};
+use super::sync;
 use crate::selector;
+use crate::sync::policy::Scope;
 
 pub(super) fn modify_plan(
     default_tags: &BTreeMap<String, String>,
