@@ -15,7 +15,6 @@ use super::schema::sync::{
     DEFAULT_MEMORY_SIZE, DEFAULT_SCHEDULE, SCHEDULE_OFF,
 };
 use crate::aws::Clients;
-use crate::sync::deploy::schedule_arn_of;
 use crate::sync::policy::Scope;
 use crate::sync::{self, ExecutionRole, Owner, SyncNames, SyncSpec, code};
 
@@ -72,27 +71,6 @@ fn has_rds_events(database: &Database) -> Option<bool> {
     }
 }
 
-fn managed_role_arn(scope: &Scope, names: &SyncNames) -> String {
-    format!(
-        "arn:{}:iam::{}:role/{}",
-        scope.partition, scope.account_id, names.role
-    )
-}
-
-fn rule_arn(scope: &Scope, names: &SyncNames) -> String {
-    format!(
-        "arn:{}:events:{}:{}:rule/{}",
-        scope.partition, scope.region, scope.account_id, names.rule
-    )
-}
-
-fn function_arn(scope: &Scope, names: &SyncNames) -> String {
-    format!(
-        "arn:{}:lambda:{}:{}:function:{}",
-        scope.partition, scope.region, scope.account_id, names.function
-    )
-}
-
 /// The planned `sync`: a function of the configuration, the name, the account and region, and
 /// the code embedded in this provider (see the module docs).
 pub(super) fn plan(config: &EndpointServiceModel, scope: &Scope) -> Field<SyncModel> {
@@ -124,19 +102,19 @@ pub(super) fn plan(config: &EndpointServiceModel, scope: &Scope) -> Field<SyncMo
             let known = |text: String| Field::Known(text);
             let event_rule_arn =
                 match (settings.events.as_deref(), has_rds_events(&config.database)) {
-                    (Some(DEFAULT_EVENTS), Some(true)) => known(rule_arn(scope, &names)),
+                    (Some(DEFAULT_EVENTS), Some(true)) => known(names.rule_arn(scope)),
                     (Some(_), Some(_)) => Field::Null,
                     _ => unknown(),
                 };
             let schedule_arn = match settings.schedule.as_deref() {
                 Some(SCHEDULE_OFF) => Field::Null,
-                Some(_) => known(schedule_arn_of(scope, &names.schedule)),
+                Some(_) => known(names.schedule_arn(scope)),
                 None => unknown(),
             };
             Field::Known(SyncModel {
-                role_arn: role_arn.or_if_null(known(managed_role_arn(scope, &names))),
+                role_arn: role_arn.or_if_null(known(names.managed_role_arn(scope))),
                 function_name: known(names.function.clone()),
-                function_arn: known(function_arn(scope, &names)),
+                function_arn: known(names.function_arn(scope)),
                 code_sha256: known(code::code_sha256().to_owned()),
                 log_group_name: known(names.log_group.clone()),
                 event_rule_arn,
@@ -183,7 +161,7 @@ async fn spec_of(
         u32::try_from(*field.known().unwrap_or(&default)).unwrap_or_default()
     };
     let execution_role = match sync.role_arn.as_deref() {
-        Some(arn) if role_given || arn != managed_role_arn(&scope, &names) => {
+        Some(arn) if role_given || arn != names.managed_role_arn(&scope) => {
             ExecutionRole::Provided {
                 arn: arn.to_owned(),
             }
@@ -432,7 +410,7 @@ async fn recorded_settings(
         .get(rdslink_engine::function_env::DNS_WAIT_SECONDS)
         .and_then(|value| value.parse().ok())
         .unwrap_or(DEFAULT_DNS_WAIT_SECONDS);
-    let managed = managed_role_arn(&scope, &names) == function.role;
+    let managed = names.managed_role_arn(&scope) == function.role;
     let permissions_boundary = observed
         .role
         .filter(|_| managed)

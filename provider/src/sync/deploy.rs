@@ -141,7 +141,7 @@ async fn ensure_once(clients: &SyncClients, spec: &SyncSpec) -> Result<Deployed>
                 },
             )
             .await?;
-            let input = schedule_input(&schedule_arn_of(&spec.scope, &names.schedule));
+            let input = schedule_input(&names.schedule_arn(&spec.scope));
             let arn = schedule::ensure_schedule(
                 &clients.scheduler,
                 &ScheduleSpec {
@@ -181,14 +181,6 @@ async fn ensure_once(clients: &SyncClients, spec: &SyncSpec) -> Result<Deployed>
         event_rule_arn,
         schedule_arn,
     })
-}
-
-/// The schedule's ARN in the default group (for the scheduled payload, which names its source).
-pub fn schedule_arn_of(scope: &Scope, name: &str) -> String {
-    format!(
-        "arn:{}:scheduler:{}:{}:schedule/default/{name}",
-        scope.partition, scope.region, scope.account_id
-    )
 }
 
 /// Every part as AWS reports it (`None`: absent).
@@ -283,7 +275,7 @@ impl Observation {
         }
         match (&spec.schedule, &self.schedule) {
             (Some(expression), Some(schedule)) => {
-                let input = schedule_input(&schedule_arn_of(&spec.scope, &spec.names.schedule));
+                let input = schedule_input(&spec.names.schedule_arn(&spec.scope));
                 let role = self
                     .scheduler_role
                     .as_ref()
@@ -326,10 +318,7 @@ pub async fn remove(
     scope: &Scope,
     names: &SyncNames,
 ) -> Result<()> {
-    let function_arn = format!(
-        "arn:{}:lambda:{}:{}:function:{}",
-        scope.partition, scope.region, scope.account_id, names.function
-    );
+    let function_arn = names.function_arn(scope);
     schedule::delete_schedule(&clients.scheduler, &names.schedule, &function_arn).await?;
     iam::delete_role(
         &clients.iam,

@@ -2,6 +2,8 @@
 //! by its name after a lost answer or a killed apply, and two states choosing the same `name` meet
 //! on these names (the bundle's ownership check refuses the second before any of them is touched).
 
+use super::policy::Scope;
+
 /// Prefix of every sync part's name.
 pub const PREFIX: &str = "rdslink-sync-";
 
@@ -43,6 +45,30 @@ impl SyncNames {
             schedule: function.clone(),
             function,
         }
+    }
+}
+
+impl SyncNames {
+    /// The ARNs of the parts: derived, so that a plan knows them without asking AWS.
+    pub fn function_arn(&self, scope: &Scope) -> String {
+        scope.arn("lambda", &format!("function:{}", self.function))
+    }
+
+    /// The execution role rdslink manages (IAM ARNs name no region).
+    pub fn managed_role_arn(&self, scope: &Scope) -> String {
+        format!(
+            "arn:{}:iam::{}:role/{}",
+            scope.partition, scope.account_id, self.role
+        )
+    }
+
+    pub fn rule_arn(&self, scope: &Scope) -> String {
+        scope.arn("events", &format!("rule/{}", self.rule))
+    }
+
+    /// The schedule, in the default schedule group.
+    pub fn schedule_arn(&self, scope: &Scope) -> String {
+        scope.arn("scheduler", &format!("schedule/default/{}", self.schedule))
     }
 }
 

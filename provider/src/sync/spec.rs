@@ -124,11 +124,4 @@ impl SyncSpec {
         }
         pattern::pattern_json(&self.scope, &self.selector, &self.cluster_members)
     }
-
-    pub fn function_arn(&self) -> String {
-        format!(
-            "arn:{}:lambda:{}:{}:function:{}",
-            self.scope.partition, self.scope.region, self.scope.account_id, self.names.function
-        )
-    }
 }

@@ -331,9 +331,9 @@ async fn assert_deployed(account: &Account, cluster: &Cluster, values: &Value) {
     );
 }
 
-/// Runs the deployed function once, natively, with the environment Lambda would give it: the
-/// deployed variables, plus only this test's AWS endpoint, credentials and DNS server.
-async fn run_deployed_function(bench: &Bench, payload: &Value) -> Value {
+/// The environment Lambda would give the deployed function: the deployed variables, plus only
+/// this test's AWS endpoint, credentials and DNS server.
+async fn deployed_environment(bench: &Bench) -> HashMap<String, String> {
     let mut env = environment(bench.account()).await;
     env.extend(aws_environment(bench.account()).await);
     env.insert("AWS_LAMBDA_FUNCTION_NAME".to_owned(), FUNCTION.to_owned());
@@ -341,6 +341,13 @@ async fn run_deployed_function(bench: &Bench, payload: &Value) -> Value {
         "RDSLINK_DNS_NAMESERVERS".to_owned(),
         bench.dns().addr().to_string(),
     );
+    env
+}
+
+/// Runs the deployed function once, natively, with the environment Lambda would give it: the
+/// deployed variables, plus only this test's AWS endpoint, credentials and DNS server.
+async fn run_deployed_function(bench: &Bench, payload: &Value) -> Value {
+    let env = deployed_environment(bench).await;
     let program = provider_dir().join("bootstrap");
     assert!(
         program.is_file(),
@@ -603,13 +610,7 @@ async fn an_apply_and_the_function_running_at_the_same_time_never_empty_the_grou
         .write_configuration(&format!("{}\n{}", bench.provider().await, tagged.hcl()))
         .unwrap();
 
-    let mut env = environment(bench.account()).await;
-    env.extend(aws_environment(bench.account()).await);
-    env.insert("AWS_LAMBDA_FUNCTION_NAME".to_owned(), FUNCTION.to_owned());
-    env.insert(
-        "RDSLINK_DNS_NAMESERVERS".to_owned(),
-        bench.dns().addr().to_string(),
-    );
+    let env = deployed_environment(&bench).await;
     let function =
         rdslink_testkit::bootstrap::Bootstrap::start(&provider_dir().join("bootstrap"), &env).await;
     let scheduled = account_schedule_input(bench.account()).await;
@@ -754,10 +755,7 @@ async fn the_arm64_zip_runs_the_deployed_configuration_under_qemu() {
                     let bootstrap = unzip_bootstrap(unpacked.path());
                     let new_writer = seed::failover_cluster(bench.account(), &cluster, None).await;
                     seed::point_writer_dns(bench.dns(), &cluster, &new_writer);
-                    let mut env = environment(bench.account()).await;
-                    env.extend(aws_environment(bench.account()).await);
-                    env.insert("AWS_LAMBDA_FUNCTION_NAME".to_owned(), FUNCTION.to_owned());
-                    env.insert("RDSLINK_DNS_NAMESERVERS".to_owned(), bench.dns().addr().to_string());
+                    let env = deployed_environment(&bench).await;
                     let function =
                         rdslink_testkit::bootstrap::Bootstrap::start_under(Some(&qemu), &bootstrap, &env).await;
                     let event = rds_event(
