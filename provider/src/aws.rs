@@ -91,7 +91,8 @@ impl AwsClients {
 }
 
 /// The services of the sync Lambda's deployment: the function, its IAM roles, its log group, the
-/// EventBridge rule on the database's events and the EventBridge Scheduler schedule.
+/// EventBridge rule on the database's events, the SNS topic and RDS event subscription of
+/// `events = "sns"`, and the EventBridge Scheduler schedule.
 #[derive(Debug, Clone)]
 pub struct SyncClients {
     pub lambda: aws_sdk_lambda::Client,
@@ -99,6 +100,9 @@ pub struct SyncClients {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub events: aws_sdk_eventbridge::Client,
     pub scheduler: aws_sdk_scheduler::Client,
+    pub sns: aws_sdk_sns::Client,
+    /// For the RDS event subscription (the same client as the discovery's).
+    pub rds: aws_sdk_rds::Client,
 }
 
 impl SyncClients {
@@ -110,6 +114,8 @@ impl SyncClients {
             logs: aws_sdk_cloudwatchlogs::Client::new(config),
             events: aws_sdk_eventbridge::Client::new(config),
             scheduler: aws_sdk_scheduler::Client::new(config),
+            sns: aws_sdk_sns::Client::new(config),
+            rds: aws_sdk_rds::Client::new(config),
         }
     }
 }

@@ -90,6 +90,11 @@ impl Account {
     pub fn scheduler(&self) -> aws_sdk_scheduler::Client {
         aws_sdk_scheduler::Client::new(&self.config)
     }
+
+    /// SNS (the topic of the sync function's `events = "sns"` path).
+    pub fn sns(&self) -> aws_sdk_sns::Client {
+        aws_sdk_sns::Client::new(&self.config)
+    }
 }
 
 /// A fresh emulated account with a random id, reached by `sts:AssumeRole` from the static

@@ -25,6 +25,8 @@ pub enum AwsResource {
     DbInstance,
     DbCluster,
     DbProxy,
+    /// An RDS event subscription.
+    EventSubscription,
     /// An IAM role or policy (IAM answers `NoSuchEntity` for all of them).
     IamEntity,
     /// The object the request addressed, of a service whose "not found" code does not name the
@@ -78,10 +80,16 @@ const NOT_FOUND_CODES: &[(&str, AwsResource)] = &[
     ("DBInstanceNotFound", AwsResource::DbInstance),
     ("DBClusterNotFoundFault", AwsResource::DbCluster),
     ("DBProxyNotFoundFault", AwsResource::DbProxy),
+    // RDS API reference, DescribeEventSubscriptions / DeleteEventSubscription errors
+    // (SubscriptionNotFoundFault).
+    ("SubscriptionNotFound", AwsResource::EventSubscription),
     // IAM API reference, GetRole / GetRolePolicy / DeleteRole errors.
     ("NoSuchEntity", AwsResource::IamEntity),
     // Lambda, CloudWatch Logs, EventBridge and EventBridge Scheduler API references.
     ("ResourceNotFoundException", AwsResource::Addressed),
+    // SNS API reference (NotFoundException: GetTopicAttributes, Subscribe, ... on a topic that
+    // does not exist).
+    ("NotFound", AwsResource::Addressed),
 ];
 
 /// "Still in use" codes: ELBv2 API reference (DeleteTargetGroup, DeleteLoadBalancer); IAM's
@@ -91,6 +99,8 @@ const IN_USE_CODES: &[&str] = &[
     "ResourceInUse",
     "DeleteConflict",
     "ResourceConflictException",
+    // RDS: an event subscription being created, modified or deleted refuses other changes.
+    "InvalidEventSubscriptionState",
 ];
 
 /// Throttling and transient failure codes. The SDK has already retried these (standard retry
@@ -210,6 +220,8 @@ mod tests {
             ("DBProxyNotFoundFault", AwsResource::DbProxy),
             ("NoSuchEntity", AwsResource::IamEntity),
             ("ResourceNotFoundException", AwsResource::Addressed),
+            ("SubscriptionNotFound", AwsResource::EventSubscription),
+            ("NotFound", AwsResource::Addressed),
         ];
         for (code, resource) in cases {
             // Even a 5xx answer with a "not found" code means not found.

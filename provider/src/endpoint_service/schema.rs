@@ -270,6 +270,17 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
             return;
         }
     };
+    if let Field::Known(sync) = &model.sync
+        && !sync.subnet_ids.is_unknown()
+        && !sync.security_group_ids.is_unknown()
+    {
+        sync::validate_vpc_attachment(
+            sync.subnet_ids.is_null(),
+            sync.security_group_ids.is_null(),
+            &AttributePath::root("sync"),
+            diags,
+        );
+    }
     let wildcard = model
         .allowed_principals
         .elements()

@@ -9,14 +9,14 @@ use rdslink_engine::DatabaseSelector;
 use tfplugin::provider::Context;
 
 use super::aws::with_ownership;
-use super::model::{Database, EndpointServiceModel, Field, List, SyncModel};
+use super::model::{Database, EndpointServiceModel, Field, List, Set, SyncModel};
 use super::schema::sync::{
     DEFAULT_DNS_WAIT_SECONDS, DEFAULT_ENABLED, DEFAULT_EVENTS, DEFAULT_LOG_RETENTION_DAYS,
-    DEFAULT_MEMORY_SIZE, DEFAULT_SCHEDULE, SCHEDULE_OFF,
+    DEFAULT_MEMORY_SIZE, DEFAULT_SCHEDULE, EVENTS_BOTH, EVENTS_OFF, EVENTS_SNS, SCHEDULE_OFF,
 };
 use crate::aws::Clients;
-use crate::sync::policy::Scope;
-use crate::sync::{self, ExecutionRole, Owner, SyncNames, SyncSpec, code};
+use crate::sync::policy::{Scope, VpcAttachment};
+use crate::sync::{self, EventDelivery, ExecutionRole, Owner, SyncNames, SyncSpec, code};
 
 /// The account and region every sync part lives in.
 pub(super) fn scope(clients: &Clients) -> Scope {
@@ -47,8 +47,28 @@ fn settings(config: &Field<SyncModel>) -> Field<SyncModel> {
             .or_if_null(Field::Known(DEFAULT_LOG_RETENTION_DAYS)),
         permissions_boundary: given.permissions_boundary,
         role_arn: given.role_arn,
+        subnet_ids: given.subnet_ids,
+        security_group_ids: given.security_group_ids,
         ..SyncModel::default()
     })
+}
+
+/// The delivery paths an `events` mode names.
+fn event_delivery(mode: &str) -> EventDelivery {
+    EventDelivery {
+        eventbridge: mode == DEFAULT_EVENTS || mode == EVENTS_BOTH,
+        sns: mode == EVENTS_SNS || mode == EVENTS_BOTH,
+    }
+}
+
+/// The `events` mode of the paths that exist.
+fn events_mode(delivery: EventDelivery) -> &'static str {
+    match (delivery.eventbridge, delivery.sns) {
+        (true, true) => EVENTS_BOTH,
+        (true, false) => DEFAULT_EVENTS,
+        (false, true) => EVENTS_SNS,
+        (false, false) => EVENTS_OFF,
+    }
 }
 
 /// Whether the configured database has RDS events to match: an instance, cluster or proxy does,
@@ -100,12 +120,19 @@ pub(super) fn plan(config: &EndpointServiceModel, scope: &Scope) -> Field<SyncMo
         (Some(true), Some(name)) => {
             let names = SyncNames::of(name);
             let known = |text: String| Field::Known(text);
-            let event_rule_arn =
-                match (settings.events.as_deref(), has_rds_events(&config.database)) {
-                    (Some(DEFAULT_EVENTS), Some(true)) => known(names.rule_arn(scope)),
-                    (Some(_), Some(_)) => Field::Null,
-                    _ => unknown(),
-                };
+            let delivery = match (settings.events.as_deref(), has_rds_events(&config.database)) {
+                (Some(mode), Some(true)) => Some(event_delivery(mode)),
+                (Some(_), Some(false)) => Some(EventDelivery::default()),
+                _ => None,
+            };
+            let arn_if = |deployed: fn(&EventDelivery) -> bool, arn: String| match &delivery {
+                Some(delivery) if deployed(delivery) => known(arn),
+                Some(_) => Field::Null,
+                None => unknown(),
+            };
+            let event_rule_arn = arn_if(|d| d.eventbridge, names.rule_arn(scope));
+            let sns_topic_arn = arn_if(|d| d.sns, names.topic_arn(scope));
+            let event_subscription_arn = arn_if(|d| d.sns, names.event_subscription_arn(scope));
             let schedule_arn = match settings.schedule.as_deref() {
                 Some(SCHEDULE_OFF) => Field::Null,
                 Some(_) => known(names.schedule_arn(scope)),
@@ -118,6 +145,8 @@ pub(super) fn plan(config: &EndpointServiceModel, scope: &Scope) -> Field<SyncMo
                 code_sha256: known(code::code_sha256().to_owned()),
                 log_group_name: known(names.log_group.clone()),
                 event_rule_arn,
+                sns_topic_arn,
+                event_subscription_arn,
                 schedule_arn,
                 drift: Field::Known(List::of(Vec::<String>::new())),
                 ..settings
@@ -187,9 +216,23 @@ async fn spec_of(
         memory_size: number(&sync.memory_size, DEFAULT_MEMORY_SIZE),
         log_retention_days: number(&sync.log_retention_days, DEFAULT_LOG_RETENTION_DAYS),
         schedule: (schedule != SCHEDULE_OFF).then_some(schedule),
-        eventbridge: sync.events.as_deref().unwrap_or(DEFAULT_EVENTS) == DEFAULT_EVENTS,
+        events: event_delivery(sync.events.as_deref().unwrap_or(DEFAULT_EVENTS)),
+        vpc: vpc_attachment(sync),
         execution_role,
         tags: with_ownership(&state.part_tags(), &name),
+    })
+}
+
+/// The function's VPC placement, when `subnet_ids` is set (validation requires the security
+/// groups with it).
+fn vpc_attachment(sync: &SyncModel) -> Option<VpcAttachment> {
+    let subnet_ids = sync.subnet_ids.elements();
+    if sync.subnet_ids.is_null() || subnet_ids.is_empty() {
+        return None;
+    }
+    Some(VpcAttachment {
+        subnet_ids: subnet_ids.into_iter().collect(),
+        security_group_ids: sync.security_group_ids.elements().into_iter().collect(),
     })
 }
 
@@ -264,6 +307,8 @@ pub(super) async fn apply(
                 code_sha256: known(&deployed.code_sha256),
                 log_group_name: known(&spec.names.log_group),
                 event_rule_arn: deployed.event_rule_arn.clone().into(),
+                sns_topic_arn: deployed.sns_topic_arn.clone().into(),
+                event_subscription_arn: deployed.event_subscription_arn.clone().into(),
                 schedule_arn: deployed.schedule_arn.clone().into(),
                 drift: Field::Known(List::of(Vec::<String>::new())),
                 ..sync
@@ -344,6 +389,16 @@ pub(super) async fn refresh(
         .as_ref()
         .filter(|function| owner.owns(&function.tags));
     let rule = observed.rule.as_ref().filter(|rule| owner.owns(&rule.tags));
+    let topic_arn = spec.names.topic_arn(&spec.scope);
+    let topic = observed
+        .topic
+        .as_ref()
+        .filter(|topic| owner.owns(&topic.tags))
+        .map(|_| topic_arn.as_str());
+    let event_subscription = observed
+        .event_subscription
+        .as_ref()
+        .filter(|subscription| owner.owns(&subscription.tags));
     let schedule = observed
         .schedule
         .as_ref()
@@ -360,6 +415,10 @@ pub(super) async fn refresh(
                 .map(|_| spec.names.log_group.as_str()),
         ),
         event_rule_arn: text(rule.map(|rule| rule.arn.as_str())),
+        sns_topic_arn: text(topic),
+        event_subscription_arn: text(
+            event_subscription.map(|subscription| subscription.arn.as_str()),
+        ),
         schedule_arn: text(schedule.map(|schedule| schedule.arn.as_str())),
         drift: Field::Known(List::of(observed.drift(&spec))),
         ..sync
@@ -397,10 +456,12 @@ async fn recorded_settings(
         return Ok(None);
     };
     let text = |value: &str| Field::Known(value.to_owned());
-    let events = match observed.rule.filter(|rule| owner.owns(&rule.tags)) {
-        Some(_) => DEFAULT_EVENTS,
-        None => "off",
-    };
+    let events = events_mode(EventDelivery {
+        eventbridge: observed.rule.is_some_and(|rule| owner.owns(&rule.tags)),
+        sns: observed
+            .event_subscription
+            .is_some_and(|subscription| owner.owns(&subscription.tags)),
+    });
     let schedule = observed
         .schedule
         .filter(|schedule| schedule.target_arn == function.arn)
@@ -429,6 +490,16 @@ async fn recorded_settings(
         ),
         permissions_boundary: permissions_boundary.into(),
         role_arn: text(&function.role),
+        subnet_ids: function
+            .vpc
+            .as_ref()
+            .map(|vpc| Set::of(vpc.subnet_ids.clone()))
+            .into(),
+        security_group_ids: function
+            .vpc
+            .as_ref()
+            .map(|vpc| Set::of(vpc.security_group_ids.clone()))
+            .into(),
         ..SyncModel::default()
     }))
 }

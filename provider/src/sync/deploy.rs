@@ -10,12 +10,14 @@ use super::error::{Result, SyncPart};
 use super::function::{self, ObservedFunction};
 use super::iam::{self, ObservedRole, RoleSpec};
 use super::logs::{self, ObservedLogGroup};
-use super::names::{EVENTS_PERMISSION_SID, SyncNames};
+use super::names::{EVENTS_PERMISSION_SID, SNS_PERMISSION_SID, SyncNames};
 use super::ownership::Owner;
 use super::policy::{self, Scope};
+use super::rds_subscription::{self, ObservedSubscription};
 use super::rule::{self, ObservedRule};
 use super::schedule::{self, ObservedSchedule, ScheduleSpec};
 use super::spec::{ExecutionRole, SyncSpec, schedule_input};
+use super::topic::{self, ObservedTopic};
 
 /// What a deployment is made of once [`ensure`] is done.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +26,8 @@ pub struct Deployed {
     pub role_arn: String,
     pub code_sha256: String,
     pub event_rule_arn: Option<String>,
+    pub sns_topic_arn: Option<String>,
+    pub event_subscription_arn: Option<String>,
     pub schedule_arn: Option<String>,
 }
 
@@ -117,6 +121,9 @@ async fn ensure_once(clients: &SyncClients, spec: &SyncSpec) -> Result<Deployed>
         }
     };
 
+    let (sns_topic_arn, event_subscription_arn) =
+        ensure_sns_delivery(clients, &owner, spec, &function.arn).await?;
+
     let schedule_arn = match &spec.schedule {
         Some(expression) => {
             let trust = policy::scheduler_trust_policy(&spec.scope);
@@ -179,8 +186,59 @@ async fn ensure_once(clients: &SyncClients, spec: &SyncSpec) -> Result<Deployed>
         role_arn,
         code_sha256: function.code_sha256,
         event_rule_arn,
+        sns_topic_arn,
+        event_subscription_arn,
         schedule_arn,
     })
+}
+
+/// The SNS path (`events = "sns"`): topic, the function's subscription and permission, then the
+/// RDS event subscription that publishes to the topic; or, when it is off, the same parts removed
+/// in the reverse order. Returns the topic's and the event subscription's ARNs.
+async fn ensure_sns_delivery(
+    clients: &SyncClients,
+    owner: &Owner,
+    spec: &SyncSpec,
+    function_arn: &str,
+) -> Result<(Option<String>, Option<String>)> {
+    let names = &spec.names;
+    let topic_arn = names.topic_arn(&spec.scope);
+    let Some(source) = spec.event_subscription_source() else {
+        rds_subscription::delete_subscription(&clients.rds, owner, &names.event_subscription)
+            .await?;
+        topic::delete_topic(&clients.sns, owner, &topic_arn).await?;
+        function::revoke_invocation(&clients.lambda, &names.function, SNS_PERMISSION_SID).await?;
+        return Ok((None, None));
+    };
+    topic::ensure_topic(
+        &clients.sns,
+        owner,
+        &names.topic,
+        &topic_arn,
+        &spec.topic_policy(),
+        function_arn,
+        &spec.tags,
+    )
+    .await?;
+    function::allow_invocation(
+        &clients.lambda,
+        &names.function,
+        SNS_PERMISSION_SID,
+        "sns.amazonaws.com",
+        &topic_arn,
+        &spec.scope.account_id,
+    )
+    .await?;
+    let subscription_arn = rds_subscription::ensure_subscription(
+        &clients.rds,
+        owner,
+        &names.event_subscription,
+        &source,
+        &topic_arn,
+        &spec.tags,
+    )
+    .await?;
+    Ok((Some(topic_arn), Some(subscription_arn)))
 }
 
 /// Every part as AWS reports it (`None`: absent).
@@ -191,6 +249,8 @@ pub struct Observation {
     pub scheduler_role: Option<ObservedRole>,
     pub log_group: Option<ObservedLogGroup>,
     pub rule: Option<ObservedRule>,
+    pub topic: Option<ObservedTopic>,
+    pub event_subscription: Option<ObservedSubscription>,
     pub schedule: Option<ObservedSchedule>,
 }
 
@@ -199,12 +259,15 @@ pub async fn observe(
     scope: &Scope,
     names: &SyncNames,
 ) -> Result<Observation> {
-    let (function, role, scheduler_role, log_group, rule, schedule) = tokio::try_join!(
+    let topic_arn = names.topic_arn(scope);
+    let (function, role, scheduler_role, log_group, rule, topic, event_subscription, schedule) = tokio::try_join!(
         function::read_function(&clients.lambda, &names.function),
         iam::read_role(&clients.iam, SyncPart::Role, &names.role),
         iam::read_role(&clients.iam, SyncPart::SchedulerRole, &names.scheduler_role),
         logs::read_log_group(&clients.logs, scope, &names.log_group),
         rule::read_rule(&clients.events, &names.rule),
+        topic::read_topic(&clients.sns, &topic_arn),
+        rds_subscription::read_subscription(&clients.rds, &names.event_subscription),
         schedule::read_schedule(&clients.scheduler, &names.schedule),
     )?;
     Ok(Observation {
@@ -213,6 +276,8 @@ pub async fn observe(
         scheduler_role,
         log_group,
         rule,
+        topic,
+        event_subscription,
         schedule,
     })
 }
@@ -273,6 +338,7 @@ impl Observation {
             }
             (None, _) => {}
         }
+        drift.extend(self.sns_drift(spec, &owner, &function.arn));
         match (&spec.schedule, &self.schedule) {
             (Some(expression), Some(schedule)) => {
                 let input = schedule_input(&spec.names.schedule_arn(&spec.scope));
@@ -310,6 +376,42 @@ impl Observation {
     }
 }
 
+impl Observation {
+    fn sns_drift(&self, spec: &SyncSpec, owner: &Owner, function_arn: &str) -> Vec<String> {
+        let mut drift = Vec::new();
+        let Some(source) = spec.event_subscription_source() else {
+            if self
+                .event_subscription
+                .as_ref()
+                .is_some_and(|subscription| owner.owns(&subscription.tags))
+            {
+                drift.push(
+                    "an RDS event subscription exists although SNS delivery is off".to_owned(),
+                );
+            }
+            if self
+                .topic
+                .as_ref()
+                .is_some_and(|topic| owner.owns(&topic.tags))
+            {
+                drift.push("an SNS topic exists although SNS delivery is off".to_owned());
+            }
+            return drift;
+        };
+        match &self.topic {
+            Some(topic) => drift.extend(topic.differences(&spec.topic_policy(), function_arn)),
+            None => drift.push("the SNS topic is missing".to_owned()),
+        }
+        match &self.event_subscription {
+            Some(subscription) => {
+                drift.extend(subscription.differences(&source, &spec.names.topic_arn(&spec.scope)))
+            }
+            None => drift.push("the RDS event subscription is missing".to_owned()),
+        }
+        drift
+    }
+}
+
 /// Deletes every part this endpoint service owns, in dependency order (what invokes the function,
 /// the function, then what it used); parts already gone or not its own are left alone.
 pub async fn remove(
@@ -328,6 +430,8 @@ pub async fn remove(
     )
     .await?;
     rule::delete_rule(&clients.events, owner, &names.rule).await?;
+    rds_subscription::delete_subscription(&clients.rds, owner, &names.event_subscription).await?;
+    topic::delete_topic(&clients.sns, owner, &names.topic_arn(scope)).await?;
     function::delete_function(&clients.lambda, owner, &names.function).await?;
     logs::delete_log_group(&clients.logs, scope, owner, &names.log_group).await?;
     iam::delete_role(&clients.iam, owner, SyncPart::Role, &names.role).await?;

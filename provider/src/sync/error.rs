@@ -17,6 +17,8 @@ pub enum SyncPart {
     LogGroup,
     Rule,
     Schedule,
+    Topic,
+    EventSubscription,
 }
 
 impl fmt::Display for SyncPart {
@@ -28,6 +30,8 @@ impl fmt::Display for SyncPart {
             SyncPart::LogGroup => "sync function's log group",
             SyncPart::Rule => "EventBridge rule",
             SyncPart::Schedule => "EventBridge Scheduler schedule",
+            SyncPart::Topic => "SNS topic",
+            SyncPart::EventSubscription => "RDS event subscription",
         })
     }
 }
@@ -128,6 +132,7 @@ impl SyncError {
                     | "ResourceConflictException"
                     | "ResourceAlreadyExistsException"
                     | "ConflictException"
+                    | "SubscriptionAlreadyExist"
             )
         )
     }

@@ -8,12 +8,13 @@ use std::time::Duration;
 use aws_sdk_lambda::Client;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
-    Architecture, Environment, FunctionCode, LastUpdateStatus, Runtime, State,
+    Architecture, Environment, FunctionCode, LastUpdateStatus, Runtime, State, VpcConfig,
 };
 
 use super::code;
 use super::error::{Result, SyncError, SyncPart, found};
 use super::ownership::{self, Owner};
+use super::policy::VpcAttachment;
 use super::spec::{self, SyncSpec};
 
 const PART: SyncPart = SyncPart::Function;
@@ -34,6 +35,8 @@ pub struct ObservedFunction {
     pub memory_size: Option<i32>,
     pub timeout: Option<i32>,
     pub environment: BTreeMap<String, String>,
+    /// `None`: not attached to a VPC.
+    pub vpc: Option<VpcAttachment>,
     /// `None`: no reserved concurrency (the account's unreserved pool).
     pub reserved_concurrency: Option<i32>,
     pub tags: BTreeMap<String, String>,
@@ -74,6 +77,12 @@ impl ObservedFunction {
         }
         if self.environment != spec.environment() {
             drift.push("the function's environment changed".to_owned());
+        }
+        if self.vpc != spec.vpc {
+            drift.push(match &spec.vpc {
+                Some(_) => "the function's VPC subnets or security groups changed".to_owned(),
+                None => "the function is attached to a VPC".to_owned(),
+            });
         }
         if self.reserved_concurrency != Some(spec::RESERVED_CONCURRENCY) {
             drift.push(match self.reserved_concurrency {
@@ -150,6 +159,14 @@ pub async fn read_function(lambda: &Client, name: &str) -> Result<Option<Observe
                     .collect()
             })
             .unwrap_or_default(),
+        vpc: config.vpc_config().and_then(|vpc| {
+            let attachment = VpcAttachment {
+                subnet_ids: vpc.subnet_ids().iter().cloned().collect(),
+                security_group_ids: vpc.security_group_ids().iter().cloned().collect(),
+            };
+            // Lambda answers empty lists for a function detached from its VPC.
+            (!attachment.subnet_ids.is_empty()).then_some(attachment)
+        }),
         reserved_concurrency: output
             .concurrency()
             .and_then(|concurrency| concurrency.reserved_concurrent_executions()),
@@ -183,7 +200,8 @@ pub async fn ensure_function(
                 || existing.handler.as_deref() != Some(spec::HANDLER)
                 || existing.memory_size != Some(spec.memory_size as i32)
                 || existing.timeout != Some(spec.timeout_seconds() as i32)
-                || existing.environment != spec.environment();
+                || existing.environment != spec.environment()
+                || existing.vpc != spec.vpc;
             if config_drift {
                 update_configuration(lambda, spec, role_arn).await?;
             }
@@ -254,6 +272,15 @@ fn environment(spec: &SyncSpec) -> Environment {
         .build()
 }
 
+/// The function's VPC configuration; empty lists detach it (UpdateFunctionConfiguration).
+fn vpc_config(spec: &SyncSpec) -> VpcConfig {
+    let attachment = spec.vpc.clone().unwrap_or_default();
+    VpcConfig::builder()
+        .set_subnet_ids(Some(attachment.subnet_ids.into_iter().collect()))
+        .set_security_group_ids(Some(attachment.security_group_ids.into_iter().collect()))
+        .build()
+}
+
 async fn create_function(lambda: &Client, spec: &SyncSpec, role_arn: &str) -> Result<()> {
     let name = spec.names.function.as_str();
     let started = tokio::time::Instant::now();
@@ -278,6 +305,7 @@ async fn create_function(lambda: &Client, spec: &SyncSpec, role_arn: &str) -> Re
             .memory_size(spec.memory_size as i32)
             .timeout(spec.timeout_seconds() as i32)
             .environment(environment(spec))
+            .set_vpc_config(spec.vpc.is_some().then(|| vpc_config(spec)))
             .set_tags(Some(spec.tags.clone().into_iter().collect()))
             .send()
             .await
@@ -328,6 +356,7 @@ async fn update_configuration(lambda: &Client, spec: &SyncSpec, role_arn: &str) 
             .memory_size(spec.memory_size as i32)
             .timeout(spec.timeout_seconds() as i32)
             .environment(environment(spec))
+            .vpc_config(vpc_config(spec))
             .send()
             .await
             .map_err(|err| SyncError::aws(PART, name, "updating the configuration of", &err));

@@ -9,6 +9,8 @@
 //! | execution role ([`iam`], [`policy`]) | `rdslink-sync-<name>` | tagged |
 //! | function ([`function`]) | `rdslink-sync-<name>` | tagged |
 //! | EventBridge rule ([`rule`], [`pattern`]) | `rdslink-sync-<name>` | tagged |
+//! | SNS topic ([`topic`]) and the function's subscription to it | `rdslink-sync-<name>` | the topic is tagged |
+//! | RDS event subscription ([`rds_subscription`]) | `rdslink-sync-<name>` | tagged |
 //! | scheduler role | `rdslink-sync-<name>-scheduler` | tagged |
 //! | schedule ([`schedule`]) | `rdslink-sync-<name>` | it invokes the function (schedules have no tags) |
 //!
@@ -25,12 +27,14 @@ pub mod names;
 pub mod ownership;
 pub mod pattern;
 pub mod policy;
+pub mod rds_subscription;
 pub mod rule;
 pub mod schedule;
 pub mod spec;
+pub mod topic;
 
 pub use deploy::{Deployed, Observation, ensure, observe, remove};
 pub use error::{SyncError, SyncPart};
 pub use names::SyncNames;
 pub use ownership::Owner;
-pub use spec::{ExecutionRole, SyncSpec};
+pub use spec::{EventDelivery, ExecutionRole, SyncSpec};

@@ -16,6 +16,9 @@ pub const RULE_TARGET_ID: &str = "rdslink-sync";
 /// The statement id of the function's resource policy that lets the rule invoke it.
 pub const EVENTS_PERMISSION_SID: &str = "rdslink-events";
 
+/// The statement id of the function's resource policy that lets the SNS topic invoke it.
+pub const SNS_PERMISSION_SID: &str = "rdslink-sns";
+
 /// The names of one endpoint service's sync parts. With `name` at most 24 characters every name
 /// fits AWS's limits (functions, roles and rules: 64; schedules: 64; log groups: 512).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +35,10 @@ pub struct SyncNames {
     pub rule: String,
     /// The EventBridge Scheduler schedule (default schedule group).
     pub schedule: String,
+    /// The SNS topic RDS publishes the database's events to (`events = "sns"`).
+    pub topic: String,
+    /// The RDS event subscription publishing to the topic.
+    pub event_subscription: String,
 }
 
 impl SyncNames {
@@ -43,6 +50,8 @@ impl SyncNames {
             log_group: format!("/aws/lambda/{function}"),
             rule: function.clone(),
             schedule: function.clone(),
+            topic: function.clone(),
+            event_subscription: function.clone(),
             function,
         }
     }
@@ -66,6 +75,14 @@ impl SyncNames {
         scope.arn("events", &format!("rule/{}", self.rule))
     }
 
+    pub fn topic_arn(&self, scope: &Scope) -> String {
+        scope.arn("sns", &self.topic)
+    }
+
+    pub fn event_subscription_arn(&self, scope: &Scope) -> String {
+        scope.arn("rds", &format!("es:{}", self.event_subscription))
+    }
+
     /// The schedule, in the default schedule group.
     pub fn schedule_arn(&self, scope: &Scope) -> String {
         scope.arn("scheduler", &format!("schedule/default/{}", self.schedule))
@@ -85,7 +102,10 @@ mod tests {
             &names.scheduler_role,
             &names.rule,
             &names.schedule,
+            &names.topic,
+            &names.event_subscription,
         ] {
+            // SNS topics allow 256 characters, RDS event subscriptions 255.
             assert!(part.len() <= 64, "{part} is longer than 64");
         }
         assert_eq!(names.log_group, format!("/aws/lambda/{}", names.function));

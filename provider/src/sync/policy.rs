@@ -21,6 +21,19 @@
 //!   - a hostname: nothing (DNS only).
 //! - `WriteOwnLogs`: `logs:CreateLogStream` and `logs:PutLogEvents` on the function's own log
 //!   group; no `logs:CreateLogGroup`, since the provider creates the group (with a retention).
+//! - Only for a function attached to a VPC (`sync.subnet_ids`), the network interfaces Lambda
+//!   creates for it with the function's role (the Lambda developer guide's "execution role
+//!   permissions" for VPC access, the AWSLambdaVPCAccessExecutionRole actions without its logs
+//!   actions):
+//!   - `CreateNetworkInterfacesInTheSubnets`: `ec2:CreateNetworkInterface` on network interfaces
+//!     of this account and region, and only in the configured subnets and with the configured
+//!     security groups (the action is authorised against each of them);
+//!   - `ManageTheNetworkInterfaces`: `ec2:DeleteNetworkInterface`, `ec2:AssignPrivateIpAddresses`
+//!     and `ec2:UnassignPrivateIpAddresses` on network interfaces of this account and region
+//!     (Lambda names none in advance; the guide asks for all of them);
+//!   - `DescribeNetworkInterfaces`: `ec2:DescribeNetworkInterfaces` and `ec2:DescribeSubnets` on
+//!     `*`, because EC2's `Describe*` actions support no resource-level permissions; they only
+//!     read.
 //!
 //! Invariant: no statement allows a mutating action on `*`; every `*` resource is a read
 //! ([`mutating_actions_on_wildcard`], asserted for every selector kind in the tests).
@@ -247,12 +260,21 @@ pub fn scheduler_policy(function_arn: &str) -> PolicyDocument {
     )])
 }
 
+/// The function's network placement: its subnets and security groups when it is attached to a
+/// VPC.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VpcAttachment {
+    pub subnet_ids: BTreeSet<String>,
+    pub security_group_ids: BTreeSet<String>,
+}
+
 /// The function's permissions: see the module documentation for why each statement exists.
 pub fn execution_policy(
     scope: &Scope,
     target_group_arn: &str,
     selector: &DatabaseSelector,
     log_group_name: &str,
+    vpc: Option<&VpcAttachment>,
 ) -> PolicyDocument {
     let mut statements = vec![
         allow(
@@ -275,7 +297,85 @@ pub fn execution_policy(
         &["logs:CreateLogStream", "logs:PutLogEvents"],
         [scope.arn("logs", &format!("log-group:{log_group_name}:*"))],
     ));
+    if let Some(vpc) = vpc {
+        statements.extend(network_interfaces(scope, vpc));
+    }
     document(statements)
+}
+
+/// What Lambda does with the function's role to attach it to `vpc`.
+fn network_interfaces(scope: &Scope, vpc: &VpcAttachment) -> [Statement; 3] {
+    let interfaces = scope.arn("ec2", "network-interface/*");
+    let subnets = vpc
+        .subnet_ids
+        .iter()
+        .map(|id| scope.arn("ec2", &format!("subnet/{id}")));
+    let security_groups = vpc
+        .security_group_ids
+        .iter()
+        .map(|id| scope.arn("ec2", &format!("security-group/{id}")));
+    [
+        allow(
+            "CreateNetworkInterfacesInTheSubnets",
+            &["ec2:CreateNetworkInterface"],
+            std::iter::once(interfaces.clone())
+                .chain(subnets)
+                .chain(security_groups),
+        ),
+        allow(
+            "ManageTheNetworkInterfaces",
+            &[
+                "ec2:DeleteNetworkInterface",
+                "ec2:AssignPrivateIpAddresses",
+                "ec2:UnassignPrivateIpAddresses",
+            ],
+            [interfaces],
+        ),
+        allow(
+            "DescribeNetworkInterfaces",
+            &["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
+            ["*".to_owned()],
+        ),
+    ]
+}
+
+/// The access policy of the SNS topic of `events = "sns"`: only RDS, publishing for this
+/// account's one event subscription (`aws:SourceArn`, `aws:SourceAccount`: the confused-deputy
+/// guard of the RDS user guide's topic policy), may publish to it. The topic's owner keeps its
+/// rights through IAM.
+pub fn topic_policy(
+    scope: &Scope,
+    topic_arn: &str,
+    event_subscription_arn: &str,
+) -> PolicyDocument {
+    let conditions = BTreeMap::from([
+        (
+            "StringEquals".to_owned(),
+            BTreeMap::from([(
+                "aws:SourceAccount".to_owned(),
+                Values::one(&scope.account_id),
+            )]),
+        ),
+        (
+            "ArnEquals".to_owned(),
+            BTreeMap::from([(
+                "aws:SourceArn".to_owned(),
+                Values::one(event_subscription_arn),
+            )]),
+        ),
+    ]);
+    document(vec![Statement {
+        principal: Some(Principal {
+            service: Values::one("events.rds.amazonaws.com"),
+            other: BTreeMap::new(),
+        }),
+        condition: Some(conditions),
+        ..allow(
+            "RdsPublishesTheDatabaseEvents",
+            &["sns:Publish"],
+            [topic_arn.to_owned()],
+        )
+    }])
 }
 
 /// The RDS reads discovery makes for `selector`, in the order it makes them.

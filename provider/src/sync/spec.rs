@@ -9,7 +9,8 @@ use rdslink_engine::function_env;
 
 use super::names::SyncNames;
 use super::pattern;
-use super::policy::{self, PolicyDocument, Scope};
+use super::policy::{self, PolicyDocument, Scope, VpcAttachment};
+use super::rds_subscription::RdsSource;
 
 /// The function's runtime: an OS-only runtime for a custom `bootstrap`.
 pub const RUNTIME: &str = "provided.al2023";
@@ -61,6 +62,15 @@ pub enum ExecutionRole {
     Provided { arn: String },
 }
 
+/// The paths RDS events take to the function (`sync.events`): neither, either or both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EventDelivery {
+    /// An EventBridge rule on the default bus matching the database's events.
+    pub eventbridge: bool,
+    /// An RDS event subscription publishing to an SNS topic the function is subscribed to.
+    pub sns: bool,
+}
+
 /// One endpoint service's sync deployment, fully decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncSpec {
@@ -78,8 +88,10 @@ pub struct SyncSpec {
     pub log_retention_days: u32,
     /// An EventBridge Scheduler expression; `None`: no schedule.
     pub schedule: Option<String>,
-    /// Whether an EventBridge rule delivers the database's RDS events.
-    pub eventbridge: bool,
+    /// How the database's RDS events reach the function.
+    pub events: EventDelivery,
+    /// The function's subnets and security groups; `None`: not attached to a VPC.
+    pub vpc: Option<VpcAttachment>,
     pub execution_role: ExecutionRole,
     /// Every part's tags, the ownership tag included.
     pub tags: BTreeMap<String, String>,
@@ -113,15 +125,33 @@ impl SyncSpec {
             &self.target_group_arn,
             &self.selector,
             &self.names.log_group,
+            self.vpc.as_ref(),
         )
     }
 
     /// The rule's pattern; `None` when there is no rule (events off, or a selector naming no RDS
     /// resource whose events could be matched: a plain hostname).
     pub fn event_pattern(&self) -> Option<String> {
-        if !self.eventbridge {
+        if !self.events.eventbridge {
             return None;
         }
         pattern::pattern_json(&self.scope, &self.selector, &self.cluster_members)
+    }
+
+    /// The RDS source of the event subscription; `None` when there is none (SNS delivery off,
+    /// or a hostname, which names no RDS resource).
+    pub fn event_subscription_source(&self) -> Option<RdsSource> {
+        if !self.events.sns {
+            return None;
+        }
+        RdsSource::of(&self.selector)
+    }
+
+    pub fn topic_policy(&self) -> PolicyDocument {
+        policy::topic_policy(
+            &self.scope,
+            &self.names.topic_arn(&self.scope),
+            &self.names.event_subscription_arn(&self.scope),
+        )
     }
 }

@@ -585,6 +585,217 @@ async fn sync_turned_off_removes_the_function_and_its_wiring_and_keeps_the_load_
         .await;
 }
 
+/// An RDS event as RDS publishes it to an SNS topic and SNS delivers it to a Lambda function.
+fn sns_wrapped_rds_event(
+    account: &Account,
+    topic_arn: &str,
+    cluster: &str,
+    event_id: &str,
+) -> Value {
+    let message = json!({
+        "Event Source": "db-cluster",
+        "Event Time": "2026-11-29 10:00:00.000",
+        "Identifier Link": format!("https://console.aws.amazon.com/rds/home?region={}#dbclusters:id={cluster}", account.region),
+        "Source ID": cluster,
+        "Source ARN": rds_arn(account, "cluster", cluster),
+        "Event ID": format!("http://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Events.html#{event_id}"),
+        "Event Message": "Completed failover to DB instance",
+    });
+    json!({
+        "Records": [{
+            "EventSource": "aws:sns",
+            "EventVersion": "1.0",
+            "EventSubscriptionArn": format!("{topic_arn}:21be56ed-a058-49f5-8c98-aedd2564c486"),
+            "Sns": {
+                "Type": "Notification",
+                "MessageId": "59aaab88-c2a3-554e-801b-f18ad03ba813",
+                "TopicArn": topic_arn,
+                "Subject": "RDS Notification Message",
+                "Message": message.to_string(),
+                "Timestamp": "2026-11-29T10:00:00.348Z",
+                "SignatureVersion": "1",
+                "Signature": "EXAMPLE",
+                "SigningCertUrl": "https://sns.example/cert.pem",
+                "UnsubscribeUrl": "https://sns.example/unsubscribe",
+                "MessageAttributes": {}
+            }
+        }]
+    })
+}
+
+/// The SNS path, read back: the topic's policy lets only RDS publish, for this subscription; the
+/// function is subscribed and may be invoked by this topic only; the RDS event subscription names
+/// the cluster and its address-changing categories.
+async fn assert_sns_path(account: &Account, values: &Value) {
+    let topic_arn = format!("arn:aws:sns:{}:{}:{FUNCTION}", account.region, account.id);
+    let subscription_arn = rds_arn(account, "es", FUNCTION);
+    assert_eq!(values["sync"]["sns_topic_arn"], json!(topic_arn));
+    assert_eq!(
+        values["sync"]["event_subscription_arn"],
+        json!(subscription_arn)
+    );
+    let function_arn = text(&values["sync"], "function_arn");
+
+    let sns = account.sns();
+    let attributes = sns
+        .get_topic_attributes()
+        .topic_arn(&topic_arn)
+        .send()
+        .await
+        .expect("GetTopicAttributes");
+    let policy = super::sync_aws::policy_json(&attributes.attributes().unwrap()["Policy"]);
+    let statements = policy["Statement"].as_array().expect("statements");
+    assert_eq!(statements.len(), 1, "{policy:#}");
+    let statement = &statements[0];
+    assert_eq!(
+        statement["Principal"],
+        json!({"Service": "events.rds.amazonaws.com"})
+    );
+    assert_eq!(
+        grants(&policy),
+        [("sns:Publish".to_owned(), topic_arn.clone())]
+    );
+    assert_eq!(
+        statement["Condition"],
+        json!({
+            "ArnEquals": {"aws:SourceArn": subscription_arn},
+            "StringEquals": {"aws:SourceAccount": account.id},
+        })
+    );
+    let subscribers = sns
+        .list_subscriptions_by_topic()
+        .topic_arn(&topic_arn)
+        .send()
+        .await
+        .expect("ListSubscriptionsByTopic");
+    let endpoints: Vec<(Option<&str>, Option<&str>)> = subscribers
+        .subscriptions()
+        .iter()
+        .map(|subscription| (subscription.protocol(), subscription.endpoint()))
+        .collect();
+    assert_eq!(endpoints, [(Some("lambda"), Some(function_arn))]);
+
+    let resource_policy = account
+        .lambda()
+        .get_policy()
+        .function_name(FUNCTION)
+        .send()
+        .await
+        .expect("GetPolicy");
+    let resource_policy: Value = serde_json::from_str(resource_policy.policy().unwrap()).unwrap();
+    let from_sns: Vec<&Value> = resource_policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|statement| statement["Principal"]["Service"] == "sns.amazonaws.com")
+        .collect();
+    assert_eq!(from_sns.len(), 1, "{resource_policy:#}");
+    assert_eq!(
+        from_sns[0]["Condition"]["ArnLike"]["AWS:SourceArn"],
+        json!(topic_arn),
+        "{resource_policy:#}"
+    );
+
+    let subscriptions = account
+        .rds()
+        .describe_event_subscriptions()
+        .subscription_name(FUNCTION)
+        .send()
+        .await
+        .expect("DescribeEventSubscriptions");
+    let [subscription] = subscriptions.event_subscriptions_list() else {
+        panic!("one event subscription: {subscriptions:#?}");
+    };
+    assert_eq!(subscription.sns_topic_arn(), Some(topic_arn.as_str()));
+    assert_eq!(subscription.source_type(), Some("db-cluster"));
+    assert_eq!(subscription.source_ids_list(), ["orders"]);
+    assert_eq!(subscription.enabled(), Some(true));
+    let mut categories = subscription.event_categories_list().to_vec();
+    categories.sort();
+    assert_eq!(
+        categories,
+        ["failover", "global-failover", "maintenance", "notification"]
+    );
+}
+
+#[tokio::test]
+async fn the_sns_path_delivers_the_databases_events_and_goes_when_switched_off() {
+    let bench = Bench::new().await;
+    let cluster = seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
+    let service = Service::new(&bench, "orders");
+    let both = service.clone().with("sync = { events = \"both\" }");
+    let eventbridge_only = service.clone().with("sync = { events = \"eventbridge\" }");
+    let recorded = std::cell::OnceCell::<Value>::new();
+    let values = || recorded.get().expect("step 1 recorded the state");
+    bench
+        .case()
+        .await
+        .step(Step::config(both.hcl()).check(async |_| {
+            let values = state(bench.workspace()).await;
+            assert_sns_path(bench.account(), &values).await;
+            // "both": the EventBridge rule is there too.
+            assert_eq!(
+                values["sync"]["event_rule_arn"],
+                json!(format!(
+                    "arn:aws:events:{}:{}:rule/{FUNCTION}",
+                    bench.account().region,
+                    bench.account().id
+                ))
+            );
+            recorded.set(values).unwrap();
+        }))
+        // A failover, delivered as SNS delivers the RDS notification: the deployed function
+        // re-points the target group without an apply.
+        .step(
+            Step::same_config()
+                .pre_config(async || {
+                    let new_writer = seed::failover_cluster(bench.account(), &cluster, None).await;
+                    seed::point_writer_dns(bench.dns(), &cluster, &new_writer);
+                    let event = sns_wrapped_rds_event(
+                        bench.account(),
+                        text(&values()["sync"], "sns_topic_arn"),
+                        "orders",
+                        "RDS-EVENT-0071",
+                    );
+                    let response = run_deployed_function(&bench, &event).await;
+                    assert_eq!(
+                        registered(&bench, values()).await,
+                        [cluster.member(&new_writer).ip.to_string()],
+                        "{response:#}"
+                    );
+                })
+                .plan_only(),
+        )
+        // Back to EventBridge alone: the topic, its subscription, the function's permission for
+        // SNS and the RDS event subscription go; the rule stays.
+        .step(Step::config(eventbridge_only.hcl()).check(async |_| {
+            let values = state(bench.workspace()).await;
+            assert_eq!(values["sync"]["sns_topic_arn"], Value::Null);
+            assert_eq!(values["sync"]["event_subscription_arn"], Value::Null);
+            let left = super::sync_aws::sync_inventory(bench.account()).await;
+            assert!(left.topics.is_empty(), "{left:#?}");
+            assert!(left.event_subscriptions.is_empty(), "{left:#?}");
+            assert_eq!(left.rules, [FUNCTION]);
+            let resource_policy = bench
+                .account()
+                .lambda()
+                .get_policy()
+                .function_name(FUNCTION)
+                .send()
+                .await
+                .expect("GetPolicy");
+            assert!(
+                !resource_policy
+                    .policy()
+                    .unwrap()
+                    .contains("sns.amazonaws.com"),
+                "{resource_policy:?}"
+            );
+        }))
+        .run()
+        .await;
+}
+
 /// The provider's apply and the deployed function both move targets, each through the engine's
 /// `reconcile`, and nothing serialises the two: while an apply runs after a failover, the function
 /// runs again and again. The target group is never seen empty, and both end on the new primary.

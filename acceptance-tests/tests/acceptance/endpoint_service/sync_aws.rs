@@ -120,6 +120,8 @@ pub struct SyncInventory {
     pub log_groups: Vec<String>,
     pub rules: Vec<String>,
     pub schedules: Vec<String>,
+    pub topics: Vec<String>,
+    pub event_subscriptions: Vec<String>,
 }
 
 impl SyncInventory {
@@ -129,6 +131,8 @@ impl SyncInventory {
             && self.log_groups.is_empty()
             && self.rules.is_empty()
             && self.schedules.is_empty()
+            && self.topics.is_empty()
+            && self.event_subscriptions.is_empty()
     }
 }
 
@@ -215,6 +219,46 @@ pub async fn sync_inventory(account: &Account) -> SyncInventory {
             inventory
                 .schedules
                 .push(schedule.name().unwrap_or_default().to_owned());
+        }
+    }
+    let sns = account.sns();
+    let topics = sns.list_topics().send().await.expect("ListTopics");
+    for topic in topics.topics() {
+        let arn = topic.topic_arn().unwrap_or_default();
+        let tags = sns
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await
+            .expect("ListTagsForResource");
+        if tags.tags().iter().any(|tag| tag.key() == OWNERSHIP_TAG) {
+            inventory.topics.push(arn.to_owned());
+        }
+    }
+    let rds = account.rds();
+    let subscriptions = rds
+        .describe_event_subscriptions()
+        .send()
+        .await
+        .expect("DescribeEventSubscriptions");
+    for subscription in subscriptions.event_subscriptions_list() {
+        let tags = rds
+            .list_tags_for_resource()
+            .resource_name(subscription.event_subscription_arn().unwrap_or_default())
+            .send()
+            .await
+            .expect("ListTagsForResource");
+        if tags
+            .tag_list()
+            .iter()
+            .any(|tag| tag.key() == Some(OWNERSHIP_TAG))
+        {
+            inventory.event_subscriptions.push(
+                subscription
+                    .cust_subscription_id()
+                    .unwrap_or_default()
+                    .to_owned(),
+            );
         }
     }
     inventory

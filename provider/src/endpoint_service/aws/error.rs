@@ -318,6 +318,7 @@ fn part_of(resource: AwsResource) -> Option<Part> {
         | AwsResource::DbCluster
         | AwsResource::DbProxy
         | AwsResource::IamEntity
+        | AwsResource::EventSubscription
         | AwsResource::Addressed => None,
     }
 }

@@ -3,7 +3,7 @@
 use tfplugin::diag::AttributePath;
 use tfplugin::value::Value;
 
-use super::field::{self, Convert, Field, List, ModelError};
+use super::field::{self, Convert, Field, List, ModelError, Set};
 
 /// `sync = { ... }`: what the user sets (every setting has a default, so the attribute may be
 /// left out) and what the provider computes.
@@ -18,11 +18,16 @@ pub struct SyncModel {
     pub permissions_boundary: Field<String>,
     /// Set: the user's own execution role. Computed otherwise: the role rdslink manages.
     pub role_arn: Field<String>,
+    /// Set: the function is attached to these subnets (with `security_group_ids`).
+    pub subnet_ids: Field<Set<String>>,
+    pub security_group_ids: Field<Set<String>>,
     pub function_name: Field<String>,
     pub function_arn: Field<String>,
     pub code_sha256: Field<String>,
     pub log_group_name: Field<String>,
     pub event_rule_arn: Field<String>,
+    pub sns_topic_arn: Field<String>,
+    pub event_subscription_arn: Field<String>,
     pub schedule_arn: Field<String>,
     /// What refresh found different in the deployed parts; planned empty.
     pub drift: Field<List<String>>,
@@ -41,6 +46,8 @@ impl SyncModel {
         self.code_sha256 = value();
         self.log_group_name = value();
         self.event_rule_arn = value();
+        self.sns_topic_arn = value();
+        self.event_subscription_arn = value();
         self.schedule_arn = value();
         self.drift = drift;
         self
@@ -59,11 +66,15 @@ impl Convert for SyncModel {
             log_retention_days: object.field("log_retention_days")?,
             permissions_boundary: object.field("permissions_boundary")?,
             role_arn: object.field("role_arn")?,
+            subnet_ids: object.field("subnet_ids")?,
+            security_group_ids: object.field("security_group_ids")?,
             function_name: object.field("function_name")?,
             function_arn: object.field("function_arn")?,
             code_sha256: object.field("code_sha256")?,
             log_group_name: object.field("log_group_name")?,
             event_rule_arn: object.field("event_rule_arn")?,
+            sns_topic_arn: object.field("sns_topic_arn")?,
+            event_subscription_arn: object.field("event_subscription_arn")?,
             schedule_arn: object.field("schedule_arn")?,
             drift: object.field("drift")?,
         })
@@ -79,11 +90,18 @@ impl Convert for SyncModel {
             ("log_retention_days", self.log_retention_days.encode()),
             ("permissions_boundary", self.permissions_boundary.encode()),
             ("role_arn", self.role_arn.encode()),
+            ("subnet_ids", self.subnet_ids.encode()),
+            ("security_group_ids", self.security_group_ids.encode()),
             ("function_name", self.function_name.encode()),
             ("function_arn", self.function_arn.encode()),
             ("code_sha256", self.code_sha256.encode()),
             ("log_group_name", self.log_group_name.encode()),
             ("event_rule_arn", self.event_rule_arn.encode()),
+            ("sns_topic_arn", self.sns_topic_arn.encode()),
+            (
+                "event_subscription_arn",
+                self.event_subscription_arn.encode(),
+            ),
             ("schedule_arn", self.schedule_arn.encode()),
             ("drift", self.drift.encode()),
         ])

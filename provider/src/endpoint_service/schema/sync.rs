@@ -18,8 +18,14 @@ pub const DEFAULT_DNS_WAIT_SECONDS: i64 = 90;
 pub const DEFAULT_MEMORY_SIZE: i64 = 128;
 pub const DEFAULT_LOG_RETENTION_DAYS: i64 = 30;
 
-/// The delivery modes of RDS events this version deploys.
-pub const EVENTS_MODES: &[&str] = &[DEFAULT_EVENTS, "off"];
+/// `events = "sns"`: an RDS event subscription publishing to an SNS topic.
+pub const EVENTS_SNS: &str = "sns";
+/// `events = "both"`: the EventBridge rule and the SNS path.
+pub const EVENTS_BOTH: &str = "both";
+pub const EVENTS_OFF: &str = "off";
+
+/// The delivery modes of RDS events.
+pub const EVENTS_MODES: &[&str] = &[DEFAULT_EVENTS, EVENTS_SNS, EVENTS_BOTH, EVENTS_OFF];
 
 /// CloudWatch Logs' allowed retention periods (PutRetentionPolicy).
 pub const LOG_RETENTION_DAYS: &[i64] = &[
@@ -43,8 +49,10 @@ pub fn attribute() -> Attribute {
             "events",
             Type::String,
             "How RDS events reach the function: `eventbridge` (an EventBridge rule on the default bus matching this \
-             database's address-changing events and nothing else) or `off` (the schedule alone). A database named by \
-             `endpoint` only has no RDS events to match: no rule is deployed.",
+             database's address-changing events and nothing else), `sns` (an RDS event subscription for the database \
+             publishing its address-changing event categories to an SNS topic the function is subscribed to, as the AWS \
+             sample does; RDS allows 20 event subscriptions per account by default), `both`, or `off` (the schedule \
+             alone). A database named by `endpoint` only has no RDS events: nothing is deployed for them.",
         )
         .default(Value::string(DEFAULT_EVENTS))
         .validate(validate_events),
@@ -91,6 +99,20 @@ pub fn attribute() -> Attribute {
              documentation. Unset: the role `rdslink-sync-<name>` that rdslink creates.",
         )
         .validate(validate_role_arn),
+        Attribute::optional(
+            "subnet_ids",
+            Type::Set(Box::new(Type::String)),
+            "Attach the function to these subnets, only when the database's endpoint does not resolve or answer from \
+             outside the VPC. The subnets need a route to the ELB and RDS APIs (a NAT gateway or VPC endpoints). Set \
+             together with `security_group_ids`.",
+        )
+        .validate(validate_vpc_subnets),
+        Attribute::optional(
+            "security_group_ids",
+            Type::Set(Box::new(Type::String)),
+            "The function's security groups when it is attached to a VPC (`subnet_ids`).",
+        )
+        .validate(validate_vpc_security_groups),
     ];
     let outputs = [
         computed(
@@ -112,6 +134,14 @@ pub fn attribute() -> Attribute {
             "The EventBridge rule delivering the database's events; null without one.",
         ),
         computed(
+            "sns_topic_arn",
+            "The SNS topic RDS publishes the database's events to; null unless `events` is `sns` or `both`.",
+        ),
+        computed(
+            "event_subscription_arn",
+            "The RDS event subscription publishing to the topic; null unless `events` is `sns` or `both`.",
+        ),
+        computed(
             "schedule_arn",
             "The EventBridge Scheduler schedule; null when `schedule` is `off`.",
         ),
@@ -130,6 +160,40 @@ pub fn attribute() -> Attribute {
          `terraform apply`: the function (its code is embedded in this provider), its IAM role, its log group, an \
          EventBridge rule on the database's RDS events and a schedule. Left out: deployed with every default.",
     )
+}
+
+fn validate_vpc_subnets(value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+    if !value.is_null() {
+        super::check_id_list(value, path, "subnet", true, diags);
+    }
+}
+
+fn validate_vpc_security_groups(value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+    if !value.is_null() {
+        super::check_id_list(value, path, "sg", true, diags);
+    }
+}
+
+/// Lambda attaches a function to a VPC only with both its subnets and its security groups.
+pub fn validate_vpc_attachment(
+    no_subnets: bool,
+    no_security_groups: bool,
+    path: &AttributePath,
+    diags: &mut Diagnostics,
+) {
+    let (subnets, groups) = (!no_subnets, !no_security_groups);
+    if subnets != groups {
+        let (set, missing) = if subnets {
+            ("subnet_ids", "security_group_ids")
+        } else {
+            ("security_group_ids", "subnet_ids")
+        };
+        diags.error_at(
+            path.clone().attribute(missing),
+            format!("Missing {missing}"),
+            format!("`sync.{set}` attaches the function to a VPC, which Lambda does only with both `subnet_ids` and `security_group_ids`; set `sync.{missing}` too, or neither."),
+        );
+    }
 }
 
 fn validate_events(value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
@@ -318,6 +382,8 @@ mod tests {
     fn only_deployable_event_modes_are_accepted() {
         assert_eq!(events_mode("eventbridge"), Ok(()));
         assert_eq!(events_mode("off"), Ok(()));
+        assert_eq!(events_mode("sns"), Ok(()));
+        assert_eq!(events_mode("both"), Ok(()));
         assert!(events_mode("sqs").is_err());
     }
 

@@ -1,4 +1,6 @@
 use rdslink_engine::{ClusterRole, DatabaseSelector};
+use std::collections::BTreeSet;
+
 use serde_json::json;
 
 use super::*;
@@ -28,8 +30,32 @@ fn every_selector() -> Vec<DatabaseSelector> {
 }
 
 fn execution(selector: &DatabaseSelector) -> PolicyDocument {
-    execution_policy(&scope(), TARGET_GROUP, selector, LOG_GROUP)
+    execution_policy(&scope(), TARGET_GROUP, selector, LOG_GROUP, None)
 }
+
+fn vpc() -> VpcAttachment {
+    VpcAttachment {
+        subnet_ids: BTreeSet::from(["subnet-0aaa".to_owned(), "subnet-0bbb".to_owned()]),
+        security_group_ids: BTreeSet::from(["sg-0ccc".to_owned()]),
+    }
+}
+
+/// Every execution policy rdslink writes: each selector, outside and inside a VPC.
+fn every_execution_policy() -> Vec<PolicyDocument> {
+    let vpc = vpc();
+    every_selector()
+        .iter()
+        .flat_map(|selector| {
+            [
+                execution(selector),
+                execution_policy(&scope(), TARGET_GROUP, selector, LOG_GROUP, Some(&vpc)),
+            ]
+        })
+        .collect()
+}
+
+const TOPIC: &str = "arn:aws:sns:eu-west-1:123456789012:rdslink-sync-orders";
+const EVENT_SUBSCRIPTION: &str = "arn:aws:rds:eu-west-1:123456789012:es:rdslink-sync-orders";
 
 /// Each statement as (Sid, actions, resources), for readable assertions.
 fn summary(document: &PolicyDocument) -> Vec<(String, Vec<String>, Vec<String>)> {
@@ -197,20 +223,88 @@ fn targets_are_changed_only_in_the_bundles_target_group() {
 
 #[test]
 fn no_mutating_action_is_allowed_on_every_resource() {
-    for selector in every_selector() {
+    for document in every_execution_policy() {
         assert_eq!(
-            mutating_actions_on_wildcard(&execution(&selector)),
+            mutating_actions_on_wildcard(&document),
             Vec::<String>::new(),
-            "{selector}"
+            "{}",
+            document.to_json()
         );
     }
     for document in [
+        topic_policy(&scope(), TOPIC, EVENT_SUBSCRIPTION),
         lambda_trust_policy(&scope()),
         scheduler_trust_policy(&scope()),
         scheduler_policy("arn:aws:lambda:eu-west-1:123456789012:function:rdslink-sync-orders"),
     ] {
         assert!(mutating_actions_on_wildcard(&document).is_empty());
     }
+}
+
+#[test]
+fn a_function_in_a_vpc_may_create_interfaces_only_in_its_subnets_with_its_groups() {
+    let selector = DatabaseSelector::Instance("orders-db".into());
+    let outside = execution(&selector);
+    let inside = execution_policy(&scope(), TARGET_GROUP, &selector, LOG_GROUP, Some(&vpc()));
+    let added: Vec<_> = summary(&inside)
+        .into_iter()
+        .filter(|statement| !summary(&outside).contains(statement))
+        .collect();
+    let interfaces = "arn:aws:ec2:eu-west-1:123456789012:network-interface/*";
+    assert_eq!(
+        added,
+        [
+            line(
+                "CreateNetworkInterfacesInTheSubnets",
+                &["ec2:CreateNetworkInterface"],
+                &[
+                    interfaces,
+                    "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0ccc",
+                    "arn:aws:ec2:eu-west-1:123456789012:subnet/subnet-0aaa",
+                    "arn:aws:ec2:eu-west-1:123456789012:subnet/subnet-0bbb",
+                ]
+            ),
+            line(
+                "ManageTheNetworkInterfaces",
+                &[
+                    "ec2:AssignPrivateIpAddresses",
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:UnassignPrivateIpAddresses",
+                ],
+                &[interfaces]
+            ),
+            line(
+                "DescribeNetworkInterfaces",
+                &["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
+                &["*"]
+            ),
+        ]
+    );
+    // Nothing else changes: a VPC adds permissions for Lambda's interfaces only.
+    assert_eq!(inside.statements.len(), outside.statements.len() + 3);
+}
+
+#[test]
+fn only_rds_publishing_for_this_subscription_may_use_the_topic() {
+    let policy: Value =
+        serde_json::from_str(&topic_policy(&scope(), TOPIC, EVENT_SUBSCRIPTION).to_json()).unwrap();
+    assert_eq!(
+        policy,
+        json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Sid": "RdsPublishesTheDatabaseEvents",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.rds.amazonaws.com"},
+                "Action": ["sns:Publish"],
+                "Resource": [TOPIC],
+                "Condition": {
+                    "ArnEquals": {"aws:SourceArn": EVENT_SUBSCRIPTION},
+                    "StringEquals": {"aws:SourceAccount": "123456789012"},
+                },
+            }],
+        })
+    );
 }
 
 #[test]
@@ -280,8 +374,9 @@ fn to_json_is_compact_and_ordered_as_iam_documents_are() {
 
 #[test]
 fn every_document_survives_iams_url_encoding() {
-    let mut documents: Vec<PolicyDocument> = every_selector().iter().map(execution).collect();
+    let mut documents: Vec<PolicyDocument> = every_execution_policy();
     documents.extend([
+        topic_policy(&scope(), TOPIC, EVENT_SUBSCRIPTION),
         lambda_trust_policy(&scope()),
         scheduler_trust_policy(&scope()),
         scheduler_policy("arn:aws:lambda:eu-west-1:123456789012:function:rdslink-sync-orders"),
@@ -438,8 +533,9 @@ fn the_partition_follows_the_region() {
 fn the_guide_explains_every_statement() {
     let guide = include_str!("../../../../examples/resources/rdslink_endpoint_service/guide.md");
     let function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:rdslink-sync-orders";
-    let mut documents: Vec<PolicyDocument> = every_selector().iter().map(execution).collect();
+    let mut documents: Vec<PolicyDocument> = every_execution_policy();
     documents.push(scheduler_policy(function_arn));
+    documents.push(topic_policy(&scope(), TOPIC, EVENT_SUBSCRIPTION));
     for document in documents {
         for statement in &document.statements {
             let sid = statement.sid.as_deref().expect("every statement has a Sid");
