@@ -736,6 +736,110 @@ LambdaFunction.__init__ = _function_init_with_logging
 LambdaFunction.get_configuration = _configuration_with_logging
 LambdaFunction.update_configuration = _update_configuration_checked
 
+# VpcConfig (Lambda developer guide, "Giving Lambda functions access to resources in an Amazon
+# VPC"; API reference, CreateFunction / UpdateFunctionConfiguration errors): Lambda checks the
+# subnets and security groups with EC2 and that the execution role may call
+# ec2:CreateNetworkInterface, answering InvalidParameterValueException otherwise, and reports the
+# subnets' VPC as VpcId; empty lists detach the function. moto stores VpcConfig unchecked and
+# reports VpcId "vpc-123abc".
+from moto.ec2.models import ec2_backends  # noqa: E402
+
+_ENI_PERMISSION_MISSING = (
+    "The provided execution role does not have permissions to call CreateNetworkInterface on EC2"
+)
+
+
+def _role_policy_documents(account_id: str, partition: str, role_arn) -> list:
+    for role in iam_backends[account_id][partition].get_roles():
+        if role.arn == role_arn:
+            documents = [_policy_document(text) for text in role.policies.values()]
+            for policy in role.managed_policies.values():
+                for version in policy.versions:
+                    if version.version_id == policy.default_version_id:
+                        documents.append(_policy_document(version.document))
+            return documents
+    return []
+
+
+def _role_allows(account_id: str, partition: str, role_arn, action: str) -> bool:
+    """An Allow statement of the role's policies names the action and no Deny does (resources and
+    conditions are taken as met: Lambda checks the permission, not a request)."""
+    allowed = False
+    for document in _role_policy_documents(account_id, partition, role_arn):
+        for statement in _listed(document.get("Statement", [])):
+            if not _action_applies(statement, action):
+                continue
+            if statement.get("Effect") == "Deny":
+                return False
+            allowed = allowed or statement.get("Effect") == "Allow"
+    return allowed
+
+
+def _require_usable_vpc_config(account_id, partition, region, role_arn, vpc_config) -> None:
+    vpc_config = vpc_config or {}
+    subnets = vpc_config.get("SubnetIds") or []
+    groups = vpc_config.get("SecurityGroupIds") or []
+    if not subnets and not groups:
+        return
+    ec2 = ec2_backends[account_id][region]
+    for subnet_id in subnets:
+        try:
+            ec2.get_subnet(subnet_id)
+        except Exception:  # moto's InvalidSubnetIdError
+            raise InvalidParameterValueException(
+                "Error occurred while DescribeSubnets. EC2 Error Code: InvalidSubnetID.NotFound. "
+                f"EC2 Error Message: The subnet ID '{subnet_id}' does not exist"
+            )
+    for group_id in groups:
+        if ec2.get_security_group_from_id(group_id) is None:
+            raise InvalidParameterValueException(
+                "Error occurred while DescribeSecurityGroups. EC2 Error Code: InvalidGroup.NotFound. "
+                f"EC2 Error Message: The security group '{group_id}' does not exist"
+            )
+    if not _role_allows(account_id, partition, role_arn, "ec2:CreateNetworkInterface"):
+        raise InvalidParameterValueException(_ENI_PERMISSION_MISSING)
+
+
+def _put_function_checking_vpc(self, fn):
+    _require_usable_vpc_config(
+        self.account_id, self.partition, fn.region, fn.role, getattr(fn, "_vpc_config", None)
+    )
+    return _put_function_with_assumable_role(self, fn)
+
+
+def _update_configuration_checking_vpc(self, config_updates):
+    if "VpcConfig" in config_updates:
+        _require_usable_vpc_config(
+            self.account_id,
+            self.partition,
+            self.region,
+            config_updates.get("Role", self.role),
+            config_updates["VpcConfig"],
+        )
+    return _update_configuration_checked(self, config_updates)
+
+
+def _vpc_config_as_reported(self):
+    config = dict(self._vpc_config or {})
+    if not config:
+        return None
+    subnets = config.get("SubnetIds") or []
+    vpc_id = ""
+    if subnets:
+        try:
+            vpc_id = ec2_backends[self.account_id][self.region].get_subnet(subnets[0]).vpc_id
+        except Exception:
+            pass
+    config.setdefault("SubnetIds", [])
+    config.setdefault("SecurityGroupIds", [])
+    config["VpcId"] = vpc_id
+    return config
+
+
+LambdaStorage.put_function = _put_function_checking_vpc
+LambdaFunction.update_configuration = _update_configuration_checking_vpc
+LambdaFunction.vpc_config = property(_vpc_config_as_reported)
+
 
 def _put_event_invoke_config(self, function_name, config):
     """PutFunctionEventInvokeConfig (Lambda API reference): "If a configuration already exists for

@@ -603,3 +603,130 @@ async fn schedules_check_their_expression_and_keep_their_target() {
     assert_eq!(schedule.schedule_expression(), Some("rate(2 minutes)"));
     assert_eq!(schedule.state(), Some(&ScheduleState::Enabled));
 }
+
+/// A function attached to a VPC: Lambda checks the subnets, the security groups and that the
+/// execution role may create network interfaces, reports the subnets' VPC, and empty lists
+/// detach the function.
+#[tokio::test]
+async fn a_vpc_function_needs_real_subnets_groups_and_eni_permissions() {
+    let account = fresh_account().await;
+    let ec2 = account.ec2();
+    let vpc = ec2
+        .create_vpc()
+        .cidr_block("10.9.0.0/16")
+        .send()
+        .await
+        .expect("CreateVpc")
+        .vpc
+        .and_then(|vpc| vpc.vpc_id)
+        .expect("a VPC id");
+    let subnet = ec2
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block("10.9.1.0/24")
+        .send()
+        .await
+        .expect("CreateSubnet")
+        .subnet
+        .and_then(|subnet| subnet.subnet_id)
+        .expect("a subnet id");
+    let group = ec2
+        .create_security_group()
+        .vpc_id(&vpc)
+        .group_name("fn")
+        .description("fn")
+        .send()
+        .await
+        .expect("CreateSecurityGroup")
+        .group_id
+        .expect("a group id");
+    let vpc_config = |subnets: &[&str], groups: &[&str]| {
+        aws_sdk_lambda::types::VpcConfig::builder()
+            .set_subnet_ids(Some(subnets.iter().map(|s| (*s).to_owned()).collect()))
+            .set_security_group_ids(Some(groups.iter().map(|s| (*s).to_owned()).collect()))
+            .build()
+    };
+    let plain_role = role(&account, "no-eni", "lambda.amazonaws.com").await;
+    let refused = create_function(&account, "vpc-fn", &plain_role)
+        .vpc_config(vpc_config(&[&subnet], &[&group]))
+        .send()
+        .await
+        .expect_err("a role without ec2:CreateNetworkInterface");
+    assert_eq!(refused.code(), Some("InvalidParameterValueException"));
+    assert!(
+        refused
+            .message()
+            .unwrap_or_default()
+            .contains("CreateNetworkInterface"),
+        "{refused:?}"
+    );
+
+    let eni_role = role(&account, "eni", "lambda.amazonaws.com").await;
+    account
+        .iam()
+        .put_role_policy()
+        .role_name("eni")
+        .policy_name("eni")
+        .policy_document(
+            json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Action": ["ec2:CreateNetworkInterface"],
+                "Resource": format!("arn:aws:ec2:{}:{}:network-interface/*", account.region, account.id)}]})
+            .to_string(),
+        )
+        .send()
+        .await
+        .expect("PutRolePolicy");
+    for (subnets, groups) in [
+        (["subnet-0000000000000dead"], [group.as_str()]),
+        ([subnet.as_str()], ["sg-0000000000000dead"]),
+    ] {
+        let refused = create_function(&account, "vpc-fn", &eni_role)
+            .vpc_config(vpc_config(&subnets, &groups))
+            .send()
+            .await
+            .expect_err("a subnet or group that does not exist");
+        assert_eq!(
+            refused.code(),
+            Some("InvalidParameterValueException"),
+            "{refused:?}"
+        );
+    }
+    create_function(&account, "vpc-fn", &eni_role)
+        .vpc_config(vpc_config(&[&subnet], &[&group]))
+        .send()
+        .await
+        .expect("CreateFunction in the VPC");
+    let config = account
+        .lambda()
+        .get_function_configuration()
+        .function_name("vpc-fn")
+        .send()
+        .await
+        .expect("GetFunctionConfiguration");
+    let reported = config.vpc_config().expect("a VPC configuration");
+    assert_eq!(reported.vpc_id(), Some(vpc.as_str()));
+    assert_eq!(reported.subnet_ids(), [subnet.clone()]);
+    assert_eq!(reported.security_group_ids(), [group.clone()]);
+
+    account
+        .lambda()
+        .update_function_configuration()
+        .function_name("vpc-fn")
+        .vpc_config(vpc_config(&[], &[]))
+        .send()
+        .await
+        .expect("detaching the function");
+    let config = account
+        .lambda()
+        .get_function_configuration()
+        .function_name("vpc-fn")
+        .send()
+        .await
+        .expect("GetFunctionConfiguration");
+    assert!(
+        config
+            .vpc_config()
+            .is_none_or(|vpc| vpc.subnet_ids().is_empty()),
+        "{config:?}"
+    );
+}

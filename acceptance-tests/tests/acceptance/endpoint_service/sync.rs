@@ -766,6 +766,52 @@ async fn the_sns_path_delivers_the_databases_events_and_goes_when_switched_off()
                 })
                 .plan_only(),
         )
+        // Drift of the SNS path: the event subscription deleted, the topic's policy opened to
+        // everyone. Each shows in the plan and apply repairs it.
+        .step(
+            Step::same_config()
+                .pre_config(async || {
+                    bench
+                        .account()
+                        .rds()
+                        .delete_event_subscription()
+                        .subscription_name(FUNCTION)
+                        .send()
+                        .await
+                        .unwrap();
+                })
+                .plan_only()
+                .expect_non_empty_plan("event subscription deleted")
+                .check(async |outcome| names_drift(outcome, "RDS event subscription is missing")),
+        )
+        .step(Step::same_config().check(async |_| {
+            assert_sns_path(bench.account(), &state(bench.workspace()).await).await;
+        }))
+        .step(
+            Step::same_config()
+                .pre_config(async || {
+                    let topic_arn = text(&values()["sync"], "sns_topic_arn");
+                    let open = json!({"Version": "2012-10-17", "Statement": [{
+                        "Effect": "Allow", "Principal": {"AWS": "*"},
+                        "Action": "sns:Publish", "Resource": topic_arn}]});
+                    bench
+                        .account()
+                        .sns()
+                        .set_topic_attributes()
+                        .topic_arn(topic_arn)
+                        .attribute_name("Policy")
+                        .attribute_value(open.to_string())
+                        .send()
+                        .await
+                        .unwrap();
+                })
+                .plan_only()
+                .expect_non_empty_plan("topic policy opened")
+                .check(async |outcome| names_drift(outcome, "topic's access policy changed")),
+        )
+        .step(Step::same_config().check(async |_| {
+            assert_sns_path(bench.account(), &state(bench.workspace()).await).await;
+        }))
         // Back to EventBridge alone: the topic, its subscription, the function's permission for
         // SNS and the RDS event subscription go; the rule stays.
         .step(Step::config(eventbridge_only.hcl()).check(async |_| {
@@ -791,6 +837,111 @@ async fn the_sns_path_delivers_the_databases_events_and_goes_when_switched_off()
                     .contains("sns.amazonaws.com"),
                 "{resource_policy:?}"
             );
+        }))
+        .run()
+        .await;
+}
+
+/// A security group in the bench's VPC.
+async fn security_group(bench: &Bench, name: &str) -> String {
+    bench
+        .account()
+        .ec2()
+        .create_security_group()
+        .vpc_id(&bench.vpc.id)
+        .group_name(name)
+        .description("the sync function's")
+        .send()
+        .await
+        .expect("CreateSecurityGroup")
+        .group_id
+        .expect("a group id")
+}
+
+/// The statements of the function's execution policy, by Sid.
+async fn execution_statements(account: &Account) -> Vec<String> {
+    let policies = role_policies(account, FUNCTION).await;
+    let policy = policies.values().next().expect("the execution policy");
+    policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|statement| statement["Sid"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+const ENI_STATEMENTS: [&str; 3] = [
+    "CreateNetworkInterfacesInTheSubnets",
+    "ManageTheNetworkInterfaces",
+    "DescribeNetworkInterfaces",
+];
+
+#[tokio::test]
+async fn a_function_attached_to_a_vpc_gets_only_the_network_interface_permissions_it_needs() {
+    let bench = Bench::new().await;
+    seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
+    let group = security_group(&bench, "sync-fn").await;
+    let subnets = bench.subnets().to_vec();
+    let service = Service::new(&bench, "orders");
+    let attached = service.clone().with(&format!(
+        "sync = {{\n    subnet_ids = {subnets:?}\n    security_group_ids = [\"{group}\"]\n  }}"
+    ));
+    bench
+        .case()
+        .await
+        .step(Step::config(attached.hcl()).check(async |_| {
+            let function = function(bench.account()).await;
+            let vpc = function
+                .configuration()
+                .and_then(|config| config.vpc_config())
+                .expect("the function is attached to a VPC");
+            assert_eq!(vpc.vpc_id(), Some(bench.vpc.id.as_str()));
+            let mut attached_subnets = vpc.subnet_ids().to_vec();
+            attached_subnets.sort();
+            let mut wanted = subnets.clone();
+            wanted.sort();
+            assert_eq!(attached_subnets, wanted);
+            assert_eq!(vpc.security_group_ids(), [group.clone()]);
+            let statements = execution_statements(bench.account()).await;
+            for sid in ENI_STATEMENTS {
+                assert!(statements.iter().any(|s| s == sid), "{sid}: {statements:?}");
+            }
+            let policies = role_policies(bench.account(), FUNCTION).await;
+            let policy = policies.values().next().unwrap();
+            let on_everything: Vec<String> = grants(policy)
+                .into_iter()
+                .filter(|(action, resource)| resource == "*" && !is_read_only(action))
+                .map(|(action, _)| action)
+                .collect();
+            assert!(on_everything.is_empty(), "{on_everything:?}");
+            let create_resources: Vec<String> = grants(policy)
+                .into_iter()
+                .filter(|(action, _)| action == "ec2:CreateNetworkInterface")
+                .map(|(_, resource)| resource)
+                .collect();
+            for subnet in &subnets {
+                assert!(
+                    create_resources
+                        .iter()
+                        .any(|r| r.ends_with(&format!(":subnet/{subnet}"))),
+                    "{create_resources:?}"
+                );
+            }
+        }))
+        // Detached: the function leaves the VPC and its role loses the ENI permissions.
+        .step(Step::config(service.hcl()).check(async |_| {
+            let function = function(bench.account()).await;
+            let vpc = function
+                .configuration()
+                .and_then(|config| config.vpc_config());
+            assert!(vpc.is_none_or(|vpc| vpc.subnet_ids().is_empty()), "{vpc:?}");
+            let statements = execution_statements(bench.account()).await;
+            for sid in ENI_STATEMENTS {
+                assert!(
+                    !statements.iter().any(|s| s == sid),
+                    "{sid}: {statements:?}"
+                );
+            }
         }))
         .run()
         .await;
@@ -877,8 +1028,12 @@ async fn an_apply_and_the_function_running_at_the_same_time_never_empty_the_grou
 async fn new_code_updates_in_place_and_an_import_reads_the_sync_settings_back() {
     let bench = Bench::new().await;
     seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
-    let service = Service::new(&bench, "orders")
-        .with("sync = {\n    schedule = \"rate(5 minutes)\"\n    memory_size = 256\n  }");
+    let group = security_group(&bench, "sync-fn").await;
+    let service = Service::new(&bench, "orders").with(&format!(
+        "sync = {{\n    schedule = \"rate(5 minutes)\"\n    memory_size = 256\n    events = \"both\"\n    \
+         subnet_ids = [\"{}\"]\n    security_group_ids = [\"{group}\"]\n  }}",
+        bench.subnets()[0]
+    ));
     let workspace = bench.other_workspace(&service.hcl()).await;
     workspace.apply().await.unwrap().success().unwrap();
 
@@ -930,6 +1085,9 @@ async fn new_code_updates_in_place_and_an_import_reads_the_sync_settings_back() 
     assert_eq!(imported["sync"]["memory_size"], 256);
     assert_eq!(imported["sync"]["schedule"], "rate(5 minutes)");
     assert_eq!(imported["sync"]["code_sha256"], sha.as_str());
+    assert_eq!(imported["sync"]["events"], "both");
+    assert_eq!(imported["sync"]["subnet_ids"], json!([bench.subnets()[0]]));
+    assert_eq!(imported["sync"]["security_group_ids"], json!([group]));
     let (code, run) = workspace.plan_exit_code(&[]).await.unwrap();
     assert_eq!(
         code, 0,

@@ -1,6 +1,7 @@
 //! The schema's own rules: flags, validators and descriptions.
 
 use super::*;
+use crate::endpoint_service::model::{Set, SyncModel};
 
 #[test]
 fn the_schema_is_one_terraform_accepts() {
@@ -92,4 +93,49 @@ fn a_wildcard_principal_needs_acceptance_required() {
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].contains("needs acceptance_required"), "{found:?}");
     }
+}
+
+#[test]
+fn a_vpc_attachment_needs_both_subnets_and_security_groups() {
+    let config = |subnets: Field<Set<String>>, groups: Field<Set<String>>| {
+        EndpointServiceModel {
+            sync: Field::Known(SyncModel {
+                subnet_ids: subnets,
+                security_group_ids: groups,
+                ..SyncModel::default()
+            }),
+            ..EndpointServiceModel::default()
+        }
+        .to_value()
+        .with("db_instance_identifier", Value::string("orders"))
+        .with(
+            "allowed_principals",
+            Value::set_of_strings(["arn:aws:iam::222222222222:root"]),
+        )
+    };
+    let errors = |config: Value| {
+        let mut diags = Diagnostics::new();
+        validate(&config, &mut diags);
+        diags.iter().map(|d| d.to_string()).collect::<Vec<_>>()
+    };
+    let some = |id: &str| Field::Known(Set::of([id.to_owned()]));
+    assert_eq!(
+        errors(config(Field::Null, Field::Null)),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        errors(config(some("subnet-0aaa"), some("sg-0bbb"))),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        errors(config(some("subnet-0aaa"), Field::unknown())),
+        Vec::<String>::new(),
+        "unknown until apply: checked then"
+    );
+    let found = errors(config(some("subnet-0aaa"), Field::Null));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("Missing security_group_ids"), "{found:?}");
+    let found = errors(config(Field::Null, some("sg-0bbb")));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("Missing subnet_ids"), "{found:?}");
 }
