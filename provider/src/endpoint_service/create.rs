@@ -53,6 +53,21 @@ pub(super) async fn create(
             return partial_state(planned, &progress, diags);
         }
     };
+    planned.parts = Parts::from(&bundle);
+    planned.service_nlb_arns = Field::Known(List::of([bundle.nlb_arn.clone()]));
+    // The sync Lambda before the targets, so that registering them stays the create's last step:
+    // a create killed while the function is being deployed leaves a bundle without targets,
+    // which the next apply adopts (`aws::ownership`) together with the sync parts it finds by
+    // their names and tags.
+    let role_given = sync::role_given(&config.model);
+    let deployed = sync::apply(clients, &mut planned, role_given, timeout, ctx).await;
+    if let Err(error) = &deployed
+        && ctx.is_stopped()
+    {
+        // Asked to stop: no further call. Recorded (tainted by the error) with what exists.
+        diags.error("Cannot deploy the sync Lambda", error.clone());
+        return partial_state(planned, &PartialBundle::from(&bundle), diags);
+    }
     let converged = targets::converge(
         clients,
         &now,
@@ -65,13 +80,19 @@ pub(super) async fn create(
     if converged.is_none() {
         return partial_state(planned, &PartialBundle::from(&bundle), diags);
     }
-    planned.parts = Parts::from(&bundle);
-    planned.service_nlb_arns = Field::Known(List::of([bundle.nlb_arn.clone()]));
-    let role_given = sync::role_given(&config.model);
-    if let Err(error) = sync::apply(clients, &mut planned, role_given, timeout, ctx).await {
-        // The bundle works; the state records it (tainted by the error) and the sync parts that
-        // exist are found again by their names by the next apply or destroy.
-        diags.error("Cannot deploy the sync Lambda", error);
+    if let Err(error) = deployed {
+        // The bundle works; the state records it, tainted by the error, so Terraform would
+        // replace it at the next apply. The sync parts that exist are found again by their names.
+        diags.error(
+            "Cannot deploy the sync Lambda",
+            format!(
+                "{error}\n\nThe load balancer, target group, listener and endpoint service were created and \
+                 the target group holds the database's primary. Terraform marks the resource tainted because \
+                 the create failed, and would replace the endpoint service (its consumers' endpoints \
+                 included) at the next apply: to finish deploying the sync Lambda in place instead, run \
+                 `terraform untaint` on this resource, then `terraform apply`."
+            ),
+        );
     }
     Some(planned)
 }

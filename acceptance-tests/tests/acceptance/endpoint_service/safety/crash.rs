@@ -1,7 +1,7 @@
 //! The provider killed (`kill -9`, as a crash or the OOM killer would) in the middle of a create,
-//! at each point between two parts: Terraform records nothing, and the parts made so far stay in
-//! AWS. The next apply must complete the bundle with exactly one of each part, and destroy must
-//! leave nothing behind.
+//! at each point between two parts, the sync Lambda's included: Terraform records nothing, and the
+//! parts made so far stay in AWS. The next apply must complete the bundle and the sync deployment
+//! with exactly one of each part, and destroy must leave nothing behind.
 //!
 //! The provider reaches AWS through a [`FaultProxy`]. To hit a point exactly, the proxy holds the
 //! create call that comes next; the test waits until the parts before it exist (asked of AWS) and
@@ -23,6 +23,7 @@ use rdslink_testkit::seed;
 use tokio::task::JoinHandle;
 
 use super::super::aws::inventory;
+use super::super::sync_aws::{SyncInventory, sync_inventory};
 use super::super::{Bench, Service, state, text};
 use super::{assert_target_group_holds, case_through};
 
@@ -31,6 +32,35 @@ use super::{assert_target_group_holds, case_through};
 /// tagging counts too.
 type Counts = (usize, usize, usize, usize);
 
+/// How many sync (log groups, IAM roles, functions, EventBridge rules, schedules) the account
+/// holds.
+type SyncCounts = (usize, usize, usize, usize, usize);
+
+fn sync_counts(inventory: &SyncInventory) -> SyncCounts {
+    (
+        inventory.log_groups.len(),
+        inventory.roles.len(),
+        inventory.functions.len(),
+        inventory.rules.len(),
+        inventory.schedules.len(),
+    )
+}
+
+/// No sync part yet: the bundle comes first.
+const NO_SYNC: SyncCounts = (0, 0, 0, 0, 0);
+/// The whole sync deployment with the defaults: log group, the function's and the scheduler's
+/// roles, function, rule, schedule.
+const ALL_SYNC: SyncCounts = (1, 2, 1, 1, 1);
+const BUNDLE: Counts = (1, 1, 1, 1);
+
+/// Both inventories, as one comparable value.
+async fn all_counts(account: &Account) -> (Counts, SyncCounts) {
+    (
+        inventory(account).await.counts(),
+        sync_counts(&sync_inventory(account).await),
+    )
+}
+
 /// A point of the create: the parts that exist there, and the call the provider waits on.
 #[derive(Clone, Copy, Debug)]
 struct KillPoint {
@@ -38,6 +68,8 @@ struct KillPoint {
     held: &'static str,
     /// The parts that exist while the call is held.
     parts: Counts,
+    /// The sync parts that exist while the call is held.
+    sync: SyncCounts,
     fate: Fate,
 }
 
@@ -46,49 +78,75 @@ struct KillPoint {
 enum Fate {
     /// Dropped without forwarding: it never happens.
     Dropped,
-    /// Forwarded once the hold ends: AWS makes the part, and nobody hears of it. `parts` then.
-    Lands(Counts),
+    /// Forwarded once the hold ends: AWS makes the part, and nobody hears of it. The parts and
+    /// sync parts then.
+    Lands(Counts, SyncCounts),
 }
 
 const AFTER_THE_TARGET_GROUP: KillPoint = KillPoint {
     held: "CreateLoadBalancer",
     parts: (0, 1, 0, 0),
+    sync: NO_SYNC,
     fate: Fate::Dropped,
 };
 const AFTER_THE_LOAD_BALANCER: KillPoint = KillPoint {
     held: "CreateListener",
     parts: (1, 1, 0, 0),
+    sync: NO_SYNC,
     fate: Fate::Dropped,
 };
 const AFTER_THE_LISTENER: KillPoint = KillPoint {
     held: "CreateVpcEndpointServiceConfiguration",
     parts: (1, 1, 1, 0),
+    sync: NO_SYNC,
     fate: Fate::Dropped,
 };
 /// Every part exists, but the consumers are not allowed in yet.
 const AFTER_THE_ENDPOINT_SERVICE: KillPoint = KillPoint {
     held: "ModifyVpcEndpointServicePermissions",
     parts: (1, 1, 1, 1),
+    sync: NO_SYNC,
     fate: Fate::Dropped,
 };
-/// The consumers are allowed in, but the target group is still empty.
+/// The consumers are allowed in and the sync Lambda is deployed, but the target group is still
+/// empty: registering the targets is the create's last step.
 const AFTER_THE_PRINCIPALS: KillPoint = KillPoint {
     held: "RegisterTargets",
     parts: (1, 1, 1, 1),
+    sync: ALL_SYNC,
     fate: Fate::Dropped,
 };
 /// The load balancer is created after the provider died: its name is the bundle's.
 const LOAD_BALANCER_IN_FLIGHT: KillPoint = KillPoint {
     held: "CreateLoadBalancer",
     parts: (0, 1, 0, 0),
-    fate: Fate::Lands((1, 1, 0, 0)),
+    sync: NO_SYNC,
+    fate: Fate::Lands((1, 1, 0, 0), NO_SYNC),
 };
 /// The endpoint service is created after the provider died: unlike the other parts it has no
 /// name, only the ownership tag tells it is the bundle's.
 const ENDPOINT_SERVICE_IN_FLIGHT: KillPoint = KillPoint {
     held: "CreateVpcEndpointServiceConfiguration",
     parts: (1, 1, 1, 0),
-    fate: Fate::Lands((1, 1, 1, 1)),
+    sync: NO_SYNC,
+    fate: Fate::Lands((1, 1, 1, 1), NO_SYNC),
+};
+
+/// The function, its role and its log group exist; the rule that delivers the database's events
+/// is being created.
+const SYNC_BEFORE_THE_RULE: KillPoint = KillPoint {
+    held: "PutRule",
+    parts: BUNDLE,
+    sync: (1, 1, 1, 0, 0),
+    fate: Fate::Dropped,
+};
+/// The function is created after the provider died: the next apply finds it by its name and
+/// ownership tag and brings it to the spec.
+const SYNC_FUNCTION_IN_FLIGHT: KillPoint = KillPoint {
+    held: "POST /2015-03-31/functions",
+    parts: BUNDLE,
+    sync: (1, 1, 0, 0, 0),
+    fate: Fate::Lands(BUNDLE, (1, 1, 1, 0, 0)),
 };
 
 /// How long the proxy holds a call that is then dropped: far longer than finding and killing the
@@ -109,7 +167,7 @@ fn holding(point: KillPoint) -> FaultPlan {
         Fate::Dropped => FaultPlan::none()
             .rule(Rule::new(Fault::Delay(HOLD_DROPPED)).operation(point.held))
             .rule(Rule::new(Fault::DropBeforeForward).operation(point.held)),
-        Fate::Lands(_) => {
+        Fate::Lands(..) => {
             FaultPlan::none().rule(Rule::new(Fault::Delay(HOLD_LANDING)).operation(point.held))
         }
     }
@@ -151,7 +209,7 @@ async fn interrupt(
         let quiet = calls
             .last()
             .is_some_and(|call| call.finished.elapsed() >= QUIET);
-        if quiet && inventory(&account).await.counts() == point.parts {
+        if quiet && all_counts(&account).await == (point.parts, point.sync) {
             return kill_provider(&workspace)
                 .await
                 .map(|_| ())
@@ -160,7 +218,7 @@ async fn interrupt(
         if Instant::now() > deadline {
             break format!(
                 "the create did not reach {point:?} within {REACH_TIMEOUT:?}; parts: {:?}",
-                inventory(&account).await.counts()
+                all_counts(&account).await
             );
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -182,6 +240,8 @@ async fn killed_during_create_then_applied_again(point: KillPoint) {
         .check_destroy(async || {
             let left = inventory(bench.account()).await;
             assert!(left.is_empty(), "parts remain: {left:#?}");
+            let sync = sync_inventory(bench.account()).await;
+            assert!(sync.is_empty(), "sync parts remain: {sync:#?}");
         })
         .step(
             Step::config(Service::new(&bench, "orders").hcl())
@@ -202,11 +262,10 @@ async fn killed_during_create_then_applied_again(point: KillPoint) {
                     if let Err(why) = watching.await.expect("the watcher panicked") {
                         panic!("the provider was not killed at {point:?}: {why}");
                     }
-                    let parts = inventory(bench.account()).await;
                     assert_eq!(
-                        parts.counts(),
-                        point.parts,
-                        "the held call must not have happened yet: {parts:#?}"
+                        all_counts(bench.account()).await,
+                        (point.parts, point.sync),
+                        "the held call must not have happened yet"
                     );
                 }),
         )
@@ -215,13 +274,12 @@ async fn killed_during_create_then_applied_again(point: KillPoint) {
                 .named("the next apply")
                 .pre_config(async || {
                     proxy.set_plan(FaultPlan::none());
-                    if let Fate::Lands(parts) = point.fate {
+                    if let Fate::Lands(parts, sync) = point.fate {
                         wait_for_landing(&proxy, point).await;
-                        let landed = inventory(bench.account()).await;
                         assert_eq!(
-                            landed.counts(),
-                            parts,
-                            "after the held call landed: {landed:#?}"
+                            all_counts(bench.account()).await,
+                            (parts, sync),
+                            "after the held call landed"
                         );
                     }
                 })
@@ -243,6 +301,18 @@ async fn killed_during_create_then_applied_again(point: KillPoint) {
                     );
                     assert!(owned.listeners.contains_key(text(&values, "listener_arn")));
                     assert!(owned.endpoint_services.contains_key(text(&values, "id")));
+                    let sync = sync_inventory(bench.account()).await;
+                    assert_eq!(
+                        sync_counts(&sync),
+                        ALL_SYNC,
+                        "one of each sync part: {sync:#?}"
+                    );
+                    assert_eq!(sync.functions, ["rdslink-sync-orders"]);
+                    assert_eq!(
+                        values["sync"]["drift"],
+                        serde_json::json!([]),
+                        "the next apply finished the sync deployment"
+                    );
                     let writer = cluster.writer();
                     assert_target_group_holds(&bench, bench.workspace(), writer.ip, cluster.port)
                         .await;
@@ -285,4 +355,14 @@ async fn a_provider_killed_while_its_load_balancer_create_is_in_flight_leaves_on
 #[tokio::test]
 async fn a_provider_killed_while_its_endpoint_service_create_is_in_flight_leaves_one_bundle() {
     killed_during_create_then_applied_again(ENDPOINT_SERVICE_IN_FLIGHT).await;
+}
+
+#[tokio::test]
+async fn a_provider_killed_while_the_sync_rule_is_created_leaves_one_deployment() {
+    killed_during_create_then_applied_again(SYNC_BEFORE_THE_RULE).await;
+}
+
+#[tokio::test]
+async fn a_provider_killed_while_its_sync_function_create_is_in_flight_leaves_one_deployment() {
+    killed_during_create_then_applied_again(SYNC_FUNCTION_IN_FLIGHT).await;
 }

@@ -28,6 +28,7 @@ use rdslink_testkit::fault_proxy::{Fault, FaultPlan, FaultProxy, Rule};
 use rdslink_testkit::seed;
 
 use super::super::aws::{Inventory, inventory};
+use super::super::sync_aws::sync_inventory;
 use super::super::{Bench, Service, state, state_values, text};
 use super::{assert_target_group_holds, provider_through};
 
@@ -41,18 +42,29 @@ struct InterruptPoint {
     held: &'static str,
     /// The parts that exist while it is held.
     parts: Counts,
+    /// How many sync functions exist while it is held.
+    sync_functions: usize,
 }
 
 /// The load balancer's attributes are set right after it became active; a step Ctrl-C stops.
 const AFTER_THE_LOAD_BALANCER: InterruptPoint = InterruptPoint {
     held: "ModifyLoadBalancerAttributes",
     parts: (1, 1, 0, 0),
+    sync_functions: 0,
 };
-/// Every part exists and the consumers are allowed in; the targets are registered last, through
-/// the engine's reconcile, which runs to its end.
+/// The bundle is complete and the sync function deployed; the EventBridge rule is being created
+/// (the targets are registered after the sync deployment, last).
+const WHILE_THE_SYNC_RULE_IS_CREATED: InterruptPoint = InterruptPoint {
+    held: "PutRule",
+    parts: (1, 1, 1, 1),
+    sync_functions: 1,
+};
+/// Every part exists, the consumers are allowed in and the sync Lambda is deployed; the targets
+/// are registered last, through the engine's reconcile, which runs to its end.
 const BEFORE_THE_TARGETS: InterruptPoint = InterruptPoint {
     held: "RegisterTargets",
     parts: (1, 1, 1, 1),
+    sync_functions: 1,
 };
 
 /// Longer than everything the test does while the call is held; nobody waits for it.
@@ -74,7 +86,17 @@ const SECOND_INTERRUPT: &str = "Two interrupts received";
 /// steps, so a Ctrl-C there waited for the SDK's retries to run out.
 #[tokio::test]
 async fn one_ctrl_c_while_the_load_balancer_is_configured_stops_at_once_and_records_the_parts() {
-    let point = AFTER_THE_LOAD_BALANCER;
+    interrupted_once_then_destroyed(AFTER_THE_LOAD_BALANCER).await;
+}
+
+/// The sync Lambda's deployment stops on Ctrl-C too: the bundle and the sync parts made so far
+/// are recorded, and destroy removes them all.
+#[tokio::test]
+async fn one_ctrl_c_while_the_sync_lambda_is_deployed_stops_at_once_and_destroy_removes_it() {
+    interrupted_once_then_destroyed(WHILE_THE_SYNC_RULE_IS_CREATED).await;
+}
+
+async fn interrupted_once_then_destroyed(point: InterruptPoint) {
     let bench = Bench::new().await;
     seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
     let holding = FaultPlan::none()
@@ -116,6 +138,12 @@ async fn one_ctrl_c_while_the_load_balancer_is_configured_stops_at_once_and_reco
         .await
         .unwrap_or_else(|| panic!("the stopped apply records the parts it made\n{run:#?}"));
     assert_adopted(&leftovers, &values);
+    let sync_leftovers = sync_inventory(bench.account()).await;
+    assert_eq!(
+        sync_leftovers.functions.len(),
+        point.sync_functions,
+        "{sync_leftovers:#?}"
+    );
     proxy.set_plan(FaultPlan::none());
     workspace
         .terraform(&["destroy", "-auto-approve", "-no-color"])
@@ -125,6 +153,11 @@ async fn one_ctrl_c_while_the_load_balancer_is_configured_stops_at_once_and_reco
         .unwrap_or_else(|err| panic!("the destroy after the interrupt: {err:#}"));
     let left = inventory(bench.account()).await;
     assert!(left.is_empty(), "destroy left parts behind: {left:#?}");
+    let sync_left = sync_inventory(bench.account()).await;
+    assert!(
+        sync_left.is_empty(),
+        "destroy left sync parts behind: {sync_left:#?}"
+    );
 }
 
 #[tokio::test]
