@@ -324,10 +324,10 @@ impl Observation {
                 drift.push("the function role's permissions boundary changed".to_owned());
             }
         }
-        if let Some(log_group) = &self.log_group {
-            if log_group.retention_days != Some(spec.log_retention_days as i32) {
-                drift.push("the log group's retention changed".to_owned());
-            }
+        if let Some(log_group) = &self.log_group
+            && log_group.retention_days != Some(spec.log_retention_days as i32)
+        {
+            drift.push("the log group's retention changed".to_owned());
         }
         drift.extend(function.differences(spec, role_arn.as_deref().unwrap_or_default()));
         match (spec.event_pattern(), &self.rule) {

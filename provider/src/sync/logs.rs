@@ -80,10 +80,10 @@ pub async fn ensure_log_group(
                 .await
                 .map_err(|err| SyncError::aws(PART, name, "creating", &err));
             // Created by an earlier attempt whose answer was lost: it carries the tags already.
-            if let Err(err) = created {
-                if err.code() != Some("ResourceAlreadyExistsException") {
-                    return Err(err);
-                }
+            if let Err(err) = created
+                && err.code() != Some("ResourceAlreadyExistsException")
+            {
+                return Err(err);
             }
             put_retention(logs, name, retention).await
         }

@@ -705,8 +705,8 @@ async fn a_vpc_function_needs_real_subnets_groups_and_eni_permissions() {
         .expect("GetFunctionConfiguration");
     let reported = config.vpc_config().expect("a VPC configuration");
     assert_eq!(reported.vpc_id(), Some(vpc.as_str()));
-    assert_eq!(reported.subnet_ids(), [subnet.clone()]);
-    assert_eq!(reported.security_group_ids(), [group.clone()]);
+    assert_eq!(reported.subnet_ids(), std::slice::from_ref(&subnet));
+    assert_eq!(reported.security_group_ids(), std::slice::from_ref(&group));
 
     account
         .lambda()

@@ -901,7 +901,7 @@ async fn a_function_attached_to_a_vpc_gets_only_the_network_interface_permission
             let mut wanted = subnets.clone();
             wanted.sort();
             assert_eq!(attached_subnets, wanted);
-            assert_eq!(vpc.security_group_ids(), [group.clone()]);
+            assert_eq!(vpc.security_group_ids(), std::slice::from_ref(&group));
             let statements = execution_statements(bench.account()).await;
             for sid in ENI_STATEMENTS {
                 assert!(statements.iter().any(|s| s == sid), "{sid}: {statements:?}");
@@ -1010,7 +1010,10 @@ async fn an_apply_and_the_function_running_at_the_same_time_never_empty_the_grou
         runs >= 3 && samples > 0,
         "{runs} function runs, {samples} samples"
     );
-    assert_eq!(registered(&bench, &values).await, [new_ip.clone()]);
+    assert_eq!(
+        registered(&bench, &values).await,
+        std::slice::from_ref(&new_ip)
+    );
     let (code, run) = workspace.plan_exit_code(&[]).await.unwrap();
     assert_eq!(code, 0, "converged, the plan is empty:\n{}", run.stdout);
     workspace

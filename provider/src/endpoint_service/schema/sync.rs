@@ -335,12 +335,7 @@ fn validate_role_arn(value: &Value, path: &AttributePath, diags: &mut Diagnostic
 
 fn iam_arn(value: &str, kind: &str) -> Result<(), String> {
     let arn = validate::Arn::parse(value)?;
-    if arn.service != "iam"
-        || !arn
-            .resource
-            .strip_prefix(kind)
-            .is_some_and(|rest| !rest.is_empty())
-    {
+    if arn.service != "iam" || arn.resource.strip_prefix(kind).is_none_or(str::is_empty) {
         return Err(format!(
             "{value:?} is not an IAM {} ARN (arn:aws:iam::ACCOUNT:{kind}NAME)",
             kind.trim_end_matches('/')
