@@ -67,6 +67,8 @@ pub struct Clients {
     pub bundle: AwsClients,
     /// The APIs the sync Lambda's deployment lives in (see `crate::sync`).
     pub sync: SyncClients,
+    /// Route 53, for the private names of `rdslink_consumer_endpoint`.
+    pub route53: aws_sdk_route53::Client,
     pub resolver: Resolver,
     pub default_tags: BTreeMap<String, String>,
 }
@@ -234,6 +236,7 @@ pub async fn connect(settings: &Settings) -> Result<Clients, ConfigureError> {
         ),
         bundle: AwsClients { ec2, elbv2 },
         sync: SyncClients::new(&sdk),
+        route53: aws_sdk_route53::Client::new(&sdk),
         resolver,
         default_tags: settings.default_tags.clone(),
     })

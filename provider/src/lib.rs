@@ -5,8 +5,10 @@
 //! them. Nothing here knows gRPC or msgpack: it sees `Value`, `Schema` and `Diagnostics` only.
 
 mod aws;
+pub mod consumer_endpoint;
 mod database_data_source;
 pub mod endpoint_service;
+mod field;
 mod selector;
 mod settings;
 pub mod sync;
@@ -74,9 +76,14 @@ impl Provider for RdslinkProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![tfplugin::crud::resource(
-            endpoint_service::EndpointServiceResource::new(self.clients.clone()),
-        )]
+        vec![
+            tfplugin::crud::resource(endpoint_service::EndpointServiceResource::new(
+                self.clients.clone(),
+            )),
+            tfplugin::crud::resource(consumer_endpoint::ConsumerEndpointResource::new(
+                self.clients.clone(),
+            )),
+        ]
     }
 
     fn validate_config(&self, config: &Value, diags: &mut Diagnostics) {

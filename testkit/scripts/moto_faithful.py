@@ -1062,3 +1062,5 @@ def _update_schedule_checked(self, **kwargs):
 
 EventBridgeSchedulerBackend.create_schedule = _create_schedule_checked
 EventBridgeSchedulerBackend.update_schedule = _update_schedule_checked
+
+import moto_privatelink  # noqa: E402, F401  (the consumer side of PrivateLink; next to this file)

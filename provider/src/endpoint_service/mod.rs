@@ -17,7 +17,9 @@ mod read;
 mod schema;
 mod sync;
 mod targets;
-mod timeouts;
+pub(crate) mod timeouts;
+
+pub(crate) use schema::aws_id;
 mod update;
 
 use async_trait::async_trait;

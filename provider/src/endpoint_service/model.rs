@@ -5,7 +5,6 @@
 //! Every attribute is a [`Field`]: configurations and plans hold null and unknown values anywhere,
 //! so the model does too, and a value converted to the model and back is the same value.
 
-mod field;
 mod sync;
 
 use std::collections::BTreeMap;
@@ -18,7 +17,8 @@ use tfplugin::value::Value;
 use super::aws::{self, Bundle, PartialBundle};
 use super::schema::{DEFAULT_HEALTHY, DEFAULT_INTERVAL, DEFAULT_UNHEALTHY};
 
-pub use field::{Convert, Field, List, Map, ModelError, Set};
+use crate::field;
+pub use crate::field::{Convert, Field, List, Map, ModelError, Set};
 pub use sync::SyncModel;
 
 /// `resource "rdslink_endpoint_service"`: one bundle (target group, load balancer, listener,

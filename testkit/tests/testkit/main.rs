@@ -7,6 +7,7 @@ mod dns;
 mod event_patterns;
 mod fault_proxy;
 mod moto;
+mod privatelink;
 mod resolve;
 mod seeds;
 mod sync_services;

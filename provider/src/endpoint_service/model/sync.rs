@@ -3,7 +3,7 @@
 use tfplugin::diag::AttributePath;
 use tfplugin::value::Value;
 
-use super::field::{self, Convert, Field, List, ModelError, Set};
+use crate::field::{self, Convert, Field, List, ModelError, Set};
 
 /// `sync = { ... }`: what the user sets (every setting has a default, so the attribute may be
 /// left out) and what the provider computes.
