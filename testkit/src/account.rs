@@ -91,6 +91,11 @@ impl Account {
         aws_sdk_scheduler::Client::new(&self.config)
     }
 
+    /// Route 53 (the private names of a consumer endpoint).
+    pub fn route53(&self) -> aws_sdk_route53::Client {
+        aws_sdk_route53::Client::new(&self.config)
+    }
+
     /// SNS (the topic of the sync function's `events = "sns"` path).
     pub fn sns(&self) -> aws_sdk_sns::Client {
         aws_sdk_sns::Client::new(&self.config)

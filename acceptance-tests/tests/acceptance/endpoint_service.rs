@@ -7,7 +7,7 @@
 //! the plan after every apply is empty, and that after the final destroy nothing carrying the
 //! ownership tag is left in the account.
 
-mod aws;
+pub mod aws;
 mod basic;
 mod destroy;
 mod disappears;

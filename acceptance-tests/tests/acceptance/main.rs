@@ -1,6 +1,7 @@
 //! Acceptance tests: the real terraform CLI, the built provider, the local AWS (moto) and a loopback
 //! DNS server. One test binary, a module per area.
 
+mod consumer;
 mod database;
 mod docs;
 mod endpoint_service;

@@ -530,6 +530,7 @@ pub async fn import(
         ),
         database_hostname: name_of("database_hostname"),
         dns_name: name_of("dns_name"),
+        tags: user_tags(&endpoint.tags, &clients.default_tags),
         tags_all: Field::Known(Map::of(endpoint.tags.clone())),
         security_group_id: Field::Known(group_id),
         private_zone_ids: Field::Known(Map::of(
@@ -542,4 +543,23 @@ pub async fn import(
     };
     record_endpoint(&mut model, &endpoint);
     Some(model)
+}
+
+/// The tags the configuration gave, as far as they can be told from what the endpoint carries:
+/// those the provider's `default_tags` do not explain; null when there are none (a configuration
+/// without `tags`).
+fn user_tags(
+    carried: &BTreeMap<String, String>,
+    default_tags: &BTreeMap<String, String>,
+) -> Field<Map<String>> {
+    let own: BTreeMap<String, String> = carried
+        .iter()
+        .filter(|(key, value)| default_tags.get(*key) != Some(*value))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    if own.is_empty() {
+        Field::Null
+    } else {
+        Field::Known(Map::of(own))
+    }
 }

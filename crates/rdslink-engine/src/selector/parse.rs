@@ -150,8 +150,21 @@ impl<'a> SelectorCandidates<'a> {
     pub fn problems(&self) -> Vec<SelectorError> {
         let mut problems = Vec::new();
         let selected = self.selected();
-        if let Err(err) = &selected {
-            problems.push(err.clone());
+        match &selected {
+            // Only values known to be set conflict: one not known yet may turn out null (a
+            // module's variable left at its null default is unknown when Terraform validates).
+            Err(SelectorError::SeveralDatabases { fields }) => {
+                let known: Vec<SelectorField> = fields
+                    .iter()
+                    .copied()
+                    .filter(|field| matches!(self.get(*field), Candidate::Set(_)))
+                    .collect();
+                if known.len() > 1 {
+                    problems.push(SelectorError::SeveralDatabases { fields: known });
+                }
+            }
+            Err(err) => problems.push(err.clone()),
+            Ok(_) => {}
         }
         for field in SelectorField::DATABASES {
             if let Candidate::Set(value) = self.get(field)
@@ -201,7 +214,16 @@ pub fn parse_selector(
     if let Some(first) = candidates.problems().into_iter().next() {
         return Err(first);
     }
-    let (field, candidate) = candidates.selected()?;
+    let (field, candidate) = candidates.selected().map_err(|err| match err {
+        // Several, of which at most one is known: the others are not known yet.
+        SelectorError::SeveralDatabases { fields } => SelectorError::NotKnownYet {
+            field: fields
+                .into_iter()
+                .find(|field| candidates.get(*field) == Candidate::Unknown)
+                .unwrap_or(SelectorField::DbInstanceIdentifier),
+        },
+        other => other,
+    })?;
     let Candidate::Set(value) = candidate else {
         return Err(SelectorError::NotKnownYet { field });
     };
@@ -302,7 +324,8 @@ mod tests {
         );
         let two = SelectorCandidates {
             endpoint: Set("db.example"),
-            db_instance_identifier: Unknown,
+            db_instance_identifier: Set("orders"),
+            db_proxy_name: Unknown,
             ..Default::default()
         };
         assert_eq!(
@@ -311,6 +334,32 @@ mod tests {
                 fields: vec![SelectorField::DbInstanceIdentifier, SelectorField::Endpoint]
             })
         );
+    }
+
+    /// A value not known yet may turn out null, as a module's variable left at its null default
+    /// does (Terraform validates a module with its variables unknown): no conflict until it is
+    /// known, as terraform-plugin-framework's conflict validators skip unknown values.
+    #[test]
+    fn a_value_not_known_yet_is_no_conflict_until_it_is_known() {
+        let one_known = SelectorCandidates {
+            db_cluster_identifier: Set("orders"),
+            db_instance_identifier: Unknown,
+            db_proxy_name: Unknown,
+            ..Default::default()
+        };
+        assert_eq!(one_known.problems(), Vec::new());
+        assert_eq!(
+            parse_selector(&one_known),
+            Err(SelectorError::NotKnownYet {
+                field: SelectorField::DbInstanceIdentifier
+            })
+        );
+        let none_known = SelectorCandidates {
+            db_cluster_identifier: Unknown,
+            db_instance_identifier: Unknown,
+            ..Default::default()
+        };
+        assert_eq!(none_known.problems(), Vec::new());
     }
 
     #[test]

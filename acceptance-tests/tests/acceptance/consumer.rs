@@ -1,0 +1,580 @@
+//! `rdslink_consumer_endpoint` across accounts, through the modules a consumer team copies: the
+//! producer account applies `modules/producer`, the consumer account `modules/consumer` with the
+//! producer's outputs, both from one configuration with two aliased providers (each assuming a
+//! role in its own emulated account). The consumer's endpoint, security group and private names
+//! are read back in the consumer account; the producer sees the connection in its own.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use aws_sdk_ec2::types::Filter;
+use rdslink_acceptance_tests::{Workspace, provider_block};
+use rdslink_testkit::{Account, seed};
+
+use super::endpoint_service::{Bench, aws::assert_nothing_owned_left};
+
+const ENDPOINT: &str = "module.orders_db.rdslink_consumer_endpoint.this";
+
+/// The tag rdslink puts on the consumer endpoint's security group.
+const OWNERSHIP_TAG: &str = "rdslink:consumer-endpoint";
+
+/// The repository's `modules/` directory, as a consumer's configuration names it.
+fn modules_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the workspace root")
+        .join("modules")
+}
+
+/// `block` (a `provider "rdslink"` block) under `alias`.
+fn aliased(block: &str, alias: &str) -> String {
+    block.replacen(
+        "provider \"rdslink\" {",
+        &format!("provider \"rdslink\" {{\n  alias = \"{alias}\""),
+        1,
+    )
+}
+
+fn hcl_list(items: &[String]) -> String {
+    format!(
+        "[{}]",
+        items
+            .iter()
+            .map(|item| format!("\"{item}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+struct Consumer {
+    account: Account,
+    vpc: seed::Vpc,
+}
+
+async fn configuration(bench: &Bench, consumer: &Consumer, acceptance_required: bool) -> String {
+    let moto = rdslink_testkit::moto().await;
+    let producer = aliased(&bench.provider().await, "producer");
+    let consumer_provider = aliased(
+        &provider_block(
+            &moto.endpoint,
+            &consumer.account.role_arn,
+            bench.dns().addr(),
+        ),
+        "consumer",
+    );
+    let modules = modules_dir();
+    let modules = modules.display();
+    format!(
+        r#"{producer}
+{consumer_provider}
+module "share" {{
+  source    = "{modules}/producer"
+  providers = {{ rdslink = rdslink.producer }}
+
+  name                  = "orders"
+  db_cluster_identifier = "orders"
+  vpc_id                = "{producer_vpc}"
+  subnet_ids            = {producer_subnets}
+  allowed_principals    = ["arn:aws:iam::{consumer_id}:root"]
+  acceptance_required   = {acceptance_required}
+}}
+
+module "orders_db" {{
+  source    = "{modules}/consumer"
+  providers = {{ rdslink = rdslink.consumer }}
+
+  service_name        = module.share.service_name
+  database_hostname   = module.share.database_hostname
+  port                = module.share.port
+  vpc_id              = "{consumer_vpc}"
+  subnet_ids          = {consumer_subnets}
+  allowed_cidr_blocks = ["10.20.0.0/16"]
+  dns_name            = "orders.db.internal"
+}}
+
+output "hostname" {{
+  value = module.orders_db.hostname
+}}
+
+output "endpoint_id" {{
+  value = module.orders_db.endpoint_id
+}}
+
+output "service_name" {{
+  value = module.share.service_name
+}}
+
+output "service_id" {{
+  value = module.share.service_id
+}}
+"#,
+        producer_vpc = bench.vpc.id,
+        producer_subnets = hcl_list(bench.subnets()),
+        consumer_id = consumer.account.id,
+        consumer_vpc = consumer.vpc.id,
+        consumer_subnets = hcl_list(&consumer.vpc.subnet_ids),
+    )
+}
+
+async fn output(workspace: &Workspace, name: &str) -> String {
+    workspace
+        .output(name)
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_else(|| panic!("output {name} is a string"))
+        .to_owned()
+}
+
+/// The consumer's endpoint as EC2 reports it in the consumer account.
+async fn endpoint(account: &Account, id: &str) -> aws_sdk_ec2::types::VpcEndpoint {
+    account
+        .ec2()
+        .describe_vpc_endpoints()
+        .vpc_endpoint_ids(id)
+        .send()
+        .await
+        .expect("DescribeVpcEndpoints")
+        .vpc_endpoints()
+        .first()
+        .cloned()
+        .expect("the endpoint")
+}
+
+/// (port, source) of every ingress rule of `group`; and whether it has any egress rule.
+async fn rules(account: &Account, group: &str) -> (Vec<(i32, String)>, bool) {
+    let answer = account
+        .ec2()
+        .describe_security_groups()
+        .group_ids(group)
+        .send()
+        .await
+        .expect("DescribeSecurityGroups");
+    let group = answer.security_groups().first().expect("the group");
+    let mut ingress = Vec::new();
+    for permission in group.ip_permissions() {
+        let port = permission.from_port().unwrap_or(-1);
+        assert_eq!(permission.ip_protocol(), Some("tcp"), "{permission:?}");
+        assert_eq!(
+            permission.from_port(),
+            permission.to_port(),
+            "{permission:?}"
+        );
+        for range in permission.ip_ranges() {
+            ingress.push((port, range.cidr_ip().unwrap_or_default().to_owned()));
+        }
+        for pair in permission.user_id_group_pairs() {
+            ingress.push((port, pair.group_id().unwrap_or_default().to_owned()));
+        }
+    }
+    ingress.sort();
+    (ingress, !group.ip_permissions_egress().is_empty())
+}
+
+/// The private zones of the consumer account: (name without the trailing dot, id).
+async fn private_zones(account: &Account) -> Vec<(String, String)> {
+    let zones = account
+        .route53()
+        .list_hosted_zones()
+        .send()
+        .await
+        .expect("ListHostedZones");
+    let mut found: Vec<(String, String)> = zones
+        .hosted_zones()
+        .iter()
+        .filter(|zone| zone.config().is_some_and(|config| config.private_zone()))
+        .map(|zone| {
+            (
+                zone.name().trim_end_matches('.').to_owned(),
+                zone.id().trim_start_matches("/hostedzone/").to_owned(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// The alias target of `name`'s A record in `zone`, without the trailing dot.
+async fn alias_of(account: &Account, zone: &str, name: &str) -> Option<String> {
+    let records = account
+        .route53()
+        .list_resource_record_sets()
+        .hosted_zone_id(zone)
+        .send()
+        .await
+        .expect("ListResourceRecordSets");
+    records
+        .resource_record_sets()
+        .iter()
+        .find(|record| {
+            record.name().trim_end_matches('.') == name
+                && record.r#type() == &aws_sdk_route53::types::RrType::A
+        })
+        .and_then(|record| record.alias_target())
+        .map(|target| target.dns_name().trim_end_matches('.').to_owned())
+}
+
+/// The producer's view of its service's connections: (endpoint id, owner, state).
+async fn connections(account: &Account, service_id: &str) -> Vec<(String, String, String)> {
+    let answer = account
+        .ec2()
+        .describe_vpc_endpoint_connections()
+        .filters(
+            Filter::builder()
+                .name("service-id")
+                .values(service_id)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("DescribeVpcEndpointConnections");
+    answer
+        .vpc_endpoint_connections()
+        .iter()
+        .map(|connection| {
+            (
+                connection.vpc_endpoint_id().unwrap_or_default().to_owned(),
+                connection
+                    .vpc_endpoint_owner()
+                    .unwrap_or_default()
+                    .to_owned(),
+                connection
+                    .vpc_endpoint_state()
+                    .map(|state| state.as_str().to_owned())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// Nothing of the consumer's is left: no endpoint that is not deleted, no rdslink security group,
+/// no private zone.
+async fn assert_consumer_account_empty(account: &Account) {
+    let endpoints = account
+        .ec2()
+        .describe_vpc_endpoints()
+        .send()
+        .await
+        .expect("DescribeVpcEndpoints");
+    let live: Vec<_> = endpoints
+        .vpc_endpoints()
+        .iter()
+        .filter(|endpoint| {
+            !matches!(
+                endpoint
+                    .state()
+                    .map(|state| state.as_str().to_ascii_lowercase())
+                    .as_deref(),
+                Some("deleted" | "deleting")
+            )
+        })
+        .map(|endpoint| endpoint.vpc_endpoint_id().unwrap_or_default().to_owned())
+        .collect();
+    assert!(live.is_empty(), "endpoints remain: {live:?}");
+    let groups = account
+        .ec2()
+        .describe_security_groups()
+        .filters(
+            Filter::builder()
+                .name("tag-key")
+                .values(OWNERSHIP_TAG)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("DescribeSecurityGroups");
+    assert!(groups.security_groups().is_empty(), "{groups:#?}");
+    let zones = private_zones(account).await;
+    assert!(zones.is_empty(), "private zones remain: {zones:?}");
+}
+
+#[tokio::test]
+async fn a_consumer_account_reaches_the_database_under_its_own_hostname() {
+    let bench = Bench::new().await;
+    let cluster = seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
+    let consumer_account = rdslink_testkit::fresh_account().await;
+    let consumer = Consumer {
+        vpc: seed::default_vpc(&consumer_account).await,
+        account: consumer_account,
+    };
+    let workspace = Workspace::new(&configuration(&bench, &consumer, false).await).unwrap();
+    workspace
+        .terraform(&["get", "-no-color"])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+
+    let started = Instant::now();
+    workspace
+        .apply()
+        .await
+        .unwrap_or_else(|err| panic!("the cross-account apply: {err:#}"));
+    eprintln!("cross-account apply: {:?}", started.elapsed());
+
+    let endpoint_id = output(&workspace, "endpoint_id").await;
+    let hostname = output(&workspace, "hostname").await;
+    assert_eq!(
+        hostname, cluster.endpoint,
+        "clients keep the database's own hostname"
+    );
+    let found = endpoint(&consumer.account, &endpoint_id).await;
+    assert_eq!(found.state().map(|s| s.as_str()), Some("available"));
+    assert_eq!(
+        found.service_name(),
+        Some(output(&workspace, "service_name").await.as_str())
+    );
+    let groups: Vec<&str> = found.groups().iter().filter_map(|g| g.group_id()).collect();
+    let [group] = groups.as_slice() else {
+        panic!("one security group: {groups:?}");
+    };
+    let (ingress, has_egress) = rules(&consumer.account, group).await;
+    assert_eq!(
+        ingress,
+        [(i32::from(cluster.port), "10.20.0.0/16".to_owned())]
+    );
+    assert!(!has_egress, "the endpoint's group needs no egress");
+
+    let regional = found
+        .dns_entries()
+        .first()
+        .and_then(|entry| entry.dns_name())
+        .expect("a regional DNS name")
+        .trim_end_matches('.')
+        .to_owned();
+    let zones = private_zones(&consumer.account).await;
+    let mut names: Vec<&str> = zones.iter().map(|(name, _)| name.as_str()).collect();
+    names.sort();
+    let mut wanted = vec![cluster.endpoint.as_str(), "orders.db.internal"];
+    wanted.sort();
+    assert_eq!(names, wanted);
+    for (name, zone) in &zones {
+        assert_eq!(
+            alias_of(&consumer.account, zone, name).await.as_deref(),
+            Some(regional.as_str()),
+            "{name}"
+        );
+    }
+
+    let service_id = output(&workspace, "service_id").await;
+    assert_eq!(
+        connections(bench.account(), &service_id).await,
+        [(
+            endpoint_id.clone(),
+            consumer.account.id.clone(),
+            "available".to_owned()
+        )]
+    );
+    let (code, plan) = workspace.plan_exit_code(&[]).await.unwrap();
+    assert_eq!(
+        code, 0,
+        "the plan after the apply is empty:\n{}",
+        plan.stdout
+    );
+
+    // A rule widened out of band shows in the plan, and apply narrows it again.
+    consumer
+        .account
+        .ec2()
+        .authorize_security_group_ingress()
+        .group_id(*group)
+        .ip_permissions(
+            aws_sdk_ec2::types::IpPermission::builder()
+                .ip_protocol("tcp")
+                .from_port(i32::from(cluster.port))
+                .to_port(i32::from(cluster.port))
+                .ip_ranges(
+                    aws_sdk_ec2::types::IpRange::builder()
+                        .cidr_ip("0.0.0.0/0")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (code, plan) = workspace.plan_exit_code(&["-no-color"]).await.unwrap();
+    assert_eq!(code, 2, "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("0.0.0.0/0"),
+        "the plan names the widened rule:\n{}",
+        plan.stdout
+    );
+    workspace.apply().await.unwrap();
+    assert_eq!(
+        rules(&consumer.account, group).await.0,
+        [(i32::from(cluster.port), "10.20.0.0/16".to_owned())]
+    );
+
+    // A private record deleted out of band: drift in the plan, repaired by apply.
+    let (name, zone) = zones
+        .iter()
+        .find(|(name, _)| name == "orders.db.internal")
+        .unwrap();
+    let record = aws_sdk_route53::types::ResourceRecordSet::builder()
+        .name(format!("{name}."))
+        .r#type(aws_sdk_route53::types::RrType::A)
+        .alias_target(
+            aws_sdk_route53::types::AliasTarget::builder()
+                .dns_name(&regional)
+                .hosted_zone_id(found.dns_entries()[0].hosted_zone_id().unwrap_or_default())
+                .evaluate_target_health(false)
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    consumer
+        .account
+        .route53()
+        .change_resource_record_sets()
+        .hosted_zone_id(zone)
+        .change_batch(
+            aws_sdk_route53::types::ChangeBatch::builder()
+                .changes(
+                    aws_sdk_route53::types::Change::builder()
+                        .action(aws_sdk_route53::types::ChangeAction::Delete)
+                        .resource_record_set(record)
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (code, plan) = workspace.plan_exit_code(&["-no-color"]).await.unwrap();
+    assert_eq!(code, 2, "{}", plan.stdout);
+    assert!(
+        plan.stdout
+            .contains("the record of orders.db.internal is gone"),
+        "{}",
+        plan.stdout
+    );
+    workspace.apply().await.unwrap();
+    assert_eq!(
+        alias_of(&consumer.account, zone, name).await.as_deref(),
+        Some(regional.as_str())
+    );
+
+    // Import by the endpoint id rebuilds the same state: the plan after it is empty.
+    workspace
+        .terraform(&["state", "rm", ENDPOINT])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    workspace
+        .terraform(&["import", "-no-color", ENDPOINT, &endpoint_id])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    let (code, plan) = workspace.plan_exit_code(&["-no-color"]).await.unwrap();
+    assert_eq!(
+        code, 0,
+        "the plan after an import is empty:\n{}",
+        plan.stdout
+    );
+
+    workspace
+        .terraform(&["destroy", "-auto-approve", "-no-color"])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    assert_consumer_account_empty(&consumer.account).await;
+    assert_nothing_owned_left(bench.account()).await;
+}
+
+#[tokio::test]
+async fn an_account_the_producer_did_not_allow_cannot_create_an_endpoint() {
+    let bench = Bench::new().await;
+    seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
+    let consumer_account = rdslink_testkit::fresh_account().await;
+    let consumer = Consumer {
+        vpc: seed::default_vpc(&consumer_account).await,
+        account: consumer_account,
+    };
+    // The producer allows another account only.
+    let configuration = configuration(&bench, &consumer, false).await.replace(
+        &format!("arn:aws:iam::{}:root", consumer.account.id),
+        "arn:aws:iam::222222222222:root",
+    );
+    let workspace = Workspace::new(&configuration).unwrap();
+    workspace
+        .terraform(&["get", "-no-color"])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    let run = workspace
+        .terraform(&["apply", "-auto-approve", "-no-color"])
+        .await
+        .unwrap();
+    assert_ne!(run.code, 0, "{run:#?}");
+    assert!(run.stderr.contains("InvalidServiceName"), "{}", run.stderr);
+    workspace
+        .terraform(&["destroy", "-auto-approve", "-no-color"])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    assert_consumer_account_empty(&consumer.account).await;
+    assert_nothing_owned_left(bench.account()).await;
+}
+
+/// Bad input fails `terraform validate` on the attribute, before any AWS call.
+#[tokio::test]
+async fn bad_consumer_input_is_refused_at_validate_time() {
+    let cases = [
+        (
+            "service_name = \"vpce-svc-0123456789abcdef0\"",
+            "Invalid service name",
+        ),
+        (
+            "database_hostname = \"orders.db.internal\"",
+            "Invalid database hostname",
+        ),
+        (
+            "allowed_cidr_blocks = [\"0.0.0.0/0\"]",
+            "Open to every address",
+        ),
+        (
+            "allowed_cidr_blocks = [\"10.20.0.1/16\"]",
+            "Invalid CIDR block",
+        ),
+        ("subnet_ids = [\"subnet-nope\"]", "Invalid subnet id"),
+    ];
+    for (line, summary) in cases {
+        let mut attributes = vec![
+            (
+                "service_name",
+                "\"com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0\"",
+            ),
+            ("vpc_id", "\"vpc-0123456789abcdef0\""),
+            ("subnet_ids", "[\"subnet-0123456789abcdef0\"]"),
+            ("port", "5432"),
+        ];
+        let key = line.split(" = ").next().unwrap();
+        attributes.retain(|(name, _)| *name != key);
+        let body: String = attributes
+            .iter()
+            .map(|(name, value)| format!("  {name} = {value}\n"))
+            .chain(std::iter::once(format!("  {line}\n")))
+            .collect();
+        let workspace = Workspace::new(&format!(
+            "resource \"rdslink_consumer_endpoint\" \"this\" {{\n{body}}}\n"
+        ))
+        .unwrap();
+        let validate = workspace.validate_json().await.unwrap();
+        let errors = rdslink_acceptance_tests::validate_errors(&validate);
+        assert!(
+            errors
+                .iter()
+                .any(|(found, code)| found == summary && code.contains(key)),
+            "{line}: {errors:?}"
+        );
+    }
+}
