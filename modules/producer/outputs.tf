@@ -19,3 +19,8 @@ output "port" {
   description = "The database port."
   value       = rdslink_endpoint_service.this.port
 }
+
+output "connections" {
+  description = "The consumers' endpoints connected to the service as of the last refresh (id, owner account, state)."
+  value       = rdslink_endpoint_service.this.connections
+}

@@ -7,6 +7,7 @@
 mod aws;
 pub mod consumer_endpoint;
 mod database_data_source;
+pub mod endpoint_connection;
 pub mod endpoint_service;
 mod field;
 mod selector;
@@ -81,6 +82,9 @@ impl Provider for RdslinkProvider {
                 self.clients.clone(),
             )),
             tfplugin::crud::resource(consumer_endpoint::ConsumerEndpointResource::new(
+                self.clients.clone(),
+            )),
+            tfplugin::crud::resource(endpoint_connection::EndpointConnectionResource::new(
                 self.clients.clone(),
             )),
         ]

@@ -273,7 +273,9 @@ def _describe_vpc_endpoint_services_across_accounts(
     if not max_results or max_results > MAX_NUMBER_OF_ENDPOINT_SERVICES_RESULTS:
         max_results = MAX_NUMBER_OF_ENDPOINT_SERVICES_RESULTS
     page = found[start : start + max_results]
-    following = found[start + max_results]["ServiceId"] if len(found) > start + max_results else None
+    following = None
+    if len(found) > start + max_results:
+        following = found[start + max_results]["ServiceId"]
     return {
         "servicesDetails": page,
         "serviceNames": [service["ServiceName"] for service in page],

@@ -51,7 +51,25 @@ struct Consumer {
     vpc: seed::Vpc,
 }
 
+/// The producer's acceptance of the consumer's endpoint.
+const ACCEPTER: &str = r#"
+resource "rdslink_endpoint_connection" "orders_db" {
+  provider        = rdslink.producer
+  service_id      = module.share.service_id
+  vpc_endpoint_id = module.orders_db.endpoint_id
+}
+"#;
+
 async fn configuration(bench: &Bench, consumer: &Consumer, acceptance_required: bool) -> String {
+    configuration_with(bench, consumer, acceptance_required, "").await
+}
+
+async fn configuration_with(
+    bench: &Bench,
+    consumer: &Consumer,
+    acceptance_required: bool,
+    accepter: &str,
+) -> String {
     let moto = rdslink_testkit::moto().await;
     let producer = aliased(&bench.provider().await, "producer");
     let consumer_provider = aliased(
@@ -107,7 +125,15 @@ output "service_name" {{
 output "service_id" {{
   value = module.share.service_id
 }}
-"#,
+
+output "connections" {{
+  value = module.share.connections
+}}
+
+output "consumer_state" {{
+  value = module.orders_db.state
+}}
+{accepter}"#,
         producer_vpc = bench.vpc.id,
         producer_subnets = hcl_list(bench.subnets()),
         consumer_id = consumer.account.id,
@@ -365,6 +391,14 @@ async fn a_consumer_account_reaches_the_database_under_its_own_hostname() {
             "available".to_owned()
         )]
     );
+    // The producer's `connections` learns of the endpoint at the next refresh (the service was
+    // created before the endpoint); after it, nothing is left to change.
+    workspace
+        .terraform(&["apply", "-refresh-only", "-auto-approve", "-no-color"])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
     let (code, plan) = workspace.plan_exit_code(&[]).await.unwrap();
     assert_eq!(
         code, 0,
@@ -577,4 +611,87 @@ async fn bad_consumer_input_is_refused_at_validate_time() {
             "{line}: {errors:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn with_acceptance_required_the_endpoint_waits_until_the_producer_accepts_it() {
+    let bench = Bench::new().await;
+    seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
+    let consumer_account = rdslink_testkit::fresh_account().await;
+    let consumer = Consumer {
+        vpc: seed::default_vpc(&consumer_account).await,
+        account: consumer_account,
+    };
+    let workspace = Workspace::new(&configuration(&bench, &consumer, true).await).unwrap();
+    workspace
+        .terraform(&["get", "-no-color"])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    let applied = workspace.apply().await.unwrap();
+    assert!(
+        applied
+            .stdout
+            .contains("The producer must accept this endpoint")
+            || applied
+                .stderr
+                .contains("The producer must accept this endpoint"),
+        "the apply says the producer must accept:\n{applied:#?}"
+    );
+    let endpoint_id = output(&workspace, "endpoint_id").await;
+    assert_eq!(
+        output(&workspace, "consumer_state").await,
+        "pendingAcceptance"
+    );
+    // The producer's refresh lists the waiting endpoint.
+    workspace
+        .terraform(&["apply", "-refresh-only", "-auto-approve", "-no-color"])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    assert_eq!(
+        workspace.output("connections").await.unwrap(),
+        serde_json::json!([{
+            "vpc_endpoint_id": endpoint_id,
+            "owner": consumer.account.id,
+            "state": "pendingAcceptance",
+        }])
+    );
+
+    // The producer accepts: the consumer's endpoint becomes available.
+    workspace
+        .write_configuration(&configuration_with(&bench, &consumer, true, ACCEPTER).await)
+        .unwrap();
+    workspace.apply().await.unwrap();
+    assert_eq!(
+        endpoint(&consumer.account, &endpoint_id)
+            .await
+            .state()
+            .map(|s| s.as_str()),
+        Some("available")
+    );
+    workspace
+        .terraform(&["apply", "-refresh-only", "-auto-approve", "-no-color"])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    assert_eq!(output(&workspace, "consumer_state").await, "available");
+    assert_eq!(
+        workspace.output("connections").await.unwrap()[0]["state"],
+        "available"
+    );
+    let (code, plan) = workspace.plan_exit_code(&["-no-color"]).await.unwrap();
+    assert_eq!(code, 0, "{}", plan.stdout);
+
+    workspace
+        .terraform(&["destroy", "-auto-approve", "-no-color"])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    assert_consumer_account_empty(&consumer.account).await;
+    assert_nothing_owned_left(bench.account()).await;
 }

@@ -80,6 +80,7 @@ pub(super) async fn create(
     if converged.is_none() {
         return partial_state(planned, &PartialBundle::from(&bundle), diags);
     }
+    super::read::settle_connections(clients, &mut planned, diags).await;
     if let Err(error) = deployed {
         // The bundle works; the state records it, tainted by the error, so Terraform would
         // replace it at the next apply. The sync parts that exist are found again by their names.

@@ -50,9 +50,38 @@ pub struct EndpointServiceModel {
     /// anything but `[nlb_arn]` means the service was re-pointed outside Terraform.
     pub service_nlb_arns: Field<List<String>>,
     pub health_check: Field<HealthCheck>,
+    /// The consumers' endpoint connections as of the last refresh (a live fact: never planned).
+    pub connections: Field<List<Connection>>,
     /// The sync Lambda's deployment (see `crate::sync`).
     pub sync: Field<SyncModel>,
     pub timeouts: Field<Timeouts>,
+}
+
+/// One consumer's endpoint connected to the service.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Connection {
+    pub vpc_endpoint_id: Field<String>,
+    pub owner: Field<String>,
+    pub state: Field<String>,
+}
+
+impl Convert for Connection {
+    fn decode(value: &Value, path: &AttributePath) -> Result<Self, ModelError> {
+        let object = field::Object::new(value, path)?;
+        Ok(Connection {
+            vpc_endpoint_id: object.field("vpc_endpoint_id")?,
+            owner: object.field("owner")?,
+            state: object.field("state")?,
+        })
+    }
+
+    fn encode(&self) -> Value {
+        Value::object([
+            ("vpc_endpoint_id", self.vpc_endpoint_id.encode()),
+            ("owner", self.owner.encode()),
+            ("state", self.state.encode()),
+        ])
+    }
 }
 
 /// The database selector (see `crate::selector`) and what discovery computes from it.
@@ -366,6 +395,7 @@ impl Convert for EndpointServiceModel {
             database_addresses: object.field("database_addresses")?,
             service_nlb_arns: object.field("service_nlb_arns")?,
             health_check: object.field("health_check")?,
+            connections: object.field("connections")?,
             sync: object.field("sync")?,
             timeouts: object.field("timeouts")?,
         })
@@ -426,6 +456,7 @@ impl Convert for EndpointServiceModel {
             ("database_addresses", self.database_addresses.encode()),
             ("service_nlb_arns", self.service_nlb_arns.encode()),
             ("health_check", self.health_check.encode()),
+            ("connections", self.connections.encode()),
             ("sync", self.sync.encode()),
             ("timeouts", self.timeouts.encode()),
         ])

@@ -12,7 +12,7 @@ use rdslink_engine::Discoverer;
 use tfplugin::diag::Diagnostics;
 
 use super::aws::{self, DATABASE_TAG, OWNERSHIP_TAG, Observed};
-use super::model::{EndpointServiceModel, Field, HealthCheck, List, Map, Set, ip_list};
+use super::model::{Connection, EndpointServiceModel, Field, HealthCheck, List, Map, Set, ip_list};
 use super::sync;
 use crate::aws::Clients;
 use crate::selector;
@@ -43,6 +43,15 @@ pub(super) async fn read(
     }
     let mut state = refreshed(state, &observed, &clients.default_tags);
     state.database_addresses = database_addresses(clients, &state, diags).await;
+    if let Some(service_id) = state.parts.id.known().cloned() {
+        match connections(clients, &service_id).await {
+            Ok(connections) => state.connections = connections,
+            Err(error) => diags.warning(
+                "Cannot read the endpoint service's connections",
+                format!("{error}\n\nThe state keeps the connections it recorded."),
+            ),
+        }
+    }
     if let Err(error) = sync::refresh(clients, &mut state).await {
         diags.warning(
             "Cannot read the sync Lambda",
@@ -271,4 +280,42 @@ mod tests {
             Field::Known(Set::of(sorted.iter().cloned()))
         );
     }
+}
+
+/// The consumers' endpoint connections of the service, as `connections` records them.
+pub(super) async fn connections(
+    clients: &Clients,
+    service_id: &str,
+) -> Result<Field<List<Connection>>, String> {
+    let found = crate::endpoint_connection::aws::list(&clients.bundle.ec2, service_id).await?;
+    Ok(Field::Known(List::of(found.into_iter().map(
+        |connection| Connection {
+            vpc_endpoint_id: Field::Known(connection.vpc_endpoint_id),
+            owner: Field::Known(connection.owner),
+            state: Field::Known(connection.state),
+        },
+    ))))
+}
+
+/// `connections` where a plan left it unknown (a new service, or a state from before the
+/// attribute): read once the service exists; empty with a warning when it cannot be read.
+pub(super) async fn settle_connections(
+    clients: &Clients,
+    planned: &mut EndpointServiceModel,
+    diags: &mut Diagnostics,
+) {
+    if !planned.connections.is_unknown() {
+        return;
+    }
+    let Some(service_id) = planned.parts.id.known().cloned() else {
+        planned.connections = Field::Null;
+        return;
+    };
+    planned.connections = match connections(clients, &service_id).await {
+        Ok(connections) => connections,
+        Err(error) => {
+            diags.warning("Cannot read the endpoint service's connections", error);
+            Field::Known(List::default())
+        }
+    };
 }

@@ -233,6 +233,17 @@ pub fn schema() -> Schema {
              `[nlb_arn]`: an endpoint service re-pointed outside Terraform shows as a change, and `terraform apply` \
              points it back.",
         ))
+        .attribute(part(
+            "connections",
+            Type::List(Box::new(Type::object([
+                ("vpc_endpoint_id", Type::String),
+                ("owner", Type::String),
+                ("state", Type::String),
+            ]))),
+            "The consumers' endpoints connected to the service as of the last refresh, by endpoint id: each \
+             endpoint's id, its owner account and its state (`pendingAcceptance` until an \
+             `rdslink_endpoint_connection` accepts it, `available`, `rejected`). Deleted endpoints are left out.",
+        ))
         .attribute(sync::attribute())
         .block(NestedBlock::single("health_check", health_check))
         .block(NestedBlock::single("timeouts", timeouts)),

@@ -65,6 +65,7 @@ pub(super) async fn update(
                 // The state records the drift, so the next plan shows the update again.
                 diags.error("Cannot deploy the sync Lambda", error);
             }
+            super::read::settle_connections(clients, &mut planned, diags).await;
             Some(planned)
         }
         None => failed(prior, &progress),

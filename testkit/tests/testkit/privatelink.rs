@@ -69,7 +69,7 @@ fn root(account: &Account) -> String {
     format!("arn:aws:iam::{}:root", account.id)
 }
 
-/// The consumer's side: its default VPC's subnets (and their zones) and a security group of its own.
+/// A consumer account: two subnets of its default VPC (and their zones) and its own security group.
 struct Consumer {
     account: Account,
     vpc_id: String,

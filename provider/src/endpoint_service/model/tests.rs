@@ -57,7 +57,8 @@ fn state_value() -> Value {
         ),
         ("target_group_arn", Value::string("arn:tg")),
         ("listener_arn", Value::string("arn:listener")),
-        // A state written before `sync` existed holds none.
+        // A state written before `connections` and `sync` existed holds neither.
+        ("connections", Value::Null),
         ("sync", Value::Null),
         (
             "availability_zones",
@@ -439,10 +440,11 @@ prop_compose! {
         (enabled, events, schedule) in (any_bool(), any_text(), any_text()),
         (dns_wait_seconds, memory_size, log_retention_days) in (any_number(), any_number(), any_number()),
         (permissions_boundary, role_arn) in (any_text(), any_text()),
+        (subnet_ids, security_group_ids) in (any_set(), any_set()),
     ) -> SyncModel {
         SyncModel {
             enabled, events, schedule, dns_wait_seconds, memory_size, log_retention_days,
-            permissions_boundary, role_arn, ..SyncModel::default()
+            permissions_boundary, role_arn, subnet_ids, security_group_ids, ..SyncModel::default()
         }
     }
 }
@@ -452,11 +454,12 @@ prop_compose! {
         settings in any_sync_settings(),
         (function_name, function_arn, code_sha256) in (any_text(), any_text(), any_text()),
         (log_group_name, event_rule_arn, schedule_arn) in (any_text(), any_text(), any_text()),
+        (sns_topic_arn, event_subscription_arn) in (any_text(), any_text()),
         drift in any_list(),
     ) -> SyncModel {
         SyncModel {
             function_name, function_arn, code_sha256, log_group_name, event_rule_arn, schedule_arn,
-            drift, ..settings
+            sns_topic_arn, event_subscription_arn, drift, ..settings
         }
     }
 }
@@ -490,12 +493,17 @@ prop_compose! {
         (database_addresses, service_nlb_arns) in (any_list(), any_list()),
         (health_check, timeouts) in any_blocks(),
         sync in any_field(any_sync_model()),
+        connections in any_field(prop::collection::vec(any_field(
+            (any_text(), any_text(), any_text()).prop_map(|(vpc_endpoint_id, owner, state)| {
+                Connection { vpc_endpoint_id, owner, state }
+            })
+        ), 0..3).prop_map(List)),
     ) -> EndpointServiceModel {
         EndpointServiceModel {
             name, database, port, vpc_id, subnet_ids, security_group_ids, cross_zone_load_balancing,
             allowed_principals, acceptance_required, deregistration_delay_seconds,
             terminate_connections_on_deregistration, tags, tags_all, parts, registered_targets,
-            database_addresses, service_nlb_arns, health_check, sync, timeouts,
+            database_addresses, service_nlb_arns, health_check, connections, sync, timeouts,
         }
     }
 }
