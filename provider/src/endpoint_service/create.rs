@@ -134,6 +134,12 @@ pub(super) fn spec_of(
             .unwrap_or(&true),
         allowed_principals: planned.allowed_principals.elements(),
         acceptance_required: *planned.acceptance_required.known().unwrap_or(&false),
+        supported_regions: {
+            let mut regions = planned.supported_regions.elements();
+            regions.sort();
+            regions.dedup();
+            regions
+        },
         tags: planned.part_tags(),
     })
 }

@@ -35,6 +35,8 @@ pub struct EndpointServiceModel {
     pub cross_zone_load_balancing: Field<bool>,
     pub allowed_principals: Field<Set<String>>,
     pub acceptance_required: Field<bool>,
+    /// Other regions consumers may reach the service from (cross-region PrivateLink).
+    pub supported_regions: Field<Set<String>>,
     pub deregistration_delay_seconds: Field<i64>,
     pub terminate_connections_on_deregistration: Field<bool>,
     pub tags: Field<Map<String>>,
@@ -377,6 +379,7 @@ impl Convert for EndpointServiceModel {
             cross_zone_load_balancing: object.field("cross_zone_load_balancing")?,
             allowed_principals: object.field("allowed_principals")?,
             acceptance_required: object.field("acceptance_required")?,
+            supported_regions: object.field("supported_regions")?,
             deregistration_delay_seconds: object.field("deregistration_delay_seconds")?,
             terminate_connections_on_deregistration: object
                 .field("terminate_connections_on_deregistration")?,
@@ -435,6 +438,7 @@ impl Convert for EndpointServiceModel {
             ),
             ("allowed_principals", self.allowed_principals.encode()),
             ("acceptance_required", self.acceptance_required.encode()),
+            ("supported_regions", self.supported_regions.encode()),
             (
                 "deregistration_delay_seconds",
                 self.deregistration_delay_seconds.encode(),

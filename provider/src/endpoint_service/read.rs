@@ -116,6 +116,11 @@ pub(super) fn refreshed(
             state.allowed_principals =
                 Field::Known(Set::of(service.allowed_principals.iter().cloned()));
             state.acceptance_required = Field::Known(service.acceptance_required);
+            // None supported and none configured: the configuration's null stays null.
+            if !(service.supported_regions.is_empty() && state.supported_regions.is_null()) {
+                state.supported_regions =
+                    Field::Known(Set::of(service.supported_regions.iter().cloned()));
+            }
             state.service_nlb_arns = Field::Known(List::of(service.nlb_arns.iter().cloned()));
             let (tags, all) = split_tags(&service.tags, default_tags, &state.tags);
             state.tags = tags;

@@ -174,6 +174,16 @@ pub fn schema() -> Schema {
             .default(Value::bool(false)),
         )
         .attribute(
+            Attribute::optional(
+                "supported_regions",
+                string_set(),
+                "Other regions whose consumers may reach the service through cross-region PrivateLink (their \
+                 `rdslink_consumer_endpoint` sets `service_region` to this provider's region). The service's own \
+                 region always may and is not listed.",
+            )
+            .validate(validate_regions),
+        )
+        .attribute(
             Attribute::optional_computed(
                 "deregistration_delay_seconds",
                 Type::Number,
@@ -331,6 +341,14 @@ fn validate_subnet_ids(value: &Value, path: &AttributePath, diags: &mut Diagnost
 
 fn validate_security_group_ids(value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
     check_id_list(value, path, "sg", false, diags);
+}
+
+fn validate_regions(value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+    for region in value.elements().iter().filter_map(Value::as_str) {
+        if let Err(reason) = rdslink_engine::validate::region(region) {
+            diags.error_at(path.clone(), "Invalid region", format!("{reason}."));
+        }
+    }
 }
 
 fn validate_principals(value: &Value, path: &AttributePath, diags: &mut Diagnostics) {

@@ -181,6 +181,13 @@ async fn converge_settings(
         if service.acceptance_required != spec.acceptance_required {
             aws::update_acceptance(clients, &bundle.service_id, spec.acceptance_required).await?;
         }
+        aws::update_supported_regions(
+            clients,
+            &bundle.service_id,
+            &service.supported_regions,
+            &spec.supported_regions,
+        )
+        .await?;
     }
     if let Some(group) = &observed.target_group {
         if group.health_check != spec.health_check {

@@ -92,6 +92,7 @@ pub fn spec(fixture: &Fixture, name: &str) -> BundleSpec {
             "arn:aws:iam::111111111111:root".to_owned(),
         ],
         acceptance_required: false,
+        supported_regions: Vec::new(),
         tags: BTreeMap::from([
             ("team".to_owned(), "data".to_owned()),
             ("env".to_owned(), "test".to_owned()),

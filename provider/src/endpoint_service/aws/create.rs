@@ -478,6 +478,13 @@ async fn ensure_endpoint_service(
             if service.acceptance_required() != Some(spec.acceptance_required) {
                 update_acceptance(clients, &id, spec.acceptance_required).await?;
             }
+            super::endpoint_service::update_supported_regions(
+                clients,
+                &id,
+                &super::endpoint_service::other_regions(&service),
+                &spec.supported_regions,
+            )
+            .await?;
             converge_ec2_tags(
                 clients,
                 Part::EndpointService,
@@ -495,6 +502,7 @@ async fn ensure_endpoint_service(
                 clients,
                 load_balancer_arn,
                 spec.acceptance_required,
+                &spec.supported_regions,
                 &spec.part_tags(),
                 &client_token(),
             )

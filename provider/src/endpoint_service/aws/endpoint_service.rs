@@ -25,6 +25,8 @@ pub struct ObservedEndpointService {
     /// Sorted.
     pub nlb_arns: Vec<String>,
     pub acceptance_required: bool,
+    /// The regions the service may be reached from besides its own, sorted.
+    pub supported_regions: Vec<String>,
     /// Sorted.
     pub allowed_principals: Vec<String>,
     /// Sorted.
@@ -166,6 +168,7 @@ pub(crate) async fn create_endpoint_service(
     clients: &AwsClients,
     load_balancer_arn: &str,
     acceptance_required: bool,
+    supported_regions: &[String],
     tags: &Tags,
     client_token: &str,
 ) -> Result<ServiceConfiguration> {
@@ -175,6 +178,7 @@ pub(crate) async fn create_endpoint_service(
         .client_token(client_token)
         .network_load_balancer_arns(load_balancer_arn)
         .acceptance_required(acceptance_required)
+        .set_supported_regions((!supported_regions.is_empty()).then(|| supported_regions.to_vec()))
         .tag_specifications(
             TagSpecification::builder()
                 .resource_type(ResourceType::VpcEndpointService)
@@ -378,6 +382,63 @@ pub(crate) async fn point_at_load_balancer(
     Ok(())
 }
 
+/// The regions a service supports besides its own (its name says which is its own), sorted.
+pub(crate) fn other_regions(service: &ServiceConfiguration) -> Vec<String> {
+    let home = service
+        .service_name()
+        .and_then(|name| name.strip_prefix("com.amazonaws.vpce."))
+        .and_then(|rest| rest.split('.').next())
+        .unwrap_or_default();
+    let mut regions: Vec<String> = service
+        .supported_regions()
+        .iter()
+        .filter_map(|region| region.region())
+        .filter(|region| *region != home)
+        .map(str::to_owned)
+        .collect();
+    regions.sort();
+    regions.dedup();
+    regions
+}
+
+/// Brings the service's other supported regions to `wanted` (sorted).
+pub async fn update_supported_regions(
+    clients: &AwsClients,
+    service_id: &str,
+    current: &[String],
+    wanted: &[String],
+) -> Result<()> {
+    let add: Vec<String> = wanted
+        .iter()
+        .filter(|r| !current.contains(r))
+        .cloned()
+        .collect();
+    let remove: Vec<String> = current
+        .iter()
+        .filter(|r| !wanted.contains(r))
+        .cloned()
+        .collect();
+    if add.is_empty() && remove.is_empty() {
+        return Ok(());
+    }
+    clients
+        .ec2
+        .modify_vpc_endpoint_service_configuration()
+        .service_id(service_id)
+        .set_add_supported_regions((!add.is_empty()).then_some(add))
+        .set_remove_supported_regions((!remove.is_empty()).then_some(remove))
+        .send()
+        .await
+        .map_err(|err| {
+            aws(
+                "ec2:ModifyVpcEndpointServiceConfiguration",
+                &[(Part::EndpointService, service_id)],
+                err,
+            )
+        })?;
+    Ok(())
+}
+
 /// The endpoint service, its principals and its tags.
 pub async fn read_endpoint_service(
     clients: &AwsClients,
@@ -396,6 +457,7 @@ pub async fn read_endpoint_service(
         state: state_of(&service),
         nlb_arns,
         acceptance_required: service.acceptance_required().unwrap_or(true),
+        supported_regions: other_regions(&service),
         allowed_principals,
         availability_zones,
         tags: from_ec2(service.tags()),

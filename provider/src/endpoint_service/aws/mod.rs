@@ -58,6 +58,7 @@ pub use delete::{Leftovers, delete, find_leftovers, sweep};
 pub use endpoint_service::{
     ObservedEndpointService, PrincipalChanges, allowed_principals, find_endpoint_service,
     find_tagged_endpoint_services, read_endpoint_service, update_acceptance, update_principals,
+    update_supported_regions,
 };
 pub use error::{Error, Part, Result};
 pub use import::{DATABASE_TAG, find_bundle_by_service_id, recorded_database};

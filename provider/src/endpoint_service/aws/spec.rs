@@ -58,6 +58,9 @@ pub struct BundleSpec {
     /// IAM principal ARNs allowed to create endpoints to the service, or `*`.
     pub allowed_principals: Vec<String>,
     pub acceptance_required: bool,
+    /// Other regions whose consumers may reach the service through cross-region PrivateLink
+    /// (the service's own region always may), sorted.
+    pub supported_regions: Vec<String>,
     /// Provider default tags and resource tags, merged. The ownership tag is added on top.
     pub tags: BTreeMap<String, String>,
 }
@@ -252,6 +255,7 @@ pub(crate) mod tests {
             terminate_connections_on_deregistration: true,
             allowed_principals: vec!["arn:aws:iam::111111111111:root".into()],
             acceptance_required: false,
+            supported_regions: Vec::new(),
             tags: BTreeMap::from([("team".into(), "data".into())]),
         }
     }

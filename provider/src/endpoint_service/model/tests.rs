@@ -59,6 +59,7 @@ fn state_value() -> Value {
         ("listener_arn", Value::string("arn:listener")),
         // A state written before `connections` and `sync` existed holds neither.
         ("connections", Value::Null),
+        ("supported_regions", Value::Null),
         ("sync", Value::Null),
         (
             "availability_zones",
@@ -487,7 +488,7 @@ prop_compose! {
         (subnet_ids, security_group_ids, registered_targets) in (any_set(), any_set(), any_list()),
         (cross_zone_load_balancing, acceptance_required, terminate_connections_on_deregistration)
             in (any_bool(), any_bool(), any_bool()),
-        allowed_principals in any_set(),
+        (allowed_principals, supported_regions) in (any_set(), any_set()),
         (tags, tags_all) in (any_map(), any_map()),
         parts in any_parts(),
         (database_addresses, service_nlb_arns) in (any_list(), any_list()),
@@ -501,7 +502,7 @@ prop_compose! {
     ) -> EndpointServiceModel {
         EndpointServiceModel {
             name, database, port, vpc_id, subnet_ids, security_group_ids, cross_zone_load_balancing,
-            allowed_principals, acceptance_required, deregistration_delay_seconds,
+            allowed_principals, acceptance_required, supported_regions, deregistration_delay_seconds,
             terminate_connections_on_deregistration, tags, tags_all, parts, registered_targets,
             database_addresses, service_nlb_arns, health_check, connections, sync, timeouts,
         }
