@@ -695,3 +695,88 @@ async fn with_acceptance_required_the_endpoint_waits_until_the_producer_accepts_
     assert_consumer_account_empty(&consumer.account).await;
     assert_nothing_owned_left(bench.account()).await;
 }
+
+/// Two teams, two configurations: whichever destroys first, nothing is left in either account. A
+/// producer destroying first while the consumer is connected is refused (after its delete timeout)
+/// with the command that would cut the consumer off, rather than cutting it off silently; once the
+/// consumer has destroyed its endpoint, the producer's destroy completes.
+#[tokio::test]
+async fn two_teams_destroying_in_either_order_leave_nothing_behind() {
+    let bench = Bench::new().await;
+    let cluster = seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
+    let consumer_account = rdslink_testkit::fresh_account().await;
+    let consumer = Consumer {
+        vpc: seed::default_vpc(&consumer_account).await,
+        account: consumer_account,
+    };
+    let moto = rdslink_testkit::moto().await;
+    let consumer_provider = provider_block(
+        &moto.endpoint,
+        &consumer.account.role_arn,
+        bench.dns().addr(),
+    );
+    for producer_first in [true, false] {
+        let producer = bench
+            .other_workspace(
+                &super::endpoint_service::Service::new(&bench, "orders")
+                    .principals(&[&format!("arn:aws:iam::{}:root", consumer.account.id)])
+                    .with("timeouts {\n    delete = \"5s\"\n  }")
+                    .hcl(),
+            )
+            .await;
+        producer.apply().await.unwrap().success().unwrap();
+        let values = super::endpoint_service::state(&producer).await;
+        let service_name = values["service_name"].as_str().unwrap().to_owned();
+        let consumer_workspace = Workspace::new(&format!(
+            "{consumer_provider}\nresource \"rdslink_consumer_endpoint\" \"orders\" {{\n  service_name = \"{service_name}\"\n  port = {port}\n  vpc_id = \"{vpc}\"\n  subnet_ids = {subnets}\n  allowed_cidr_blocks = [\"10.20.0.0/16\"]\n  database_hostname = \"{hostname}\"\n}}\n",
+            port = cluster.port,
+            vpc = consumer.vpc.id,
+            subnets = hcl_list(&consumer.vpc.subnet_ids),
+            hostname = cluster.endpoint,
+        ))
+        .unwrap();
+        consumer_workspace.apply().await.unwrap().success().unwrap();
+
+        if producer_first {
+            let refused = producer
+                .terraform(&["destroy", "-auto-approve", "-no-color"])
+                .await
+                .unwrap();
+            assert_ne!(refused.code, 0, "{refused:#?}");
+            assert!(
+                refused.stderr.contains("reject-vpc-endpoint-connections"),
+                "the refusal names the command that would cut the consumer off:\n{}",
+                refused.stderr
+            );
+            let consumer_values = super::endpoint_service::state_values_of(
+                &consumer_workspace,
+                "rdslink_consumer_endpoint.orders",
+            )
+            .await
+            .expect("the consumer endpoint");
+            let endpoint_id = super::endpoint_service::text(&consumer_values, "id");
+            assert_eq!(
+                endpoint(&consumer.account, endpoint_id)
+                    .await
+                    .state()
+                    .map(|s| s.as_str()),
+                Some("available"),
+                "the consumer is still connected"
+            );
+        }
+        consumer_workspace
+            .terraform(&["destroy", "-auto-approve", "-no-color"])
+            .await
+            .unwrap()
+            .success()
+            .unwrap();
+        producer
+            .terraform(&["destroy", "-auto-approve", "-no-color"])
+            .await
+            .unwrap()
+            .success()
+            .unwrap();
+        assert_consumer_account_empty(&consumer.account).await;
+        assert_nothing_owned_left(bench.account()).await;
+    }
+}
