@@ -492,6 +492,64 @@ async fn a_consumer_account_reaches_the_database_under_its_own_hostname() {
         Some(regional.as_str())
     );
 
+    // The endpoint deleted out of band: the plan replaces the resource, whose delete removes the
+    // security group and private zones the old endpoint left.
+    consumer
+        .account
+        .ec2()
+        .delete_vpc_endpoints()
+        .vpc_endpoint_ids(&endpoint_id)
+        .send()
+        .await
+        .unwrap();
+    let (code, plan) = workspace.plan_exit_code(&["-no-color"]).await.unwrap();
+    assert_eq!(code, 2, "{}", plan.stdout);
+    assert!(
+        plan.stdout
+            .contains("rdslink_consumer_endpoint.this must be replaced"),
+        "{}",
+        plan.stdout
+    );
+    workspace.apply().await.unwrap();
+    let endpoint_id = output(&workspace, "endpoint_id").await;
+    let owned_groups = consumer
+        .account
+        .ec2()
+        .describe_security_groups()
+        .filters(
+            Filter::builder()
+                .name("tag-key")
+                .values(OWNERSHIP_TAG)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        owned_groups.security_groups().len(),
+        1,
+        "the old endpoint's security group went with it: {owned_groups:#?}"
+    );
+    assert_eq!(
+        private_zones(&consumer.account).await.len(),
+        2,
+        "one zone per name"
+    );
+    assert_eq!(
+        endpoint(&consumer.account, &endpoint_id)
+            .await
+            .state()
+            .map(|s| s.as_str()),
+        Some("available")
+    );
+    // The producer's `connections` learns of the new endpoint at the next refresh.
+    workspace
+        .terraform(&["apply", "-refresh-only", "-auto-approve", "-no-color"])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+
     // Import by the endpoint id rebuilds the same state: the plan after it is empty.
     workspace
         .terraform(&["state", "rm", ENDPOINT])

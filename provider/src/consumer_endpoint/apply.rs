@@ -300,7 +300,15 @@ pub async fn read(
     };
     let endpoint = match aws::read_endpoint(ec2, &id).await {
         Ok(Some(endpoint)) => endpoint,
-        Ok(None) => return Some(None),
+        Ok(None) => {
+            // The endpoint was deleted outside Terraform. Its security group and private zones
+            // may remain: kept in the state (the id null), so the plan replaces the resource and
+            // its delete removes them, rather than forgetting them.
+            state.id = Field::Null;
+            state.state = Field::Known("deleted".to_owned());
+            state.drift = Field::Known(List::of(["the endpoint was deleted".to_owned()]));
+            return Some(Some(state));
+        }
         Err(err) => {
             diags.error("Cannot read the consumer endpoint", err);
             return None;

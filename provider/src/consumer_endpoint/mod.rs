@@ -128,6 +128,12 @@ impl Crud for ConsumerEndpointResource {
         if let Some(prior) = &prior {
             // A live fact, read at refresh: kept as refreshed rather than guessed.
             planned.state = prior.state.clone();
+            if prior.id.is_null() {
+                // Refresh found the endpoint deleted: replace it (the delete removes what is left).
+                planned.id = Field::unknown();
+                planned.state = Field::unknown();
+                change.requires_replace.push(AttributePath::root("id"));
+            }
         }
         check_service_region(&planned, &clients.region, diags);
         let subnets_changed = prior.as_ref().is_none_or(|prior| {
