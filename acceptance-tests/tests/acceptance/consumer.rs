@@ -838,3 +838,68 @@ async fn two_teams_destroying_in_either_order_leave_nothing_behind() {
         assert_nothing_owned_left(bench.account()).await;
     }
 }
+
+/// Subnets are checked when the provider can ask EC2, at plan time, on `subnet_ids`: one that is
+/// not in `vpc_id` (here: the producer's, another account's) and two in one availability zone.
+#[tokio::test]
+async fn subnets_in_another_vpc_or_sharing_a_zone_fail_the_plan_on_subnet_ids() {
+    let consumer_account = rdslink_testkit::fresh_account().await;
+    let vpc = seed::default_vpc(&consumer_account).await;
+    let first = consumer_account
+        .ec2()
+        .describe_subnets()
+        .subnet_ids(&vpc.subnet_ids[0])
+        .send()
+        .await
+        .unwrap();
+    let zone = first.subnets()[0].availability_zone().unwrap().to_owned();
+    let second_in_zone = consumer_account
+        .ec2()
+        .create_subnet()
+        .vpc_id(&vpc.id)
+        .cidr_block("172.31.200.0/24")
+        .availability_zone(&zone)
+        .send()
+        .await
+        .expect("CreateSubnet")
+        .subnet
+        .and_then(|subnet| subnet.subnet_id)
+        .unwrap();
+    let other_vpc = consumer_account
+        .ec2()
+        .create_vpc()
+        .cidr_block("10.77.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc
+        .and_then(|vpc| vpc.vpc_id)
+        .unwrap();
+    let moto = rdslink_testkit::moto().await;
+    let dns = rdslink_testkit::DnsServer::start().await;
+    let provider = provider_block(&moto.endpoint, &consumer_account.role_arn, dns.addr());
+    let cases = [
+        (other_vpc.clone(), vec![vpc.subnet_ids[0].clone()], "is in"),
+        (
+            vpc.id.clone(),
+            vec![vpc.subnet_ids[0].clone(), second_in_zone.clone()],
+            "are both in",
+        ),
+    ];
+    for (vpc_id, subnets, reason) in cases {
+        let workspace = Workspace::new(&format!(
+            "{provider}\nresource \"rdslink_consumer_endpoint\" \"this\" {{\n  service_name = \"com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0\"\n  port = 5432\n  vpc_id = \"{vpc_id}\"\n  subnet_ids = {}\n}}\n",
+            hcl_list(&subnets)
+        ))
+        .unwrap();
+        let run = workspace.terraform(&["plan", "-no-color"]).await.unwrap();
+        assert_ne!(run.code, 0, "{run:#?}");
+        assert!(run.stderr.contains("Invalid subnets"), "{}", run.stderr);
+        assert!(run.stderr.contains(reason), "{reason}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("subnet_ids"),
+            "points at subnet_ids: {}",
+            run.stderr
+        );
+    }
+}
