@@ -1,11 +1,13 @@
-"""The consumer side of PrivateLink, across accounts, as AWS does it.
+"""The consumer side of PrivateLink, across accounts and regions, as AWS does it.
 
 Imported at the end of moto_faithful.py (from this directory, which is on sys.path). moto keeps an
-endpoint service in its owner's account only: another account cannot create an interface endpoint
-to it (InvalidServiceName), DescribeVpcEndpointServices lists only the caller's own services, and
-there are no endpoint connections (DescribeVpcEndpointConnections, AcceptVpcEndpointConnections and
-RejectVpcEndpointConnections are not implemented). Each patch below follows the EC2 API reference of
-the call it changes and the PrivateLink guide, and nothing else.
+endpoint service in its owner's account and region only: another account cannot create an
+interface endpoint to it (InvalidServiceName), DescribeVpcEndpointServices lists only the caller's
+own services, and there are no endpoint connections (DescribeVpcEndpointConnections,
+AcceptVpcEndpointConnections and RejectVpcEndpointConnections are not implemented).
+CreateVpcEndpoint ignores ClientToken and ServiceRegion and takes subnets in any zone. Each patch
+below follows the EC2 API reference of the call it changes and the PrivateLink guide; where they say
+nothing of an answer, it follows what AWS is seen to answer, and names where that was seen.
 
 A connection is kept on the endpoint service (the producer's account) and points at the consumer's
 endpoint: the connection's VpcEndpointState is the endpoint's State, so accepting, rejecting and
@@ -26,11 +28,14 @@ from moto.ec2.exceptions import (
     UnknownVpcEndpointService,
 )
 from moto.ec2.models import ec2_backends
+from moto.ec2.models.vpc_service_configuration import VPCServiceConfiguration
 from moto.ec2.models.vpcs import MAX_NUMBER_OF_ENDPOINT_SERVICES_RESULTS, VPCBackend
 from moto.ec2.responses.vpc_service_configuration import VPCEndpointServiceConfiguration
-from moto.ec2.utils import random_id
+from moto.ec2.responses.vpcs import VPCs
+from moto.ec2.utils import add_tag_specification, random_id
 from moto.moto_api._internal import mock_random
 from moto.utilities.utils import get_partition
+from moto_faithful import IdempotentParameterMismatch
 
 # Interface endpoints, endpoint services and their connections change together: a service must not
 # be deleted between the check that it has no active connection and the deletion, nor gain a
@@ -155,6 +160,74 @@ def _connections_of(config) -> dict:
     return connections
 
 
+# --- Regions and zones of an endpoint service --------------------------------------------------
+
+
+def _other_regions(config) -> list:
+    """The regions besides its own whose consumers may reach the service (cross-Region access), in
+    the order they were added, each once."""
+    home = config.ec2_backend.region_name
+    return [region for region in dict.fromkeys(config._supported_region_names) if region != home]
+
+
+def _supported_regions(config) -> list:
+    """ServiceConfiguration.SupportedRegions (EC2 API reference), as
+    CreateVpcEndpointServiceConfiguration and DescribeVpcEndpointServiceConfigurations report it:
+    "The supported Regions", each a SupportedRegionDetail with its Region and ServiceState. The
+    service's own region is always one of them, first: a service created without SupportedRegions
+    lists exactly its region, one created with its region and another lists the two once each (the
+    Terraform AWS provider's acceptance tests of aws_vpc_endpoint_service, run against AWS, check
+    both: TestAccVPCEndpointService_basic and _crossRegion). AWS documents no answer to removing the
+    service's own region; here it stays listed. moto lists only the regions it was given, as given
+    (none by default, duplicates kept)."""
+    home = config.ec2_backend.region_name
+    return [
+        {"Region": region, "ServiceState": "Available"}
+        for region in [home] + _other_regions(config)
+    ]
+
+
+VPCServiceConfiguration.supported_regions = property(_supported_regions)
+
+
+def _service_zones(config) -> set:
+    """The ids of the availability zones the service is offered in: those of its load balancers'
+    subnets, read from the load balancers as they are now ("Create a Network Load Balancer [...] and
+    configure it for each subnet (Availability Zone) in which the service should be available",
+    PrivateLink guide, "VPC endpoint services for interface endpoints"). moto keeps the zone names
+    its load balancers had when the service was created."""
+    balancers = config.ec2_backend.elbv2_backend.load_balancers
+    zones = set()
+    for arn in list(config.network_load_balancer_arns) + list(config.gateway_load_balancer_arns):
+        balancer = balancers.get(arn)
+        for subnet in balancer.subnets if balancer is not None else []:
+            zones.add(subnet.availability_zone_id)
+    return zones
+
+
+def _require_service_zones(backend, config, subnet_ids) -> None:
+    """An interface endpoint's subnets must be in zones the service is offered in ("A service
+    consumer that has been granted permissions creates an interface endpoint to your service,
+    optionally in each Availability Zone in which you configured your service", PrivateLink guide,
+    "VPC endpoint services for interface endpoints"). Zones are compared by zone id, the physical
+    zone: the guide's considerations for creating an endpoint service say that a zone name such as
+    us-east-1a can map to different physical zones in different accounts and that AZ IDs identify a
+    service's zones consistently (in moto every account maps names to ids alike). AWS
+    refuses the first subnet outside them with InvalidParameter "The VPC endpoint service
+    <service name> does not support the availability zone of the subnet: <subnet id>." (the code and
+    message AWS answers, as quoted from CreateVpcEndpoint errors in public issue reports:
+    terraform-aws-modules/terraform-aws-vpc#462 and #785, aws/aws-sdk-go-v2#1024 for a vpce-svc
+    service; the EC2 API reference documents no message). moto creates the endpoint in any zone."""
+    zones = _service_zones(config)
+    for subnet_id in subnet_ids or []:
+        if backend.get_subnet(subnet_id).availability_zone_id not in zones:
+            raise EC2ClientError(
+                "InvalidParameter",
+                f"The VPC endpoint service {config.service_name} does not support the "
+                f"availability zone of the subnet: {subnet_id}.",
+            )
+
+
 # --- CreateVpcEndpoint ---------------------------------------------------------------------------
 
 _create_vpc_endpoint = VPCBackend.create_vpc_endpoint
@@ -162,10 +235,12 @@ _create_vpc_endpoint = VPCBackend.create_vpc_endpoint
 
 def _dns_entries(backend, endpoint, config) -> list:
     """The DNS names of an interface endpoint to an endpoint service (PrivateLink guide, "DNS
-    hostnames"): first the regional name <endpoint id>-<8 random characters>.<service id>.<region>.
-    vpce.amazonaws.com, then one zonal name per subnet with -<availability zone> after the random
-    part, all in the region's vpce hosted zone."""
-    region = backend.region_name
+    hostnames"): first the regional name <endpoint id>-<8 random characters>.<service id>.
+    <service region>.vpce.amazonaws.com, then one zonal name per subnet with -<availability zone>
+    (the endpoint's zone) after the random part, all in the hosted zone of the service region's
+    vpce names. The guide writes the service's region into both names; for an endpoint in the
+    service's own region it is the endpoint's region too."""
+    region = config.ec2_backend.region_name
     random_part = "".join(
         mock_random.choice(string.ascii_lowercase + string.digits) for _ in range(8)
     )
@@ -182,14 +257,36 @@ def _dns_entries(backend, endpoint, config) -> list:
 
 def _create_vpc_endpoint_to_any_account(self, vpc_id, service_name, endpoint_type, *args, **kwargs):
     """CreateVpcEndpoint (EC2 API reference) to an endpoint service: the service may be in any
-    account of the region that allows the caller (PrivateLink guide, "Manage permissions"); one the
-    caller may not use, like one that does not exist, is refused with InvalidServiceName. An
-    interface endpoint to it is pendingAcceptance while the service requires acceptance, else
-    available (PrivateLink guide, "Accept and reject connection requests"), and appears as a
-    connection of the service to its owner (DescribeVpcEndpointConnections). An interface endpoint
-    without SecurityGroupId.N gets "the default security group for the VPC". moto finds services
-    only in the caller's account, refuses none, makes every endpoint available and names it
+    account that allows the caller (PrivateLink guide, "Manage permissions"); one the caller may not
+    use, like one that does not exist, is refused with InvalidServiceName. ServiceRegion is "The
+    Region where the service is hosted. The default is the current Region": a service in another
+    region (cross-Region access, PrivateLink guide) is reached only with ServiceRegion naming the
+    region its name says, and only if the service lists the caller's region among its supported
+    regions (CreateVpcEndpointServiceConfiguration SupportedRegions, "The Regions from which service
+    consumers can access the service"). AWS documents no error of its own for a region the service
+    does not support; like a ServiceRegion that is not the service's (which AWS answers with
+    InvalidServiceName "The Vpc Endpoint Service '<name>' does not exist", as the Terraform AWS
+    provider's acceptance test TestAccVPCEndpoint_invalidCrossRegionService checks), it is refused
+    here with InvalidServiceName. A cross-region endpoint reports ServiceRegion (VpcEndpoint
+    ServiceRegion, "The Region where the service is hosted"); the API reference says nothing of it
+    for an endpoint in the service's own region, where it is left out, as moto leaves it.
+
+    An interface endpoint's subnets must be in zones the service is offered in
+    (_require_service_zones). For a cross-region endpoint AWS does not compare them with the
+    service's zones, which are in another region: it accepts the zones of the caller's region that
+    support remote access ("Only the following availability zones are supported for remote access:
+    use1-az1, use1-az2, ...", InvalidParameter, quoted in chanzuckerberg/cztack#865), and every
+    zone moto models is taken to support it, so no zone is refused there.
+
+    An interface endpoint to the service is pendingAcceptance while the service requires
+    acceptance, else available (PrivateLink guide, "Accept and reject connection requests"), and
+    appears as a connection of the service to its owner (DescribeVpcEndpointConnections). An
+    interface endpoint without SecurityGroupId.N gets "the default security group for the VPC".
+    moto finds services only in the caller's account and region, refuses none, ignores
+    ServiceRegion, makes every endpoint available in any zone and names it
     <endpoint id>-<random>.<service name>."""
+    home = self.region_name
+    service_region = kwargs.pop("service_region", None) or home
     is_interface = (endpoint_type or "").lower() == "interface"
     if is_interface and not kwargs.get("security_group_ids"):
         default_group = self.get_default_security_group(vpc_id) if vpc_id in self.vpcs else None
@@ -198,10 +295,17 @@ def _create_vpc_endpoint_to_any_account(self, vpc_id, service_name, endpoint_typ
     if not _CUSTOM_SERVICE_NAME.match(service_name or ""):
         return _create_vpc_endpoint(self, vpc_id, service_name, endpoint_type, *args, **kwargs)
     with _lock:
-        config = _usable_service(service_name, self.region_name, self.account_id)
+        config = _usable_service(service_name, service_region, self.account_id)
         if config is None:
             raise InvalidServiceName(service_name)
+        cross_region = service_region != home
+        if cross_region and (not is_interface or home not in _other_regions(config)):
+            raise InvalidServiceName(service_name)
+        if is_interface and not cross_region:
+            _require_service_zones(self, config, kwargs.get("subnet_ids"))
         endpoint = _create_vpc_endpoint(self, vpc_id, service_name, endpoint_type, *args, **kwargs)
+        if cross_region:
+            endpoint.service_region = service_region
         if is_interface:
             endpoint.dns_entries = _dns_entries(self, endpoint, config)
             endpoint.state = "pendingAcceptance" if _acceptance_required(config) else "available"
@@ -210,6 +314,65 @@ def _create_vpc_endpoint_to_any_account(self, vpc_id, service_name, endpoint_typ
 
 
 VPCBackend.create_vpc_endpoint = _create_vpc_endpoint_to_any_account
+
+
+# Request parameters that do not take part in comparing a repeated CreateVpcEndpoint with the first.
+_NOT_COMPARED = ("Action", "Version", "ClientToken")
+# (account, region, client token) -> (the first request's parameters, the endpoint it made)
+_endpoints_by_token: dict = {}
+
+
+def _create_vpc_endpoint_idempotently(self) -> ActionResult:
+    """CreateVpcEndpoint with a ClientToken (EC2 API reference: "Unique, case-sensitive identifier
+    that you provide to ensure the idempotency of the request"). EC2 developer guide, "Ensuring
+    idempotency in Amazon EC2 API requests": "Idempotency ensures that an API request completes no
+    more than one time"; a retry of a request that succeeded, with the same client token and the
+    same parameters, succeeds without doing anything more, though "the result might contain updated
+    information, such as the current creation status"; a retry with the same token and one or more
+    other parameters (other than the Region or Availability Zone) fails with
+    IdempotentParameterMismatch. So the endpoint the first request made comes back as it is now, and
+    every other parameter of the request, ServiceRegion and tags included, must be the same. A token
+    belongs to its account and region, and only a request that succeeded claims it. moto ignores
+    the token (an SDK retry after a lost answer made a second endpoint) and ServiceRegion (see
+    _create_vpc_endpoint_to_any_account)."""
+    token = self._get_param("ClientToken")
+    parameters = tuple(
+        sorted(
+            (name, tuple(values))
+            for name, values in self.querystring.items()
+            if name not in _NOT_COMPARED
+        )
+    )
+    key = (self.current_account, self.region, token)
+    with _lock:
+        if token:
+            earlier = _endpoints_by_token.get(key)
+            if earlier is not None:
+                earlier_parameters, endpoint = earlier
+                if earlier_parameters != parameters:
+                    raise IdempotentParameterMismatch(token)
+                return ActionResult({"VpcEndpoint": endpoint, "ClientToken": token})
+        endpoint = self.ec2_backend.create_vpc_endpoint(
+            vpc_id=self._get_param("VpcId"),
+            service_name=self._get_param("ServiceName"),
+            endpoint_type=self._get_param("VpcEndpointType"),
+            policy_document=self._get_param("PolicyDocument"),
+            route_table_ids=self._get_param("RouteTableIds", []),
+            subnet_ids=self._get_param("SubnetIds", []),
+            client_token=token,
+            security_group_ids=self._get_param("SecurityGroupIds", []),
+            tags=add_tag_specification(self._get_param("TagSpecifications", [])),
+            private_dns_enabled=self._get_bool_param("PrivateDnsEnabled", if_none=True),
+            service_region=self._get_param("ServiceRegion"),
+        )
+        result = {"VpcEndpoint": endpoint}
+        if token:
+            _endpoints_by_token[key] = (parameters, endpoint)
+            result["ClientToken"] = token
+        return ActionResult(result)
+
+
+VPCs.create_vpc_endpoint = _create_vpc_endpoint_idempotently
 
 
 # --- DescribeVpcEndpointServices -----------------------------------------------------------------

@@ -1,13 +1,16 @@
-//! The consumer side of PrivateLink across accounts, as `moto_privatelink.py` makes the emulator
-//! answer it, through the Rust SDK the provider uses: a consumer account creates an interface
-//! endpoint to a producer account's endpoint service (if the service allows it), and the producer
-//! sees, accepts and rejects the connection.
+//! The consumer side of PrivateLink across accounts and regions, as `moto_privatelink.py` makes the
+//! emulator answer it, through the Rust SDK the provider uses: a consumer account creates an
+//! interface endpoint to a producer account's endpoint service (if the service allows it, in the
+//! service's zones, from another region if the service supports that region, once per client
+//! token), and the producer sees, accepts and rejects the connection.
 //!
 //! States are compared as strings: AWS (and so the emulator) sends `available`,
 //! `pendingAcceptance`, `rejected`, `deleted`, which the SDK's `State` enum, spelled `Available`,
 //! `PendingAcceptance`, ..., keeps as unknown values.
 
+use aws_sdk_ec2::config::Region;
 use aws_sdk_ec2::error::ProvideErrorMetadata as _;
+use aws_sdk_ec2::operation::create_vpc_endpoint::builders::CreateVpcEndpointFluentBuilder;
 use aws_sdk_ec2::types::{
     Filter, ResourceType, ServiceConnectivityType, ServiceType, Tag, TagSpecification, VpcEndpoint,
     VpcEndpointConnection, VpcEndpointType,
@@ -18,6 +21,8 @@ use rdslink_testkit::{Account, REGION, fresh_account, seed};
 const VPCE_HOSTED_ZONE: &str = "Z7HUB22UULQXV";
 /// An endpoint id no account has.
 const UNKNOWN_ENDPOINT: &str = "vpce-0123456789abcdef0";
+/// The region of consumers that reach a [`REGION`] service through cross-region PrivateLink.
+const OTHER_REGION: &str = "us-west-2";
 
 /// An endpoint service of the producer: its id and name, and its load balancer's ARN.
 struct Service {
@@ -26,10 +31,22 @@ struct Service {
     load_balancer_arn: String,
 }
 
-/// Builds target group -> NLB -> listener -> endpoint service in the producer's default VPC.
+/// Builds target group -> NLB -> listener -> endpoint service in the producer's default VPC, the
+/// NLB in every subnet of it (so in every zone).
 async fn endpoint_service(producer: &Account, prefix: &str, acceptance_required: bool) -> Service {
     let vpc = seed::default_vpc(producer).await;
-    let bundle = seed::hand_built_bundle(producer, prefix, &vpc.id, &vpc.subnet_ids, 5432).await;
+    endpoint_service_on(producer, prefix, acceptance_required, &vpc.subnet_ids).await
+}
+
+/// [`endpoint_service`] with the NLB in the given subnets of the producer's default VPC only.
+async fn endpoint_service_on(
+    producer: &Account,
+    prefix: &str,
+    acceptance_required: bool,
+    subnet_ids: &[String],
+) -> Service {
+    let vpc = seed::default_vpc(producer).await;
+    let bundle = seed::hand_built_bundle(producer, prefix, &vpc.id, subnet_ids, 5432).await;
     let ec2 = producer.ec2();
     if !acceptance_required {
         ec2.modify_vpc_endpoint_service_configuration()
@@ -69,6 +86,67 @@ fn root(account: &Account) -> String {
     format!("arn:aws:iam::{}:root", account.id)
 }
 
+/// The same account acting in another region.
+fn in_region(account: &Account, region: &str) -> Account {
+    Account {
+        config: account
+            .config
+            .to_builder()
+            .region(Region::new(region.to_owned()))
+            .build(),
+        region: region.to_owned(),
+        ..account.clone()
+    }
+}
+
+/// ModifyVpcEndpointServiceConfiguration: AddSupportedRegions / RemoveSupportedRegions.
+async fn change_supported_regions(
+    producer: &Account,
+    service_id: &str,
+    add: &[&str],
+    remove: &[&str],
+) {
+    let owned = |regions: &[&str]| {
+        (!regions.is_empty()).then(|| regions.iter().map(|r| (*r).to_owned()).collect())
+    };
+    producer
+        .ec2()
+        .modify_vpc_endpoint_service_configuration()
+        .service_id(service_id)
+        .set_add_supported_regions(owned(add))
+        .set_remove_supported_regions(owned(remove))
+        .send()
+        .await
+        .expect("ModifyVpcEndpointServiceConfiguration");
+}
+
+/// (region, service state) of each of the service's supported regions, sorted.
+fn region_details(details: &[aws_sdk_ec2::types::SupportedRegionDetail]) -> Vec<(String, String)> {
+    let mut regions: Vec<(String, String)> = details
+        .iter()
+        .map(|detail| {
+            (
+                detail.region().expect("region").to_owned(),
+                detail.service_state().expect("service state").to_owned(),
+            )
+        })
+        .collect();
+    regions.sort();
+    regions
+}
+
+/// [`region_details`] of the service as DescribeVpcEndpointServiceConfigurations reports it.
+async fn supported_regions(producer: &Account, service_id: &str) -> Vec<(String, String)> {
+    let described = producer
+        .ec2()
+        .describe_vpc_endpoint_service_configurations()
+        .service_ids(service_id)
+        .send()
+        .await
+        .expect("DescribeVpcEndpointServiceConfigurations");
+    region_details(described.service_configurations()[0].supported_regions())
+}
+
 /// A consumer account: two subnets of its default VPC (and their zones) and its own security group.
 struct Consumer {
     account: Account,
@@ -79,7 +157,12 @@ struct Consumer {
 }
 
 async fn consumer() -> Consumer {
-    let account = fresh_account().await;
+    consumer_in(REGION).await
+}
+
+/// [`consumer`] in the given region.
+async fn consumer_in(region: &str) -> Consumer {
+    let account = in_region(&fresh_account().await, region);
     let vpc = seed::default_vpc(&account).await;
     let subnet_ids: Vec<String> = vpc.subnet_ids[..2].to_vec();
     let ec2 = account.ec2();
@@ -135,6 +218,15 @@ async fn create_endpoint(
     service_name: &str,
     name: &str,
 ) -> CreateEndpointResult {
+    endpoint_request(consumer, service_name, name).send().await
+}
+
+/// The request [`create_endpoint`] sends, to add to.
+fn endpoint_request(
+    consumer: &Consumer,
+    service_name: &str,
+    name: &str,
+) -> CreateVpcEndpointFluentBuilder {
     consumer
         .account
         .ec2()
@@ -151,8 +243,31 @@ async fn create_endpoint(
                 .tags(Tag::builder().key("Name").value(name).build())
                 .build(),
         )
+}
+
+/// The ids of the account's endpoints (DescribeVpcEndpoints), sorted.
+async fn endpoint_ids(account: &Account) -> Vec<String> {
+    let described = account
+        .ec2()
+        .describe_vpc_endpoints()
         .send()
         .await
+        .expect("DescribeVpcEndpoints");
+    let mut ids: Vec<String> = described
+        .vpc_endpoints()
+        .iter()
+        .filter_map(|endpoint| endpoint.vpc_endpoint_id().map(str::to_owned))
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn id_of(created: &aws_sdk_ec2::operation::create_vpc_endpoint::CreateVpcEndpointOutput) -> String {
+    created
+        .vpc_endpoint()
+        .and_then(VpcEndpoint::vpc_endpoint_id)
+        .expect("endpoint id")
+        .to_owned()
 }
 
 /// The id of a new endpoint that the service is expected to let the consumer create.
@@ -909,4 +1024,316 @@ async fn the_consumer_describes_the_services_it_may_use() {
     // The owner sees both of its services.
     let own = listed_service_names(&producer).await;
     assert!(own.contains(&allowed.name) && own.contains(&hidden.name));
+}
+
+#[tokio::test]
+async fn a_create_repeated_with_its_client_token_returns_the_first_endpoint() {
+    let producer = fresh_account().await;
+    let (consumer, other) = (consumer().await, consumer().await);
+    let service = endpoint_service(&producer, "retried", false).await;
+    allow(&producer, &service, "*").await;
+    let token = format!("rdslink-{}", consumer.security_group_id);
+
+    let first = endpoint_request(&consumer, &service.name, "retried")
+        .client_token(&token)
+        .send()
+        .await
+        .expect("CreateVpcEndpoint");
+    let id = id_of(&first);
+    assert_eq!(first.client_token(), Some(token.as_str()));
+    // A retry (its answer lost, say) gets the same endpoint back, made once.
+    let again = endpoint_request(&consumer, &service.name, "retried")
+        .client_token(&token)
+        .send()
+        .await
+        .expect("CreateVpcEndpoint repeated");
+    assert_eq!(again.client_token(), Some(token.as_str()));
+    assert_eq!(again.vpc_endpoint(), first.vpc_endpoint());
+    assert_eq!(endpoint_ids(&consumer.account).await, [id.clone()]);
+
+    // The same token with any other parameter is refused, and makes nothing.
+    let mismatch = format!("The client token {token} was already used with different parameters.");
+    let renamed = endpoint_request(&consumer, &service.name, "renamed")
+        .client_token(&token)
+        .send()
+        .await
+        .expect_err("the same token with another tag");
+    let one_subnet = endpoint_request(&consumer, &service.name, "retried")
+        .client_token(&token)
+        .set_subnet_ids(Some(consumer.subnet_ids[..1].to_vec()))
+        .send()
+        .await
+        .expect_err("the same token with other subnets");
+    for err in [&renamed, &one_subnet] {
+        assert_eq!(err.code(), Some("IdempotentParameterMismatch"));
+        assert_eq!(err.message(), Some(mismatch.as_str()));
+    }
+    assert_eq!(endpoint_ids(&consumer.account).await, [id.clone()]);
+    assert_eq!(
+        connection_states(&producer, vec![]).await,
+        [pair(&id, "available")]
+    );
+
+    // Another token makes another endpoint; the token of one account is nothing to another.
+    let second = endpoint_request(&consumer, &service.name, "retried")
+        .client_token(format!("{token}-2"))
+        .send()
+        .await
+        .expect("CreateVpcEndpoint with another token");
+    let second = id_of(&second);
+    let elsewhere = endpoint_request(&other, &service.name, "retried")
+        .client_token(&token)
+        .send()
+        .await
+        .expect("CreateVpcEndpoint by another account with the same token");
+    let elsewhere = id_of(&elsewhere);
+    let mut both = vec![id.clone(), second.clone()];
+    both.sort();
+    assert_eq!(endpoint_ids(&consumer.account).await, both);
+    assert_eq!(endpoint_ids(&other.account).await, [elsewhere.clone()]);
+    assert_eq!(
+        connection_states(&producer, vec![]).await,
+        sorted(vec![
+            pair(&id, "available"),
+            pair(&second, "available"),
+            pair(&elsewhere, "available"),
+        ])
+    );
+}
+
+#[tokio::test]
+async fn a_consumer_in_another_region_reaches_a_service_that_supports_its_region() {
+    let producer = fresh_account().await;
+    let service = endpoint_service(&producer, "remote", false).await;
+    let (consumer, stranger) = (
+        consumer_in(OTHER_REGION).await,
+        consumer_in(OTHER_REGION).await,
+    );
+    allow(&producer, &service, &root(&consumer.account)).await;
+    let across = |consumer: &Consumer, name: &str| {
+        endpoint_request(consumer, &service.name, name).service_region(REGION)
+    };
+
+    // Without ServiceRegion a service of another region does not exist for the consumer; with it,
+    // not while the service does not support the consumer's region.
+    let err = create_endpoint(&consumer, &service.name, "no-region")
+        .await
+        .expect_err("CreateVpcEndpoint to another region's service without ServiceRegion");
+    assert_invalid_service_name(&err, &service.name);
+    let err = across(&consumer, "unsupported")
+        .send()
+        .await
+        .expect_err("CreateVpcEndpoint from a region the service does not support");
+    assert_invalid_service_name(&err, &service.name);
+
+    change_supported_regions(&producer, &service.id, &[OTHER_REGION], &[]).await;
+    // ServiceRegion must be the region the service's name says.
+    let err = endpoint_request(&consumer, &service.name, "wrong-region")
+        .service_region("us-east-2")
+        .send()
+        .await
+        .expect_err("CreateVpcEndpoint with the wrong ServiceRegion");
+    assert_invalid_service_name(&err, &service.name);
+    // A supported region admits only the accounts the service allows.
+    let err = across(&stranger, "stranger")
+        .send()
+        .await
+        .expect_err("CreateVpcEndpoint by an account the service does not allow");
+    assert_invalid_service_name(&err, &service.name);
+
+    let created = across(&consumer, "remote")
+        .send()
+        .await
+        .expect("CreateVpcEndpoint across regions");
+    let id = id_of(&created);
+    let endpoint = describe_endpoint(&consumer, &id).await;
+    assert_eq!(endpoint.service_region(), Some(REGION));
+    assert_eq!(endpoint.service_name(), Some(service.name.as_str()));
+    assert_eq!(endpoint.state().map(|s| s.as_str()), Some("available"));
+    assert_eq!(endpoint.owner_id(), Some(consumer.account.id.as_str()));
+    // The subnets are in the consumer's region's zones, none of which the service (in REGION) is
+    // in: a cross-region endpoint is not held to the service's zones.
+    assert!(
+        consumer
+            .zones
+            .iter()
+            .all(|zone| zone.starts_with(OTHER_REGION))
+    );
+    assert_eq!(endpoint.subnet_ids(), consumer.subnet_ids.as_slice());
+    // DNS names in the service region's vpce domain and hosted zone, zonal ones per endpoint zone.
+    let entries = endpoint.dns_entries();
+    let domain = format!("{}.{REGION}.vpce.amazonaws.com", service.id);
+    let regional = entries[0].dns_name().expect("regional name");
+    let random = regional
+        .strip_prefix(&format!("{id}-"))
+        .and_then(|rest| rest.strip_suffix(&format!(".{domain}")))
+        .unwrap_or_else(|| panic!("regional name {regional}"));
+    let mut expected = vec![format!("{id}-{random}.{domain}")];
+    expected.extend(
+        consumer
+            .zones
+            .iter()
+            .map(|zone| format!("{id}-{random}-{zone}.{domain}")),
+    );
+    let names: Vec<&str> = entries.iter().filter_map(|e| e.dns_name()).collect();
+    assert_eq!(names, expected);
+    assert!(
+        entries
+            .iter()
+            .all(|entry| entry.hosted_zone_id() == Some(VPCE_HOSTED_ZONE))
+    );
+
+    // The producer sees the connection, from the consumer's region.
+    let found = connections(&producer, vec![]).await;
+    assert_eq!(found.len(), 1);
+    let connection = &found[0];
+    assert_eq!(connection.vpc_endpoint_id(), Some(id.as_str()));
+    assert_eq!(connection.vpc_endpoint_region(), Some(OTHER_REGION));
+    assert_eq!(
+        connection.vpc_endpoint_owner(),
+        Some(consumer.account.id.as_str())
+    );
+    assert_eq!(connection.dns_entries(), entries);
+    assert_eq!(
+        connection_states(&producer, vec![filter("vpc-endpoint-region", OTHER_REGION)]).await,
+        [pair(&id, "available")]
+    );
+    assert!(
+        connection_states(&producer, vec![filter("vpc-endpoint-region", REGION)])
+            .await
+            .is_empty()
+    );
+
+    // Once the service no longer supports the region, no new endpoint is made from it.
+    change_supported_regions(&producer, &service.id, &[], &[OTHER_REGION]).await;
+    let err = across(&consumer, "too-late")
+        .send()
+        .await
+        .expect_err("CreateVpcEndpoint from a region no longer supported");
+    assert_invalid_service_name(&err, &service.name);
+    assert_eq!(endpoint_ids(&consumer.account).await, [id.clone()]);
+}
+
+#[tokio::test]
+async fn a_service_lists_its_own_region_among_its_supported_regions() {
+    let producer = fresh_account().await;
+    let available = |region: &str| pair(region, "Available");
+    let service = endpoint_service(&producer, "regions", true).await;
+    assert_eq!(
+        supported_regions(&producer, &service.id).await,
+        [available(REGION)]
+    );
+    change_supported_regions(&producer, &service.id, &[OTHER_REGION, "eu-west-1"], &[]).await;
+    assert_eq!(
+        supported_regions(&producer, &service.id).await,
+        sorted(vec![
+            available(REGION),
+            available(OTHER_REGION),
+            available("eu-west-1")
+        ])
+    );
+    change_supported_regions(&producer, &service.id, &[], &["eu-west-1"]).await;
+    assert_eq!(
+        supported_regions(&producer, &service.id).await,
+        sorted(vec![available(REGION), available(OTHER_REGION)])
+    );
+
+    // Created with SupportedRegions naming its own region too: each region is listed once.
+    let vpc = seed::default_vpc(&producer).await;
+    let balancer = producer
+        .elbv2()
+        .create_load_balancer()
+        .name("regions-at-create")
+        .r#type(aws_sdk_elasticloadbalancingv2::types::LoadBalancerTypeEnum::Network)
+        .scheme(aws_sdk_elasticloadbalancingv2::types::LoadBalancerSchemeEnum::Internal)
+        .set_subnets(Some(vpc.subnet_ids.clone()))
+        .send()
+        .await
+        .expect("CreateLoadBalancer");
+    let balancer_arn = balancer.load_balancers()[0]
+        .load_balancer_arn()
+        .expect("load balancer ARN");
+    let created = producer
+        .ec2()
+        .create_vpc_endpoint_service_configuration()
+        .network_load_balancer_arns(balancer_arn)
+        .supported_regions(REGION)
+        .supported_regions(OTHER_REGION)
+        .send()
+        .await
+        .expect("CreateVpcEndpointServiceConfiguration");
+    let config = created.service_configuration().expect("the service");
+    let both = sorted(vec![available(REGION), available(OTHER_REGION)]);
+    assert_eq!(region_details(config.supported_regions()), both);
+    let id = config.service_id().expect("service id");
+    assert_eq!(supported_regions(&producer, id).await, both);
+}
+
+#[tokio::test]
+async fn an_interface_endpoint_needs_subnets_in_the_zones_of_the_service() {
+    let producer = fresh_account().await;
+    let consumer = consumer().await;
+    // The service's load balancer is in the consumer's first zone only.
+    let vpc = seed::default_vpc(&producer).await;
+    let producer_subnets = producer
+        .ec2()
+        .describe_subnets()
+        .set_subnet_ids(Some(vpc.subnet_ids.clone()))
+        .send()
+        .await
+        .expect("DescribeSubnets");
+    let in_first_zone = producer_subnets
+        .subnets()
+        .iter()
+        .find(|subnet| subnet.availability_zone() == Some(consumer.zones[0].as_str()))
+        .and_then(|subnet| subnet.subnet_id())
+        .expect("a producer subnet in the consumer's first zone")
+        .to_owned();
+    let service = endpoint_service_on(&producer, "zonal", false, &[in_first_zone]).await;
+    allow(&producer, &service, &root(&consumer.account)).await;
+    let described = consumer
+        .account
+        .ec2()
+        .describe_vpc_endpoint_services()
+        .service_names(&service.name)
+        .send()
+        .await
+        .expect("DescribeVpcEndpointServices");
+    assert_eq!(
+        described.service_details()[0].availability_zones(),
+        [consumer.zones[0].clone()]
+    );
+
+    // The second subnet's zone is not the service's: refused, and nothing is made.
+    let err = create_endpoint(&consumer, &service.name, "both-zones")
+        .await
+        .expect_err("CreateVpcEndpoint with a subnet outside the service's zones");
+    assert_eq!(err.code(), Some("InvalidParameter"));
+    assert_eq!(
+        err.message(),
+        Some(
+            format!(
+                "The VPC endpoint service {} does not support the availability zone of the subnet: {}.",
+                service.name, consumer.subnet_ids[1]
+            )
+            .as_str()
+        )
+    );
+    assert!(endpoint_ids(&consumer.account).await.is_empty());
+    assert!(connections(&producer, vec![]).await.is_empty());
+
+    // In the service's zone only, it is made.
+    let created = endpoint_request(&consumer, &service.name, "first-zone")
+        .set_subnet_ids(Some(consumer.subnet_ids[..1].to_vec()))
+        .send()
+        .await
+        .expect("CreateVpcEndpoint in the service's zone");
+    let id = id_of(&created);
+    let endpoint = describe_endpoint(&consumer, &id).await;
+    assert_eq!(endpoint.subnet_ids(), &consumer.subnet_ids[..1]);
+    assert_eq!(endpoint.state().map(|s| s.as_str()), Some("available"));
+    assert_eq!(
+        connection_states(&producer, vec![]).await,
+        [pair(&id, "available")]
+    );
 }
