@@ -903,3 +903,183 @@ async fn subnets_in_another_vpc_or_sharing_a_zone_fail_the_plan_on_subnet_ids() 
         );
     }
 }
+
+/// The consumer account's default VPC in `region`.
+async fn default_vpc_in(account: &Account, region: &str) -> (aws_sdk_ec2::Client, seed::Vpc) {
+    let ec2 = aws_sdk_ec2::Client::from_conf(
+        aws_sdk_ec2::config::Builder::from(&account.config)
+            .region(aws_sdk_ec2::config::Region::new(region.to_owned()))
+            .build(),
+    );
+    let vpcs = ec2
+        .describe_vpcs()
+        .filters(Filter::builder().name("is-default").values("true").build())
+        .send()
+        .await
+        .expect("DescribeVpcs");
+    let vpc_id = vpcs.vpcs()[0].vpc_id().unwrap().to_owned();
+    let subnets = ec2
+        .describe_subnets()
+        .filters(Filter::builder().name("vpc-id").values(&vpc_id).build())
+        .send()
+        .await
+        .expect("DescribeSubnets");
+    let mut by_zone = std::collections::BTreeMap::new();
+    for subnet in subnets.subnets() {
+        by_zone
+            .entry(subnet.availability_zone().unwrap_or_default().to_owned())
+            .or_insert_with(|| subnet.subnet_id().unwrap_or_default().to_owned());
+    }
+    let vpc = seed::Vpc {
+        id: vpc_id,
+        subnet_ids: by_zone.into_values().take(2).collect(),
+    };
+    (ec2, vpc)
+}
+
+/// Cross-region PrivateLink: the producer (us-east-1) lists eu-west-1 in `supported_regions`; a
+/// consumer in eu-west-1 sets `service_region`. Without it the plan says so on `service_name`.
+#[tokio::test]
+async fn a_consumer_in_another_region_connects_through_cross_region_privatelink() {
+    let bench = Bench::new().await;
+    let cluster = seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
+    let consumer_account = rdslink_testkit::fresh_account().await;
+    let (consumer_ec2, vpc) = default_vpc_in(&consumer_account, "eu-west-1").await;
+    let moto = rdslink_testkit::moto().await;
+    let producer = aliased(&bench.provider().await, "producer");
+    let consumer_provider = aliased(
+        &provider_block(
+            &moto.endpoint,
+            &consumer_account.role_arn,
+            bench.dns().addr(),
+        )
+        .replace(
+            "region          = \"us-east-1\"",
+            "region          = \"eu-west-1\"",
+        ),
+        "consumer",
+    );
+    assert!(
+        consumer_provider.contains("eu-west-1"),
+        "{consumer_provider}"
+    );
+    let configuration = |service_region: &str| {
+        format!(
+            r#"{producer}
+{consumer_provider}
+resource "rdslink_endpoint_service" "orders" {{
+  provider              = rdslink.producer
+  name                  = "orders"
+  db_cluster_identifier = "orders"
+  vpc_id                = "{producer_vpc}"
+  subnet_ids            = {producer_subnets}
+  allowed_principals    = ["arn:aws:iam::{consumer_id}:root"]
+  supported_regions     = ["eu-west-1"]
+}}
+
+resource "rdslink_consumer_endpoint" "orders" {{
+  provider            = rdslink.consumer
+  service_name        = rdslink_endpoint_service.orders.service_name
+  {service_region}
+  port                = {port}
+  vpc_id              = "{consumer_vpc}"
+  subnet_ids          = {consumer_subnets}
+  allowed_cidr_blocks = ["10.20.0.0/16"]
+}}
+"#,
+            producer_vpc = bench.vpc.id,
+            producer_subnets = hcl_list(bench.subnets()),
+            consumer_id = consumer_account.id,
+            port = cluster.port,
+            consumer_vpc = vpc.id,
+            consumer_subnets = hcl_list(&vpc.subnet_ids),
+        )
+    };
+    let workspace = Workspace::new(&configuration("")).unwrap();
+    // The service's region is known only once it exists: the first plan cannot tell; apply
+    // the producer first, then the consumer's plan names the mistake.
+    workspace
+        .terraform(&[
+            "apply",
+            "-auto-approve",
+            "-no-color",
+            "-target=rdslink_endpoint_service.orders",
+        ])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    let refused = workspace.terraform(&["plan", "-no-color"]).await.unwrap();
+    assert_ne!(refused.code, 0, "{refused:#?}");
+    assert!(
+        refused.stderr.contains("Service in another region"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("service_region = \"us-east-1\""),
+        "{}",
+        refused.stderr
+    );
+
+    workspace
+        .write_configuration(&configuration("service_region      = \"us-east-1\""))
+        .unwrap();
+    workspace
+        .apply()
+        .await
+        .unwrap_or_else(|err| panic!("{err:#}"));
+    let values =
+        super::endpoint_service::state_values_of(&workspace, "rdslink_consumer_endpoint.orders")
+            .await
+            .expect("the consumer endpoint");
+    let endpoint_id = super::endpoint_service::text(&values, "id").to_owned();
+    let found = consumer_ec2
+        .describe_vpc_endpoints()
+        .vpc_endpoint_ids(&endpoint_id)
+        .send()
+        .await
+        .unwrap();
+    let found = &found.vpc_endpoints()[0];
+    assert_eq!(found.state().map(|s| s.as_str()), Some("available"));
+    assert_eq!(found.service_region(), Some("us-east-1"));
+    let producer_values =
+        super::endpoint_service::state_values_of(&workspace, "rdslink_endpoint_service.orders")
+            .await
+            .unwrap();
+    assert_eq!(
+        producer_values["supported_regions"],
+        serde_json::json!(["eu-west-1"])
+    );
+    let service_id = super::endpoint_service::text(&producer_values, "id").to_owned();
+    assert_eq!(
+        connections(bench.account(), &service_id).await,
+        [(
+            endpoint_id,
+            consumer_account.id.clone(),
+            "available".to_owned()
+        )]
+    );
+    workspace
+        .terraform(&["apply", "-refresh-only", "-auto-approve", "-no-color"])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    let (code, plan) = workspace.plan_exit_code(&["-no-color"]).await.unwrap();
+    assert_eq!(code, 0, "{}", plan.stdout);
+    workspace
+        .terraform(&["destroy", "-auto-approve", "-no-color"])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    let left = consumer_ec2.describe_vpc_endpoints().send().await.unwrap();
+    assert!(
+        left.vpc_endpoints().iter().all(|endpoint| endpoint
+            .state()
+            .is_some_and(|s| s.as_str().eq_ignore_ascii_case("deleted"))),
+        "{left:#?}"
+    );
+    assert_nothing_owned_left(bench.account()).await;
+}
