@@ -326,3 +326,26 @@ impl<'a> Object<'a> {
         Field::decode(self.value.get(name), &self.path.clone().attribute(name))
     }
 }
+
+/// `value` with every unknown, at any depth, made null.
+pub fn null_unknowns(value: Value) -> Value {
+    match value {
+        Value::Unknown(_) => Value::Null,
+        Value::Object(entries) => Value::Object(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k, null_unknowns(v)))
+                .collect(),
+        ),
+        Value::Map(entries) => Value::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k, null_unknowns(v)))
+                .collect(),
+        ),
+        Value::List(items) => Value::List(items.into_iter().map(null_unknowns).collect()),
+        Value::Set(items) => Value::Set(items.into_iter().map(null_unknowns).collect()),
+        Value::Tuple(items) => Value::Tuple(items.into_iter().map(null_unknowns).collect()),
+        other => other,
+    }
+}

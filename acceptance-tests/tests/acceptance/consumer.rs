@@ -46,9 +46,33 @@ fn hcl_list(items: &[String]) -> String {
     )
 }
 
+/// The consumer team's account and the VPC its endpoint goes in.
 struct Consumer {
     account: Account,
     vpc: seed::Vpc,
+}
+
+impl Consumer {
+    /// A fresh emulated account and its default VPC.
+    async fn new() -> Consumer {
+        let account = rdslink_testkit::fresh_account().await;
+        Consumer {
+            vpc: seed::default_vpc(&account).await,
+            account,
+        }
+    }
+}
+
+/// Destroys the configuration, then checks that neither account holds anything of it.
+async fn destroy_leaving_nothing(workspace: &Workspace, bench: &Bench, consumer: &Consumer) {
+    workspace
+        .terraform(&["destroy", "-auto-approve", "-no-color"])
+        .await
+        .unwrap()
+        .success()
+        .unwrap();
+    assert_consumer_account_empty(&consumer.account).await;
+    assert_nothing_owned_left(bench.account()).await;
 }
 
 /// The producer's acceptance of the consumer's endpoint.
@@ -318,11 +342,7 @@ async fn assert_consumer_account_empty(account: &Account) {
 async fn a_consumer_account_reaches_the_database_under_its_own_hostname() {
     let bench = Bench::new().await;
     let cluster = seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
-    let consumer_account = rdslink_testkit::fresh_account().await;
-    let consumer = Consumer {
-        vpc: seed::default_vpc(&consumer_account).await,
-        account: consumer_account,
-    };
+    let consumer = Consumer::new().await;
     let workspace = Workspace::new(&configuration(&bench, &consumer, false).await).unwrap();
     workspace
         .terraform(&["get", "-no-color"])
@@ -570,25 +590,14 @@ async fn a_consumer_account_reaches_the_database_under_its_own_hostname() {
         plan.stdout
     );
 
-    workspace
-        .terraform(&["destroy", "-auto-approve", "-no-color"])
-        .await
-        .unwrap()
-        .success()
-        .unwrap();
-    assert_consumer_account_empty(&consumer.account).await;
-    assert_nothing_owned_left(bench.account()).await;
+    destroy_leaving_nothing(&workspace, &bench, &consumer).await;
 }
 
 #[tokio::test]
 async fn an_account_the_producer_did_not_allow_cannot_create_an_endpoint() {
     let bench = Bench::new().await;
     seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
-    let consumer_account = rdslink_testkit::fresh_account().await;
-    let consumer = Consumer {
-        vpc: seed::default_vpc(&consumer_account).await,
-        account: consumer_account,
-    };
+    let consumer = Consumer::new().await;
     // The producer allows another account only.
     let configuration = configuration(&bench, &consumer, false).await.replace(
         &format!("arn:aws:iam::{}:root", consumer.account.id),
@@ -607,14 +616,7 @@ async fn an_account_the_producer_did_not_allow_cannot_create_an_endpoint() {
         .unwrap();
     assert_ne!(run.code, 0, "{run:#?}");
     assert!(run.stderr.contains("InvalidServiceName"), "{}", run.stderr);
-    workspace
-        .terraform(&["destroy", "-auto-approve", "-no-color"])
-        .await
-        .unwrap()
-        .success()
-        .unwrap();
-    assert_consumer_account_empty(&consumer.account).await;
-    assert_nothing_owned_left(bench.account()).await;
+    destroy_leaving_nothing(&workspace, &bench, &consumer).await;
 }
 
 /// Bad input fails `terraform validate` on the attribute, before any AWS call.
@@ -675,11 +677,7 @@ async fn bad_consumer_input_is_refused_at_validate_time() {
 async fn with_acceptance_required_the_endpoint_waits_until_the_producer_accepts_it() {
     let bench = Bench::new().await;
     seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
-    let consumer_account = rdslink_testkit::fresh_account().await;
-    let consumer = Consumer {
-        vpc: seed::default_vpc(&consumer_account).await,
-        account: consumer_account,
-    };
+    let consumer = Consumer::new().await;
     let workspace = Workspace::new(&configuration(&bench, &consumer, true).await).unwrap();
     workspace
         .terraform(&["get", "-no-color"])
@@ -744,14 +742,7 @@ async fn with_acceptance_required_the_endpoint_waits_until_the_producer_accepts_
     let (code, plan) = workspace.plan_exit_code(&["-no-color"]).await.unwrap();
     assert_eq!(code, 0, "{}", plan.stdout);
 
-    workspace
-        .terraform(&["destroy", "-auto-approve", "-no-color"])
-        .await
-        .unwrap()
-        .success()
-        .unwrap();
-    assert_consumer_account_empty(&consumer.account).await;
-    assert_nothing_owned_left(bench.account()).await;
+    destroy_leaving_nothing(&workspace, &bench, &consumer).await;
 }
 
 /// Two teams, two configurations: whichever destroys first, nothing is left in either account. A
@@ -762,11 +753,7 @@ async fn with_acceptance_required_the_endpoint_waits_until_the_producer_accepts_
 async fn two_teams_destroying_in_either_order_leave_nothing_behind() {
     let bench = Bench::new().await;
     let cluster = seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
-    let consumer_account = rdslink_testkit::fresh_account().await;
-    let consumer = Consumer {
-        vpc: seed::default_vpc(&consumer_account).await,
-        account: consumer_account,
-    };
+    let consumer = Consumer::new().await;
     let moto = rdslink_testkit::moto().await;
     let consumer_provider = provider_block(
         &moto.endpoint,

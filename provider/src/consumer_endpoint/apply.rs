@@ -105,30 +105,8 @@ fn partial(
     if model.security_group_id.is_null() || model.security_group_id.is_unknown() {
         return None;
     }
-    let value = null_unknowns(model.to_value());
+    let value = crate::field::null_unknowns(model.to_value());
     ConsumerEndpointModel::from_value(&value).ok().flatten()
-}
-
-fn null_unknowns(value: tfplugin::value::Value) -> tfplugin::value::Value {
-    use tfplugin::value::Value;
-    match value {
-        Value::Unknown(_) => Value::Null,
-        Value::Object(entries) => Value::Object(
-            entries
-                .into_iter()
-                .map(|(k, v)| (k, null_unknowns(v)))
-                .collect(),
-        ),
-        Value::Map(entries) => Value::Map(
-            entries
-                .into_iter()
-                .map(|(k, v)| (k, null_unknowns(v)))
-                .collect(),
-        ),
-        Value::List(items) => Value::List(items.into_iter().map(null_unknowns).collect()),
-        Value::Set(items) => Value::Set(items.into_iter().map(null_unknowns).collect()),
-        other => other,
-    }
 }
 
 pub async fn create(

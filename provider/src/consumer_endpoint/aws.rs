@@ -24,20 +24,13 @@ pub const NAME_ROLE_TAG: &str = "rdslink:private-name";
 
 pub type Result<T> = std::result::Result<T, String>;
 
+/// `what` failed, and why, as the engine words AWS failures everywhere.
 fn failed<E, R>(what: &str, err: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
-    let code = err
-        .as_service_error()
-        .and_then(|e| e.code())
-        .unwrap_or("no answer");
-    let message = err
-        .as_service_error()
-        .and_then(|e| e.message())
-        .unwrap_or_default();
-    format!("{what}: {code}: {message}")
+    format!("{what}: {}", rdslink_engine::aws_error::Failure::of(err))
 }
 
 fn code<E: ProvideErrorMetadata, R>(

@@ -17,17 +17,13 @@ pub struct ObservedConnection {
     pub state: String,
 }
 
+/// `what` failed, and why, as the engine words AWS failures everywhere.
 fn failed<E, R>(what: &str, err: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + 'static,
 {
-    let service = err.as_service_error();
-    format!(
-        "{what}: {}: {}",
-        service.and_then(|e| e.code()).unwrap_or("no answer"),
-        service.and_then(|e| e.message()).unwrap_or_default()
-    )
+    format!("{what}: {}", rdslink_engine::aws_error::Failure::of(err))
 }
 
 /// The connections of `service_id` that are not deleted, sorted by endpoint id.

@@ -144,7 +144,7 @@ impl EndpointServiceModel {
 
     /// The model with every unknown value made null: what Terraform records after a failed apply.
     pub fn without_unknowns(&self) -> Result<Self, ModelError> {
-        let known = Self::from_value(&null_unknowns(self.to_value()))?;
+        let known = Self::from_value(&field::null_unknowns(self.to_value()))?;
         Ok(known.unwrap_or_default())
     }
 }
@@ -502,29 +502,6 @@ impl Convert for Timeouts {
             ("update", self.update.encode()),
             ("delete", self.delete.encode()),
         ])
-    }
-}
-
-/// `value` with every unknown, at any depth, made null.
-fn null_unknowns(value: Value) -> Value {
-    match value {
-        Value::Unknown(_) => Value::Null,
-        Value::Object(entries) => Value::Object(
-            entries
-                .into_iter()
-                .map(|(k, v)| (k, null_unknowns(v)))
-                .collect(),
-        ),
-        Value::Map(entries) => Value::Map(
-            entries
-                .into_iter()
-                .map(|(k, v)| (k, null_unknowns(v)))
-                .collect(),
-        ),
-        Value::List(items) => Value::List(items.into_iter().map(null_unknowns).collect()),
-        Value::Set(items) => Value::Set(items.into_iter().map(null_unknowns).collect()),
-        Value::Tuple(items) => Value::Tuple(items.into_iter().map(null_unknowns).collect()),
-        other => other,
     }
 }
 
