@@ -512,6 +512,66 @@ async fn a_consumer_account_reaches_the_database_under_its_own_hostname() {
         Some(regional.as_str())
     );
 
+    // A private zone deleted out of band (its record first, as Route 53 requires): the plan
+    // makes a new one, and the name answers again.
+    let route53 = consumer.account.route53();
+    let records = route53
+        .list_resource_record_sets()
+        .hosted_zone_id(zone)
+        .send()
+        .await
+        .unwrap();
+    let alias_records: Vec<_> = records
+        .resource_record_sets()
+        .iter()
+        .filter(|record| record.r#type() == &aws_sdk_route53::types::RrType::A)
+        .cloned()
+        .collect();
+    for record in alias_records {
+        route53
+            .change_resource_record_sets()
+            .hosted_zone_id(zone)
+            .change_batch(
+                aws_sdk_route53::types::ChangeBatch::builder()
+                    .changes(
+                        aws_sdk_route53::types::Change::builder()
+                            .action(aws_sdk_route53::types::ChangeAction::Delete)
+                            .resource_record_set(record)
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    route53.delete_hosted_zone().id(zone).send().await.unwrap();
+    let (code, plan) = workspace.plan_exit_code(&["-no-color"]).await.unwrap();
+    assert_eq!(code, 2, "{}", plan.stdout);
+    assert!(
+        plan.stdout
+            .contains("the private hosted zone of orders.db.internal is gone"),
+        "{}",
+        plan.stdout
+    );
+    workspace.apply().await.unwrap();
+    let zones_now = private_zones(&consumer.account).await;
+    let (_, new_zone) = zones_now
+        .iter()
+        .find(|(name, _)| name == "orders.db.internal")
+        .expect("a new zone for the name");
+    assert_ne!(new_zone, zone);
+    assert_eq!(
+        alias_of(&consumer.account, new_zone, "orders.db.internal")
+            .await
+            .as_deref(),
+        Some(regional.as_str())
+    );
+    let (code, plan) = workspace.plan_exit_code(&["-no-color"]).await.unwrap();
+    assert_eq!(code, 0, "{}", plan.stdout);
+
     // The endpoint deleted out of band: the plan replaces the resource, whose delete removes the
     // security group and private zones the old endpoint left.
     consumer

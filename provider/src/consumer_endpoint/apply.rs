@@ -95,6 +95,12 @@ fn record_endpoint(model: &mut ConsumerEndpointModel, endpoint: &ObservedEndpoin
     model.network_interface_ids = Field::Known(List::of(endpoint.network_interface_ids.clone()));
 }
 
+fn fill_unknowns<T>(planned: &mut Field<T>, observed: Field<T>) {
+    if planned.is_unknown() {
+        *planned = observed;
+    }
+}
+
 /// What exists after a failure, with unknowns made null, for Terraform to record (tainted).
 fn partial(
     model: ConsumerEndpointModel,
@@ -351,7 +357,13 @@ pub async fn read(
         .unwrap_or_default();
     for (name, zone_id) in zones {
         match aws::read_name(&clients.route53, &zone_id, &name).await {
-            Ok(None) => drift.push(format!("the private hosted zone of {name} is gone")),
+            Ok(None) => {
+                drift.push(format!("the private hosted zone of {name} is gone"));
+                // Forgotten, so the plan makes a new one (its id unknown until then).
+                if let Field::Known(map) = &mut state.private_zone_ids {
+                    map.0.remove(&name);
+                }
+            }
             Ok(Some(None)) => drift.push(format!("the record of {name} is gone")),
             Ok(Some(found)) if found != target => {
                 drift.push(format!("{name} no longer points at the endpoint"))
@@ -395,9 +407,25 @@ pub async fn update(
         let endpoint = stoppable(ctx, aws::read_endpoint(ec2, &id))
             .await?
             .ok_or_else(|| format!("the endpoint {id} is gone"))?;
-        record_endpoint(&mut planned, &endpoint);
+        // What the plan knew stays as planned (Terraform rejects a known planned value that
+        // moved); what it left unknown is filled in.
+        let planned_zones = planned.private_zone_ids.clone();
+        let mut observed = planned.clone();
+        record_endpoint(&mut observed, &endpoint);
+        fill_unknowns(&mut planned.state, observed.state);
+        fill_unknowns(&mut planned.dns_entries, observed.dns_entries);
+        fill_unknowns(
+            &mut planned.network_interface_ids,
+            observed.network_interface_ids,
+        );
         planned.private_zone_ids = prior.private_zone_ids.clone();
-        ensure_names(clients, &mut planned, &endpoint, ctx).await
+        ensure_names(clients, &mut planned, &endpoint, ctx).await?;
+        if planned_zones.known().is_some() && planned_zones != planned.private_zone_ids {
+            return Err(
+                "the private zones changed during the apply; refresh and apply again".to_owned(),
+            );
+        }
+        Ok(())
     }
     .await;
     if let Err(err) = result {

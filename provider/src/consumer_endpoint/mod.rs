@@ -110,8 +110,10 @@ impl Crud for ConsumerEndpointResource {
         planned.tags_all = tags_all(&clients.default_tags, &config.tags);
         planned.drift = Field::Known(List::of(Vec::<String>::new()));
         planned.private_zone_ids = match &prior {
+            // The zones stay those of the prior state when it holds one for each wanted name (a
+            // zone refresh found gone was dropped from it, so its replacement plans unknown).
             Some(prior)
-                if prior.private_names() == planned.private_names()
+                if zone_names(&prior.private_zone_ids) == Some(planned.private_names())
                     && !planned.database_hostname.is_unknown()
                     && !planned.dns_name.is_unknown() =>
             {
@@ -224,6 +226,11 @@ impl Crud for ConsumerEndpointResource {
             .await
             .map(|state| state.to_value())
     }
+}
+
+/// The names a known zone map holds, sorted.
+fn zone_names(zones: &Field<Map<String>>) -> Option<Vec<String>> {
+    zones.known().map(|map| map.0.keys().cloned().collect())
 }
 
 /// A service in another region needs `service_region`: its name says where it is.
