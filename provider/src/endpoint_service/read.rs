@@ -226,6 +226,44 @@ fn same_set_or(current: &Field<Set<String>>, observed: &[String]) -> Field<Set<S
     }
 }
 
+/// The consumers' endpoint connections of the service, as `connections` records them.
+pub(super) async fn connections(
+    clients: &Clients,
+    service_id: &str,
+) -> Result<Field<List<Connection>>, String> {
+    let found = crate::endpoint_connection::aws::list(&clients.bundle.ec2, service_id).await?;
+    Ok(Field::Known(List::of(found.into_iter().map(
+        |connection| Connection {
+            vpc_endpoint_id: Field::Known(connection.vpc_endpoint_id),
+            owner: Field::Known(connection.owner),
+            state: Field::Known(connection.state),
+        },
+    ))))
+}
+
+/// `connections` where a plan left it unknown (a new service, or a state from before the
+/// attribute): read once the service exists; empty with a warning when it cannot be read.
+pub(super) async fn settle_connections(
+    clients: &Clients,
+    planned: &mut EndpointServiceModel,
+    diags: &mut Diagnostics,
+) {
+    if !planned.connections.is_unknown() {
+        return;
+    }
+    let Some(service_id) = planned.parts.id.known().cloned() else {
+        planned.connections = Field::Null;
+        return;
+    };
+    planned.connections = match connections(clients, &service_id).await {
+        Ok(connections) => connections,
+        Err(error) => {
+            diags.warning("Cannot read the endpoint service's connections", error);
+            Field::Known(List::default())
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,42 +323,4 @@ mod tests {
             Field::Known(Set::of(sorted.iter().cloned()))
         );
     }
-}
-
-/// The consumers' endpoint connections of the service, as `connections` records them.
-pub(super) async fn connections(
-    clients: &Clients,
-    service_id: &str,
-) -> Result<Field<List<Connection>>, String> {
-    let found = crate::endpoint_connection::aws::list(&clients.bundle.ec2, service_id).await?;
-    Ok(Field::Known(List::of(found.into_iter().map(
-        |connection| Connection {
-            vpc_endpoint_id: Field::Known(connection.vpc_endpoint_id),
-            owner: Field::Known(connection.owner),
-            state: Field::Known(connection.state),
-        },
-    ))))
-}
-
-/// `connections` where a plan left it unknown (a new service, or a state from before the
-/// attribute): read once the service exists; empty with a warning when it cannot be read.
-pub(super) async fn settle_connections(
-    clients: &Clients,
-    planned: &mut EndpointServiceModel,
-    diags: &mut Diagnostics,
-) {
-    if !planned.connections.is_unknown() {
-        return;
-    }
-    let Some(service_id) = planned.parts.id.known().cloned() else {
-        planned.connections = Field::Null;
-        return;
-    };
-    planned.connections = match connections(clients, &service_id).await {
-        Ok(connections) => connections,
-        Err(error) => {
-            diags.warning("Cannot read the endpoint service's connections", error);
-            Field::Known(List::default())
-        }
-    };
 }

@@ -677,7 +677,7 @@ async fn a_pending_connection_follows_the_producers_accept_and_reject() {
     );
     assert_eq!(
         connection.network_load_balancer_arns(),
-        [service.load_balancer_arn.clone()]
+        std::slice::from_ref(&service.load_balancer_arn)
     );
     assert_eq!(
         connection.ip_address_type().map(|t| t.as_str()),
@@ -876,7 +876,10 @@ async fn a_service_with_a_pending_or_available_connection_is_not_deleted() {
 
     let refused = vec![pair(&service.id, "ExistingVpcEndpointConnections")];
     assert_eq!(delete_service(&producer, &service.id).await, refused);
-    assert_eq!(service_ids(&producer).await, [service.id.clone()]);
+    assert_eq!(
+        service_ids(&producer).await,
+        std::slice::from_ref(&service.id)
+    );
     assert_eq!(accept(&producer, &service.id, &[&endpoint]).await, []);
     let deleted = producer
         .ec2()
@@ -891,7 +894,10 @@ async fn a_service_with_a_pending_or_available_connection_is_not_deleted() {
         Some("Service has existing active VPC Endpoint connections!")
     );
     assert_eq!(unsuccessful(deleted.unsuccessful()), refused);
-    assert_eq!(service_ids(&producer).await, [service.id.clone()]);
+    assert_eq!(
+        service_ids(&producer).await,
+        std::slice::from_ref(&service.id)
+    );
 
     // The consumer deletes its endpoint: the connection stays listed, deleted, and no longer
     // keeps the service.
@@ -964,7 +970,10 @@ async fn the_consumer_describes_the_services_it_may_use() {
         .send()
         .await
         .expect("DescribeVpcEndpointServices");
-    assert_eq!(described.service_names(), [allowed.name.clone()]);
+    assert_eq!(
+        described.service_names(),
+        std::slice::from_ref(&allowed.name)
+    );
     assert_eq!(described.service_details().len(), 1);
     let detail = &described.service_details()[0];
     assert_eq!(detail.service_name(), Some(allowed.name.as_str()));
@@ -1049,7 +1058,10 @@ async fn a_create_repeated_with_its_client_token_returns_the_first_endpoint() {
         .expect("CreateVpcEndpoint repeated");
     assert_eq!(again.client_token(), Some(token.as_str()));
     assert_eq!(again.vpc_endpoint(), first.vpc_endpoint());
-    assert_eq!(endpoint_ids(&consumer.account).await, [id.clone()]);
+    assert_eq!(
+        endpoint_ids(&consumer.account).await,
+        std::slice::from_ref(&id)
+    );
 
     // The same token with any other parameter is refused, and makes nothing.
     let mismatch = format!("The client token {token} was already used with different parameters.");
@@ -1068,7 +1080,10 @@ async fn a_create_repeated_with_its_client_token_returns_the_first_endpoint() {
         assert_eq!(err.code(), Some("IdempotentParameterMismatch"));
         assert_eq!(err.message(), Some(mismatch.as_str()));
     }
-    assert_eq!(endpoint_ids(&consumer.account).await, [id.clone()]);
+    assert_eq!(
+        endpoint_ids(&consumer.account).await,
+        std::slice::from_ref(&id)
+    );
     assert_eq!(
         connection_states(&producer, vec![]).await,
         [pair(&id, "available")]
@@ -1090,7 +1105,10 @@ async fn a_create_repeated_with_its_client_token_returns_the_first_endpoint() {
     let mut both = vec![id.clone(), second.clone()];
     both.sort();
     assert_eq!(endpoint_ids(&consumer.account).await, both);
-    assert_eq!(endpoint_ids(&other.account).await, [elsewhere.clone()]);
+    assert_eq!(
+        endpoint_ids(&other.account).await,
+        std::slice::from_ref(&elsewhere)
+    );
     assert_eq!(
         connection_states(&producer, vec![]).await,
         sorted(vec![
@@ -1211,7 +1229,10 @@ async fn a_consumer_in_another_region_reaches_a_service_that_supports_its_region
         .await
         .expect_err("CreateVpcEndpoint from a region no longer supported");
     assert_invalid_service_name(&err, &service.name);
-    assert_eq!(endpoint_ids(&consumer.account).await, [id.clone()]);
+    assert_eq!(
+        endpoint_ids(&consumer.account).await,
+        std::slice::from_ref(&id)
+    );
 }
 
 #[tokio::test]
