@@ -264,6 +264,40 @@ async fn alias_of(account: &Account, zone: &str, name: &str) -> Option<String> {
         .map(|target| target.dns_name().trim_end_matches('.').to_owned())
 }
 
+/// Deletes the A records of `zone` out of band, as someone editing the zone by hand would.
+async fn delete_a_records(account: &Account, zone: &str) {
+    let route53 = account.route53();
+    let records = route53
+        .list_resource_record_sets()
+        .hosted_zone_id(zone)
+        .send()
+        .await
+        .expect("ListResourceRecordSets");
+    for record in records
+        .resource_record_sets()
+        .iter()
+        .filter(|record| record.r#type() == &aws_sdk_route53::types::RrType::A)
+    {
+        let change = aws_sdk_route53::types::Change::builder()
+            .action(aws_sdk_route53::types::ChangeAction::Delete)
+            .resource_record_set(record.clone())
+            .build()
+            .unwrap();
+        route53
+            .change_resource_record_sets()
+            .hosted_zone_id(zone)
+            .change_batch(
+                aws_sdk_route53::types::ChangeBatch::builder()
+                    .changes(change)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .expect("ChangeResourceRecordSets");
+    }
+}
+
 /// The producer's view of its service's connections: (endpoint id, owner, state).
 async fn connections(account: &Account, service_id: &str) -> Vec<(String, String, String)> {
     let answer = account
@@ -465,39 +499,7 @@ async fn a_consumer_account_reaches_the_database_under_its_own_hostname() {
         .iter()
         .find(|(name, _)| name == "orders.db.internal")
         .unwrap();
-    let record = aws_sdk_route53::types::ResourceRecordSet::builder()
-        .name(format!("{name}."))
-        .r#type(aws_sdk_route53::types::RrType::A)
-        .alias_target(
-            aws_sdk_route53::types::AliasTarget::builder()
-                .dns_name(&regional)
-                .hosted_zone_id(found.dns_entries()[0].hosted_zone_id().unwrap_or_default())
-                .evaluate_target_health(false)
-                .build()
-                .unwrap(),
-        )
-        .build()
-        .unwrap();
-    consumer
-        .account
-        .route53()
-        .change_resource_record_sets()
-        .hosted_zone_id(zone)
-        .change_batch(
-            aws_sdk_route53::types::ChangeBatch::builder()
-                .changes(
-                    aws_sdk_route53::types::Change::builder()
-                        .action(aws_sdk_route53::types::ChangeAction::Delete)
-                        .resource_record_set(record)
-                        .build()
-                        .unwrap(),
-                )
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    delete_a_records(&consumer.account, zone).await;
     let (code, plan) = workspace.plan_exit_code(&["-no-color"]).await.unwrap();
     assert_eq!(code, 2, "{}", plan.stdout);
     assert!(
@@ -514,39 +516,8 @@ async fn a_consumer_account_reaches_the_database_under_its_own_hostname() {
 
     // A private zone deleted out of band (its record first, as Route 53 requires): the plan
     // makes a new one, and the name answers again.
+    delete_a_records(&consumer.account, zone).await;
     let route53 = consumer.account.route53();
-    let records = route53
-        .list_resource_record_sets()
-        .hosted_zone_id(zone)
-        .send()
-        .await
-        .unwrap();
-    let alias_records: Vec<_> = records
-        .resource_record_sets()
-        .iter()
-        .filter(|record| record.r#type() == &aws_sdk_route53::types::RrType::A)
-        .cloned()
-        .collect();
-    for record in alias_records {
-        route53
-            .change_resource_record_sets()
-            .hosted_zone_id(zone)
-            .change_batch(
-                aws_sdk_route53::types::ChangeBatch::builder()
-                    .changes(
-                        aws_sdk_route53::types::Change::builder()
-                            .action(aws_sdk_route53::types::ChangeAction::Delete)
-                            .resource_record_set(record)
-                            .build()
-                            .unwrap(),
-                    )
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
-    }
     route53.delete_hosted_zone().id(zone).send().await.unwrap();
     let (code, plan) = workspace.plan_exit_code(&["-no-color"]).await.unwrap();
     assert_eq!(code, 2, "{}", plan.stdout);
