@@ -15,6 +15,7 @@ use std::sync::OnceLock;
 
 use anyhow::{Context as _, Result, bail};
 
+pub mod bench;
 pub mod background;
 pub mod case;
 pub mod docs;

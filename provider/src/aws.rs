@@ -1,18 +1,21 @@
 //! Turning the provider's settings into AWS clients: the standard credentials chain, an optional
-//! role to assume, endpoint overrides for emulators, and one identity check so that configuration
-//! problems surface once, as one clear diagnostic, instead of on every later call.
+//! role to assume, endpoint overrides for emulators. Building them makes no AWS call; the one
+//! identity check ([`crate::identity`]) runs before the process's first AWS operation, so that
+//! configuration problems surface as one clear diagnostic instead of on every later call.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
-use aws_config::sts::AssumeRoleProvider;
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use rdslink_engine::aws_error::{self, Failure};
 use rdslink_engine::resolver::Resolver;
+
+use crate::identity::{AssumedRole, Identity};
 
 /// What the `provider "rdslink"` block says, validated.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -59,7 +62,8 @@ impl std::fmt::Debug for AssumeRole {
 /// Everything data sources and resources need to talk to AWS, built once per provider process.
 #[derive(Clone)]
 pub struct Clients {
-    pub account_id: String,
+    /// The account, resolved by the first operation that calls AWS ([`Clients::account_id`]).
+    pub identity: Identity,
     pub region: String,
     pub rds: aws_sdk_rds::Client,
     /// The load balancer and endpoint service APIs of `rdslink_endpoint_service` (the one ELBv2
@@ -71,6 +75,9 @@ pub struct Clients {
     pub route53: aws_sdk_route53::Client,
     pub resolver: Resolver,
     pub default_tags: BTreeMap<String, String>,
+    /// For the identity error: whose identity, through which STS endpoint.
+    who: String,
+    sts_endpoint: StsEndpoint,
 }
 
 /// The two AWS services a `rdslink_endpoint_service` bundle lives in (EC2 for the endpoint
@@ -143,17 +150,18 @@ impl ConfigureError {
                 "Set `dns_nameservers` in the provider block to resolve database endpoints with explicit servers.".into()
             }
             ConfigureError::Identity(_) => {
-                "rdslink asks STS who it is (GetCallerIdentity) when it starts. Check the credentials \
-                 (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, SSO login, instance role), and for \
-                 `assume_role` that the role exists, trusts the caller, and that `external_id` matches."
+                "Before its first AWS call, rdslink asks STS who it is (AssumeRole with `assume_role`, \
+                 GetCallerIdentity without). Check the credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, \
+                 AWS_PROFILE, SSO login, instance role), and for `assume_role` that the role exists, \
+                 trusts the caller, and that `external_id` matches."
                     .into()
             }
         }
     }
 }
 
-/// Loads AWS configuration (standard chain plus our settings), assumes the role if asked, and
-/// verifies the resulting identity with one STS call.
+/// Loads AWS configuration (standard chain plus our settings) and builds every client, with the
+/// role to assume as their credentials provider. No AWS call: see [`Clients::account_id`].
 pub async fn connect(settings: &Settings) -> Result<Clients, ConfigureError> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry_config());
     if let Some(region) = &settings.region {
@@ -167,42 +175,40 @@ pub async fn connect(settings: &Settings) -> Result<Clients, ConfigureError> {
     }
     let base = loader.load().await;
     let region = base.region().ok_or(ConfigureError::NoRegion)?.to_string();
-
-    let sdk = match &settings.assume_role {
-        None => base,
-        Some(role) => {
-            let sts_base = with_sts_endpoint(&base, settings);
-            let mut builder = AssumeRoleProvider::builder(&role.role_arn)
-                .session_name(
-                    role.session_name
-                        .clone()
-                        .unwrap_or_else(|| "terraform-provider-rdslink".into()),
-                )
-                .configure(&sts_base);
-            if let Some(external_id) = &role.external_id {
-                builder = builder.external_id(external_id);
-            }
-            let provider = builder.build().await;
-            base.into_builder()
-                .credentials_provider(SharedCredentialsProvider::new(provider))
-                .build()
-        }
+    let sts_of = |config: &SdkConfig| {
+        aws_sdk_sts::Client::from_conf(
+            override_endpoint(
+                aws_sdk_sts::config::Builder::from(config),
+                settings.endpoints.sts.as_deref(),
+            )
+            .build(),
+        )
     };
 
-    let sts = aws_sdk_sts::Client::from_conf(
-        override_endpoint(
-            aws_sdk_sts::config::Builder::from(&sdk),
-            settings.endpoints.sts.as_deref(),
-        )
-        .build(),
-    );
-    let identity = sts
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|err| identity_error(settings, &region, &Failure::of(&err)))?;
-    let account_id = identity.account().unwrap_or_default().to_string();
-    tracing::info!(account_id, region, "configured AWS access");
+    let (sdk, identity) = match &settings.assume_role {
+        None => {
+            let identity = Identity::ambient(sts_of(&base));
+            (base, identity)
+        }
+        Some(role) => {
+            let assumed = Arc::new(AssumedRole::new(
+                sts_of(&base),
+                role.role_arn.clone(),
+                role.session_name
+                    .clone()
+                    .unwrap_or_else(|| "terraform-provider-rdslink".into()),
+                role.external_id.clone(),
+            ));
+            let sdk = base
+                .into_builder()
+                .credentials_provider(SharedCredentialsProvider::new(
+                    Arc::clone(&assumed) as Arc<dyn ProvideCredentials>
+                ))
+                .build();
+            (sdk, Identity::assumed(assumed))
+        }
+    };
+    tracing::info!(region, "configured AWS access");
 
     let resolver = if settings.dns_nameservers.is_empty() {
         Resolver::system().map_err(|e| ConfigureError::Resolver(e.to_string()))?
@@ -225,7 +231,9 @@ pub async fn connect(settings: &Settings) -> Result<Clients, ConfigureError> {
         .build(),
     );
     Ok(Clients {
-        account_id,
+        identity,
+        who: who(settings),
+        sts_endpoint: sts_endpoint(settings, &region),
         region,
         rds: aws_sdk_rds::Client::from_conf(
             override_endpoint(
@@ -242,35 +250,76 @@ pub async fn connect(settings: &Settings) -> Result<Clients, ConfigureError> {
     })
 }
 
-/// The one sentence for a failed identity check: who asked, where (region and STS endpoint, for
-/// an unreachable or unknown region), AWS's code and message, and what to check.
-fn identity_error(settings: &Settings, region: &str, failure: &Failure) -> ConfigureError {
-    let who = match &settings.assume_role {
+impl Clients {
+    /// The account the provider acts in. The first caller of the process makes the one STS call
+    /// ([`Identity`]); its failure is the provider's configuration error, the same for every
+    /// caller.
+    pub async fn account_id(&self) -> Result<&str, ConfigureError> {
+        let explain = |operation: &'static str, failure: &Failure| {
+            identity_sentence(operation, &self.who, &self.sts_endpoint, failure)
+        };
+        self.identity
+            .account_id(explain)
+            .await
+            .map_err(|sentence| ConfigureError::Identity(sentence.to_owned()))
+    }
+}
+
+/// Whose identity is checked, for the error sentence.
+fn who(settings: &Settings) -> String {
+    match &settings.assume_role {
         Some(role) => format!("assuming role {}", role.role_arn),
         None => "with the ambient credentials".to_owned(),
-    };
-    let endpoint = settings
+    }
+}
+
+/// Which STS endpoint answers (region and override, for an unreachable or unknown region).
+fn sts_endpoint(settings: &Settings, region: &str) -> StsEndpoint {
+    let url = settings
         .endpoints
         .sts
         .as_deref()
-        .or(settings.endpoint_url.as_deref())
-        .map_or_else(
+        .or(settings.endpoint_url.as_deref());
+    StsEndpoint {
+        region: region.to_owned(),
+        description: url.map_or_else(
             || format!("the STS endpoint of region {region}"),
             |url| format!("{url} (region {region})"),
-        );
-    let sentence = match failure {
+        ),
+    }
+}
+
+/// The STS endpoint as the identity error names it.
+#[derive(Clone, Debug)]
+pub struct StsEndpoint {
+    region: String,
+    description: String,
+}
+
+/// The one sentence for a failed identity check: the operation, who asked, where, AWS's code and
+/// message, and what to check.
+fn identity_sentence(
+    operation: &str,
+    who: &str,
+    endpoint: &StsEndpoint,
+    failure: &Failure,
+) -> String {
+    let StsEndpoint {
+        region,
+        description,
+    } = endpoint;
+    match failure {
         Failure::NoAnswer { cause } => format!(
-            "sts:GetCallerIdentity ({who}) got no answer from {endpoint}: {cause}; check that \
+            "{operation} ({who}) got no answer from {description}: {cause}; check that \
              region \"{region}\" exists and is enabled for the account, and that the endpoint is \
              reachable from this machine (network, proxy, DNS, endpoint overrides)"
         ),
         _ => aws_error::sentence(
-            "sts:GetCallerIdentity",
-            &format!("the provider's identity ({who}, {endpoint})"),
+            operation,
+            &format!("the provider's identity ({who}, {description})"),
             failure,
         ),
-    };
-    ConfigureError::Identity(sentence)
+    }
 }
 
 /// How many times one AWS call is tried before its failure is reported.
@@ -294,14 +343,6 @@ pub fn retry_config() -> RetryConfig {
         .with_max_attempts(MAX_ATTEMPTS)
         .with_initial_backoff(INITIAL_BACKOFF)
         .with_max_backoff(MAX_BACKOFF)
-}
-
-/// The configuration the role is assumed through: STS at its override, if any.
-fn with_sts_endpoint(base: &SdkConfig, settings: &Settings) -> SdkConfig {
-    match &settings.endpoints.sts {
-        Some(url) => base.to_builder().endpoint_url(url).build(),
-        None => base.clone(),
-    }
 }
 
 /// Each service's config builder has its own inherent `endpoint_url`; this trait lets one function
@@ -344,9 +385,12 @@ mod tests {
         let failure = Failure::NoAnswer {
             cause: "dispatch failure: dns error: failed to lookup address information".into(),
         };
-        let ConfigureError::Identity(text) = identity_error(&settings, "moon-1", &failure) else {
-            panic!("an identity error");
-        };
+        let text = identity_sentence(
+            "sts:GetCallerIdentity",
+            &who(&settings),
+            &sts_endpoint(&settings, "moon-1"),
+            &failure,
+        );
         assert!(text.starts_with("sts:GetCallerIdentity (with the ambient credentials) got no answer from the STS endpoint of region moon-1: dispatch failure"), "{text}");
         assert!(text.contains("region \"moon-1\" exists"), "{text}");
         assert!(!text.contains('{'), "no struct dump: {text}");
@@ -362,10 +406,12 @@ mod tests {
             code: Some("InvalidClientTokenId".into()),
             message: Some("The security token included in the request is invalid.".into()),
         };
-        let ConfigureError::Identity(text) = identity_error(&settings, "eu-west-1", &failure)
-        else {
-            panic!("an identity error");
-        };
+        let text = identity_sentence(
+            "sts:GetCallerIdentity",
+            &who(&settings),
+            &sts_endpoint(&settings, "eu-west-1"),
+            &failure,
+        );
         assert_eq!(
             text,
             "sts:GetCallerIdentity for the provider's identity (with the ambient credentials, \

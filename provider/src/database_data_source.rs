@@ -84,7 +84,7 @@ impl DataSource for DatabaseDataSource {
 
     async fn read(&self, config: &Value, _ctx: &Context, diags: &mut Diagnostics) -> Option<Value> {
         let selector = selector::from_config(config, diags)?;
-        let clients = self.clients.get(diags)?;
+        let clients = self.clients.connected(diags).await?;
         let discoverer = Discoverer::new(clients.rds.clone(), clients.resolver.clone());
         match discoverer.discover(&selector).await {
             Ok(discovery) => {

@@ -10,6 +10,7 @@ mod database_data_source;
 pub mod endpoint_connection;
 pub mod endpoint_service;
 mod field;
+mod identity;
 mod selector;
 mod settings;
 pub mod sync;
@@ -43,6 +44,23 @@ impl ClientSlot {
         }
         clients
     }
+
+    /// The clients once the provider's identity is known: the process's one STS call, made by
+    /// the first operation that calls AWS ([`Clients::account_id`]). Operations that call AWS
+    /// start here, so a configuration problem is one clear error before any other call.
+    pub async fn connected(&self, diags: &mut Diagnostics) -> Option<&Clients> {
+        let clients = self.get(diags)?;
+        match clients.account_id().await {
+            Ok(_) => Some(clients),
+            Err(err) => {
+                diags.error(
+                    format!("Cannot configure the rdslink provider: {err}"),
+                    err.detail(),
+                );
+                None
+            }
+        }
+    }
 }
 
 #[derive(Default)]
@@ -64,6 +82,10 @@ impl Provider for RdslinkProvider {
 
     fn log_targets(&self) -> &'static [&'static str] {
         &["terraform_provider_rdslink", "rdslink_engine"]
+    }
+
+    fn version(&self) -> Option<&'static str> {
+        Some(version::VERSION)
     }
 
     fn schema(&self) -> Schema {

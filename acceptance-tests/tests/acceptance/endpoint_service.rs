@@ -16,6 +16,7 @@ mod failures;
 mod import;
 mod plan_actions;
 mod quickstart;
+mod round_trips;
 mod safety;
 mod selectors;
 mod sync;

@@ -96,6 +96,7 @@ impl Crud for ConsumerEndpointResource {
         _ctx: &Context,
         diags: &mut Diagnostics,
     ) {
+        // No AWS call here: the plan is a function of configuration and state.
         let Some(clients) = self.clients.get(diags) else {
             return;
         };
@@ -171,7 +172,7 @@ impl Crud for ConsumerEndpointResource {
         ctx: &Context,
         diags: &mut Diagnostics,
     ) -> Option<Value> {
-        let clients = self.clients.get(diags)?;
+        let clients = self.clients.connected(diags).await?;
         let planned = typed(&planned, diags)?;
         apply::create(clients, planned, ctx, diags)
             .await
@@ -179,7 +180,7 @@ impl Crud for ConsumerEndpointResource {
     }
 
     async fn read(&self, state: Value, _ctx: &Context, diags: &mut Diagnostics) -> Option<Value> {
-        let clients = self.clients.get(diags)?;
+        let clients = self.clients.connected(diags).await?;
         let state = typed(&state, diags)?;
         match apply::read(clients, state, diags).await? {
             Some(state) => Some(state.to_value()),
@@ -195,7 +196,7 @@ impl Crud for ConsumerEndpointResource {
         ctx: &Context,
         diags: &mut Diagnostics,
     ) -> Option<Value> {
-        let clients = self.clients.get(diags)?;
+        let clients = self.clients.connected(diags).await?;
         let prior = typed(prior, diags)?;
         let planned = typed(&planned, diags)?;
         apply::update(clients, &prior, planned, ctx, diags)
@@ -209,7 +210,7 @@ impl Crud for ConsumerEndpointResource {
         ctx: &Context,
         diags: &mut Diagnostics,
     ) -> Result<(), Option<Value>> {
-        let Some(clients) = self.clients.get(diags) else {
+        let Some(clients) = self.clients.connected(diags).await else {
             return Err(None);
         };
         let Some(prior) = typed(prior, diags) else {
@@ -221,7 +222,7 @@ impl Crud for ConsumerEndpointResource {
     }
 
     async fn import(&self, id: &str, _ctx: &Context, diags: &mut Diagnostics) -> Option<Value> {
-        let clients = self.clients.get(diags)?;
+        let clients = self.clients.connected(diags).await?;
         apply::import(clients, id, diags)
             .await
             .map(|state| state.to_value())

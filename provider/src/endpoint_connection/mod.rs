@@ -112,7 +112,7 @@ impl Crud for EndpointConnectionResource {
         ctx: &Context,
         diags: &mut Diagnostics,
     ) -> Option<Value> {
-        let clients = self.clients.get(diags)?;
+        let clients = self.clients.connected(diags).await?;
         let ec2 = &clients.bundle.ec2;
         let (service_id, endpoint_id) = ids(&planned)?;
         let result = ctx
@@ -147,7 +147,7 @@ impl Crud for EndpointConnectionResource {
     }
 
     async fn read(&self, state: Value, _ctx: &Context, diags: &mut Diagnostics) -> Option<Value> {
-        let clients = self.clients.get(diags)?;
+        let clients = self.clients.connected(diags).await?;
         let (service_id, endpoint_id) = ids(&state)?;
         match aws::find(&clients.bundle.ec2, &service_id, &endpoint_id).await {
             Ok(Some(connection)) if connection.state != "rejected" => {
@@ -180,7 +180,7 @@ impl Crud for EndpointConnectionResource {
         _ctx: &Context,
         diags: &mut Diagnostics,
     ) -> Result<(), Option<Value>> {
-        let Some(clients) = self.clients.get(diags) else {
+        let Some(clients) = self.clients.connected(diags).await else {
             return Err(None);
         };
         let Some((service_id, endpoint_id)) = ids(prior) else {

@@ -89,8 +89,19 @@ impl Crud for EndpointServiceResource {
         _ctx: &Context,
         diags: &mut Diagnostics,
     ) {
-        if let Some(clients) = self.clients.get(diags) {
-            plan::modify_plan(&clients.default_tags, &sync::scope(clients), change, diags);
+        let Some(clients) = self.clients.get(diags) else {
+            return;
+        };
+        let prior = EndpointServiceModel::from_value(&change.prior)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        match sync::plan_scope(clients, &prior).await {
+            Ok(scope) => plan::modify_plan(&clients.default_tags, &scope, change, diags),
+            Err(err) => diags.error(
+                format!("Cannot configure the rdslink provider: {err}"),
+                err.detail(),
+            ),
         }
     }
 
@@ -101,7 +112,7 @@ impl Crud for EndpointServiceResource {
         ctx: &Context,
         diags: &mut Diagnostics,
     ) -> Option<Value> {
-        let clients = self.clients.get(diags)?;
+        let clients = self.clients.connected(diags).await?;
         let planned = typed(&planned, diags)?;
         let config = configuration(config, diags)?;
         let state = create::create(clients, planned, &config, ctx, diags).await?;
@@ -109,7 +120,7 @@ impl Crud for EndpointServiceResource {
     }
 
     async fn read(&self, state: Value, _ctx: &Context, diags: &mut Diagnostics) -> Option<Value> {
-        let clients = self.clients.get(diags)?;
+        let clients = self.clients.connected(diags).await?;
         let state = typed(&state, diags)?;
         let refreshed = read::read(clients, state, diags).await?;
         Some(refreshed.encode())
@@ -123,7 +134,7 @@ impl Crud for EndpointServiceResource {
         ctx: &Context,
         diags: &mut Diagnostics,
     ) -> Option<Value> {
-        let clients = self.clients.get(diags)?;
+        let clients = self.clients.connected(diags).await?;
         let prior = typed(prior, diags)?;
         let planned = typed(&planned, diags)?;
         let config = configuration(config, diags)?;
@@ -137,7 +148,7 @@ impl Crud for EndpointServiceResource {
         ctx: &Context,
         diags: &mut Diagnostics,
     ) -> Result<(), Option<Value>> {
-        let Some(clients) = self.clients.get(diags) else {
+        let Some(clients) = self.clients.connected(diags).await else {
             return Err(None);
         };
         let Some(prior) = typed(prior, diags) else {
@@ -149,7 +160,7 @@ impl Crud for EndpointServiceResource {
     }
 
     async fn import(&self, id: &str, _ctx: &Context, diags: &mut Diagnostics) -> Option<Value> {
-        let clients = self.clients.get(diags)?;
+        let clients = self.clients.connected(diags).await?;
         let state = import::import(clients, id, diags).await?;
         Some(state.to_value())
     }

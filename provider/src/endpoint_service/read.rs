@@ -28,7 +28,23 @@ pub(super) async fn read(
     if parts.is_empty() {
         return Some(Field::Null);
     }
-    let observed = match aws::read(&clients.bundle, &parts).await {
+    // Everything a refresh reads depends only on the state, so it is read side by side: the
+    // bundle's parts, the database, the endpoint service's connections and the sync Lambda (its
+    // own diagnostics each, merged in this order).
+    let mut discovery_diags = Diagnostics::new();
+    let mut sync_state = state.clone();
+    let (observed, database_addresses, connections, sync_refreshed) = tokio::join!(
+        aws::read(&clients.bundle, &parts),
+        database_addresses(clients, &state, &mut discovery_diags),
+        async {
+            match &parts.service_id {
+                Some(service_id) => Some(connections(clients, service_id).await),
+                None => None,
+            }
+        },
+        sync::refresh(clients, &mut sync_state),
+    );
+    let observed = match observed {
         Ok(observed) => observed,
         Err(err) => {
             diags.error("Cannot read the endpoint service", err.to_string());
@@ -42,21 +58,25 @@ pub(super) async fn read(
         return Some(Field::Null);
     }
     let mut state = refreshed(state, &observed, &clients.default_tags);
-    state.database_addresses = database_addresses(clients, &state, diags).await;
-    if let Some(service_id) = state.parts.id.known().cloned() {
-        match connections(clients, &service_id).await {
-            Ok(connections) => state.connections = connections,
-            Err(error) => diags.warning(
-                "Cannot read the endpoint service's connections",
-                format!("{error}\n\nThe state keeps the connections it recorded."),
-            ),
-        }
+    diags.extend(discovery_diags);
+    state.database_addresses = database_addresses;
+    match connections {
+        Some(Ok(connections)) if state.parts.id.known().is_some() => state.connections = connections,
+        Some(Err(error)) => diags.warning(
+            "Cannot read the endpoint service's connections",
+            format!("{error}\n\nThe state keeps the connections it recorded."),
+        ),
+        _ => {}
     }
-    if let Err(error) = sync::refresh(clients, &mut state).await {
-        diags.warning(
+    match sync_refreshed {
+        // The sync Lambda's drift is measured against the target group it serves: with the
+        // target group gone, the plan rebuilds both, and the state keeps what it recorded.
+        Ok(()) if state.parts.target_group_arn.is_null() => {}
+        Ok(()) => state.sync = sync_state.sync,
+        Err(error) => diags.warning(
             "Cannot read the sync Lambda",
             format!("{error}\n\nThe state keeps what it recorded of the sync Lambda; this plan cannot show its drift."),
-        );
+        ),
     }
     Some(Field::Known(state))
 }

@@ -14,13 +14,33 @@ use super::schema::sync::{
     DEFAULT_DNS_WAIT_SECONDS, DEFAULT_ENABLED, DEFAULT_EVENTS, DEFAULT_LOG_RETENTION_DAYS,
     DEFAULT_MEMORY_SIZE, DEFAULT_SCHEDULE, EVENTS_BOTH, EVENTS_OFF, EVENTS_SNS, SCHEDULE_OFF,
 };
-use crate::aws::Clients;
+use crate::aws::{Clients, ConfigureError};
+use crate::identity::account_of_arn;
 use crate::sync::policy::{Scope, VpcAttachment};
 use crate::sync::{self, EventDelivery, ExecutionRole, Owner, SyncNames, SyncSpec, code};
 
 /// The account and region every sync part lives in.
-pub(super) fn scope(clients: &Clients) -> Scope {
-    Scope::new(&clients.region, &clients.account_id)
+pub(super) async fn scope(clients: &Clients) -> Result<Scope, String> {
+    let account_id = clients.account_id().await.map_err(|err| err.to_string())?;
+    Ok(Scope::new(&clients.region, account_id))
+}
+
+/// [`scope`] for a plan. The account of a resource that exists is in its parts' ARNs: planning
+/// it then needs no AWS call, so an unchanged configuration plans without any. Only a plan
+/// without a prior part (a create) asks STS.
+pub(super) async fn plan_scope(
+    clients: &Clients,
+    prior: &EndpointServiceModel,
+) -> Result<Scope, ConfigureError> {
+    let parts = &prior.parts;
+    let recorded = [&parts.target_group_arn, &parts.nlb_arn, &parts.listener_arn]
+        .into_iter()
+        .find_map(|arn| arn.known().and_then(|arn| account_of_arn(arn)));
+    let account_id = match recorded {
+        Some(account_id) => account_id,
+        None => clients.account_id().await?,
+    };
+    Ok(Scope::new(&clients.region, account_id))
 }
 
 /// The settings `config` asks for, defaults filling what it leaves out (the whole attribute
@@ -164,7 +184,7 @@ async fn spec_of(
     sync: &SyncModel,
     role_given: bool,
 ) -> Result<SyncSpec, String> {
-    let scope = scope(clients);
+    let scope = scope(clients).await?;
     let name = state
         .name
         .as_deref()
@@ -351,7 +371,7 @@ pub(super) async fn remove_parts(clients: &Clients, name: &str) -> Result<(), St
     if name.is_empty() {
         return Ok(());
     }
-    let scope = scope(clients);
+    let scope = scope(clients).await?;
     sync::remove(
         &clients.sync,
         &Owner(name.to_owned()),
@@ -379,10 +399,15 @@ pub(super) async fn refresh(
     if sync.enabled.known() != Some(&true) || state.parts.target_group_arn.is_null() {
         return Ok(());
     }
-    let spec = spec_of(clients, state, &sync, false).await?;
-    let observed = sync::observe(&clients.sync, &spec.scope, &spec.names)
-        .await
-        .map_err(|err| err.to_string())?;
+    // What is deployed depends only on the names, so it is read alongside the spec (whose
+    // cluster members come from RDS).
+    let scope = scope(clients).await?;
+    let names = SyncNames::of(state.name.as_deref().ok_or("the name is not known")?);
+    let (spec, observed) = tokio::try_join!(spec_of(clients, state, &sync, false), async {
+        sync::observe(&clients.sync, &scope, &names)
+            .await
+            .map_err(|err| err.to_string())
+    })?;
     let owner = Owner(spec.owner.clone());
     let function = observed
         .function
@@ -443,7 +468,7 @@ async fn recorded_settings(
     let Some(name) = state.name.as_deref() else {
         return Ok(None);
     };
-    let scope = scope(clients);
+    let scope = scope(clients).await?;
     let names = SyncNames::of(name);
     let observed = sync::observe(&clients.sync, &scope, &names)
         .await

@@ -444,8 +444,10 @@ pub async fn read_endpoint_service(
     clients: &AwsClients,
     service_id: &str,
 ) -> Result<ObservedEndpointService> {
-    let service = find_endpoint_service(clients, service_id).await?;
-    let allowed_principals = allowed_principals(clients, service_id).await?;
+    let (service, allowed_principals) = tokio::try_join!(
+        find_endpoint_service(clients, service_id),
+        allowed_principals(clients, service_id)
+    )?;
     let mut nlb_arns = service.network_load_balancer_arns().to_vec();
     nlb_arns.sort();
     let mut availability_zones = service.availability_zones().to_vec();

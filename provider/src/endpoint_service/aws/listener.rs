@@ -186,8 +186,17 @@ pub(crate) async fn forward_listener_to(
 
 /// The listener and its tags.
 pub async fn read_listener(clients: &AwsClients, arn: &str) -> Result<ObservedListener> {
+    let (mut listener, tags) = tokio::try_join!(
+        describe_listener(clients, arn),
+        elb_tags_of_one(clients, Part::Listener, arn)
+    )?;
+    listener.tags = tags;
+    Ok(listener)
+}
+
+/// [`read_listener`] without the tags (which the caller reads in one call with the other parts').
+pub(crate) async fn describe_listener(clients: &AwsClients, arn: &str) -> Result<ObservedListener> {
     let listener = find_listener(clients, arn).await?;
-    let tags = elb_tags_of_one(clients, Part::Listener, arn).await?;
     Ok(ObservedListener {
         arn: arn.to_owned(),
         load_balancer_arn: listener.load_balancer_arn().unwrap_or_default().to_owned(),
@@ -200,7 +209,7 @@ pub async fn read_listener(clients: &AwsClients, arn: &str) -> Result<ObservedLi
             .map(|p| p.as_str().to_owned())
             .unwrap_or_default(),
         target_group_arn: forward_target(&listener),
-        tags,
+        tags: Tags::default(),
     })
 }
 

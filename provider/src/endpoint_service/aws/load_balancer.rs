@@ -316,25 +316,39 @@ fn sorted(mut values: Vec<String>) -> Vec<String> {
 
 /// The load balancer, its cross-zone setting and its tags.
 pub async fn read_load_balancer(clients: &AwsClients, arn: &str) -> Result<ObservedLoadBalancer> {
-    let lb = find_load_balancer(clients, arn).await?;
-    let attributes = clients
-        .elbv2
-        .describe_load_balancer_attributes()
-        .load_balancer_arn(arn)
-        .send()
-        .await
-        .map_err(|err| {
-            aws(
-                "elbv2:DescribeLoadBalancerAttributes",
-                &[(Part::LoadBalancer, arn)],
-                err,
-            )
-        })?;
+    let (mut lb, tags) = tokio::try_join!(
+        describe_load_balancer(clients, arn),
+        elb_tags_of_one(clients, Part::LoadBalancer, arn)
+    )?;
+    lb.tags = tags;
+    Ok(lb)
+}
+
+/// [`read_load_balancer`] without the tags (which the caller reads in one call with the other
+/// parts' tags): the load balancer and its attributes side by side.
+pub(crate) async fn describe_load_balancer(
+    clients: &AwsClients,
+    arn: &str,
+) -> Result<ObservedLoadBalancer> {
+    let (lb, attributes) = tokio::try_join!(find_load_balancer(clients, arn), async {
+        clients
+            .elbv2
+            .describe_load_balancer_attributes()
+            .load_balancer_arn(arn)
+            .send()
+            .await
+            .map_err(|err| {
+                aws(
+                    "elbv2:DescribeLoadBalancerAttributes",
+                    &[(Part::LoadBalancer, arn)],
+                    err,
+                )
+            })
+    })?;
     let cross_zone = attributes
         .attributes()
         .iter()
         .any(|a| a.key() == Some(CROSS_ZONE) && a.value() == Some("true"));
-    let tags = elb_tags_of_one(clients, Part::LoadBalancer, arn).await?;
     Ok(ObservedLoadBalancer {
         arn: arn.to_owned(),
         name: lb.load_balancer_name().unwrap_or_default().to_owned(),
@@ -357,7 +371,7 @@ pub async fn read_load_balancer(clients: &AwsClients, arn: &str) -> Result<Obser
             .and_then(|s| s.code())
             .map(|c| c.as_str().to_owned())
             .unwrap_or_default(),
-        tags,
+        tags: Tags::default(),
     })
 }
 

@@ -211,15 +211,30 @@ pub async fn update_target_group_attributes(
 
 /// The target group, its attributes, registered targets and tags.
 pub async fn read_target_group(clients: &AwsClients, arn: &str) -> Result<ObservedTargetGroup> {
-    let group = find_target_group(clients, arn).await?;
+    let (mut group, tags) = tokio::try_join!(
+        describe_target_group(clients, arn),
+        elb_tags_of_one(clients, Part::TargetGroup, arn)
+    )?;
+    group.tags = tags;
+    Ok(group)
+}
+
+/// [`read_target_group`] without the tags (which the caller reads in one call with the other
+/// parts' tags): the group and its attributes side by side, then its targets.
+pub(crate) async fn describe_target_group(
+    clients: &AwsClients,
+    arn: &str,
+) -> Result<ObservedTargetGroup> {
     let subject = [(Part::TargetGroup, arn)];
-    let attributes = clients
-        .elbv2
-        .describe_target_group_attributes()
-        .target_group_arn(arn)
-        .send()
-        .await
-        .map_err(|err| aws("elbv2:DescribeTargetGroupAttributes", &subject, err))?;
+    let (group, attributes) = tokio::try_join!(find_target_group(clients, arn), async {
+        clients
+            .elbv2
+            .describe_target_group_attributes()
+            .target_group_arn(arn)
+            .send()
+            .await
+            .map_err(|err| aws("elbv2:DescribeTargetGroupAttributes", &subject, err))
+    })?;
     let attribute = |key: &str| {
         attributes
             .attributes()
@@ -241,7 +256,6 @@ pub async fn read_target_group(clients: &AwsClients, arn: &str) -> Result<Observ
         .await?
         .into_iter()
         .collect();
-    let tags = elb_tags_of_one(clients, Part::TargetGroup, arn).await?;
     let mut load_balancer_arns = group.load_balancer_arns().to_vec();
     load_balancer_arns.sort();
 
@@ -275,7 +289,7 @@ pub async fn read_target_group(clients: &AwsClients, arn: &str) -> Result<Observ
         terminate_connections: attribute(CONNECTION_TERMINATION).is_some_and(|v| v == "true"),
         load_balancer_arns,
         registered_targets,
-        tags,
+        tags: Tags::default(),
     })
 }
 
