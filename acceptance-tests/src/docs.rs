@@ -2,6 +2,10 @@
 //! `terraform providers schema -json`, plus the files under `examples/`. Documentation is never
 //! written twice by hand: descriptions live in the schema, usage in the examples.
 //!
+//! Beside each example, `intro.md` (prose before the example) and `guide.md` (prose after the
+//! schema) carry what a schema cannot. The guides under `docs/guides/` are hand-written pages,
+//! not rendered here: [`check_guide`] holds them to the registry's front matter.
+//!
 //! "Defaults to `…`." and "Changing this forces a new resource." come from the attributes'
 //! `default` and `requires_replace` flags, not from prose: Terraform's schema has no field for
 //! them, so the plugin layer (`tfplugin::Attribute::full_description`) appends them to the
@@ -78,6 +82,10 @@ fn page(
         let _ = writeln!(out, "  {line}");
     }
     let _ = writeln!(out, "---\n\n# {name} ({label})\n\n{description}\n");
+    // Prose that introduces the page (what the provider is, say), before its example.
+    if let Some(intro) = prose_beside(example, "intro.md") {
+        let _ = writeln!(out, "{}\n", intro.trim_end());
+    }
     if let Ok(text) = std::fs::read_to_string(example) {
         let _ = writeln!(
             out,
@@ -89,11 +97,7 @@ fn page(
     let _ = writeln!(out, "## Schema\n");
     schema_sections(&mut out, block, "");
     // Prose the schema cannot carry (a guide to the deployed parts, say), next to the example.
-    if let Some(guide) = example
-        .parent()
-        .map(|dir| dir.join("guide.md"))
-        .and_then(|path| std::fs::read_to_string(path).ok())
-    {
+    if let Some(guide) = prose_beside(example, "guide.md") {
         let _ = writeln!(out, "\n{}\n", guide.trim_end());
     }
     if let Some(text) = import.and_then(|p| std::fs::read_to_string(p).ok()) {
@@ -104,6 +108,43 @@ fn page(
         );
     }
     out
+}
+
+/// Holds a hand-written guide to the registry's conventions: front matter with a quoted
+/// `page_title`, `subcategory: "Guides"` and a `description`, then the page's `# ` title.
+pub fn check_guide(text: &str) -> Result<(), String> {
+    let Some(rest) = text.strip_prefix("---\n") else {
+        return Err("it must start with front matter (`---`)".into());
+    };
+    let Some((front_matter, body)) = rest.split_once("\n---\n") else {
+        return Err("its front matter is never closed (`---`)".into());
+    };
+    let field = |name: &str| {
+        front_matter
+            .lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
+            .map(str::trim)
+    };
+    match field("page_title") {
+        Some(title) if title.len() > 2 && title.starts_with('"') && title.ends_with('"') => {}
+        _ => return Err("its front matter needs a quoted `page_title`".into()),
+    }
+    if field("subcategory") != Some("\"Guides\"") {
+        return Err("its front matter needs `subcategory: \"Guides\"`".into());
+    }
+    if field("description").is_none() {
+        return Err("its front matter needs a `description`".into());
+    }
+    if !body.trim_start().starts_with("# ") {
+        return Err("the page must start with a `# ` title after the front matter".into());
+    }
+    Ok(())
+}
+
+/// The hand-written markdown file `name` in the example's directory, if there is one.
+fn prose_beside(example: &Path, name: &str) -> Option<String> {
+    let path = example.parent()?.join(name);
+    std::fs::read_to_string(path).ok()
 }
 
 /// Required / Optional / Read-Only lists for a block, then a section per nested block.
@@ -272,6 +313,31 @@ mod tests {
                 }
             }
         })
+    }
+
+    #[test]
+    fn a_guide_needs_the_registry_front_matter() {
+        let guide = "---\npage_title: \"Getting started\"\nsubcategory: \"Guides\"\ndescription: |-\n  From nothing.\n---\n\n# Getting started\n";
+        assert_eq!(check_guide(guide), Ok(()));
+        for (broken, why) in [
+            (guide.replacen("---\n", "", 1), "front matter"),
+            (guide.replace("\"Guides\"", "\"\""), "subcategory"),
+            (
+                guide.replace("page_title: \"Getting started\"", "page_title: x"),
+                "page_title",
+            ),
+            (
+                guide.replace("description: |-\n  From nothing.\n", ""),
+                "description",
+            ),
+            (
+                guide.replace("# Getting started", "Getting started"),
+                "title",
+            ),
+        ] {
+            let error = check_guide(&broken).unwrap_err();
+            assert!(error.contains(why), "{why}: {error}");
+        }
     }
 
     #[test]

@@ -15,9 +15,10 @@ use std::sync::OnceLock;
 
 use anyhow::{Context as _, Result, bail};
 
-pub mod bench;
 pub mod background;
+pub mod bench;
 pub mod case;
+pub mod doc_examples;
 pub mod docs;
 pub mod process;
 pub mod step;
@@ -117,6 +118,12 @@ impl Workspace {
     /// it needs neither the rdslink provider built nor `terraform init`.
     pub fn builtin_only(configuration: &str) -> Result<Self> {
         Workspace::create(configuration, "")
+    }
+
+    /// A workspace with its own CLI configuration (`provider_installation` from a mirror, as users
+    /// install a release), run through `terraform init` by the test itself.
+    pub fn with_cli_configuration(configuration: &str, cli_configuration: &str) -> Result<Self> {
+        Workspace::create(configuration, cli_configuration)
     }
 
     fn create(configuration: &str, cli_configuration: &str) -> Result<Self> {

@@ -931,6 +931,42 @@ IAMBackend.create_role = _create_role_with_boundary
 IAMBackend.put_role_permissions_boundary = _put_boundary_that_exists
 
 
+# AttachRolePolicy (IAM API reference; "AWS managed policies", IAM User Guide): every AWS managed
+# policy (arn:aws:iam::aws:policy/...) exists in every account and can be attached. moto knows them
+# only when told to load all of them for every account (MOTO_IAM_LOAD_MANAGED_POLICIES, off: it
+# costs each new account a thousand policies) and otherwise answers NoSuchEntity. Here the one
+# policy attached is taken from moto's own copy of AWS's managed policies on first use.
+from moto.iam.aws_managed_policies import aws_managed_policies_data  # noqa: E402
+from moto.iam.models import AWSManagedPolicy  # noqa: E402
+
+_attach_role_policy = IAMBackend.attach_role_policy
+_aws_managed_policies = None
+
+
+def _aws_managed_policy(backend, policy_arn):
+    global _aws_managed_policies
+    if _aws_managed_policies is None:
+        _aws_managed_policies = json.loads(aws_managed_policies_data)
+    name = policy_arn.rsplit("/", 1)[-1]
+    data = _aws_managed_policies.get(name)
+    if data is None:
+        return None
+    policy = AWSManagedPolicy.from_data(name, backend.account_id, backend.region_name, data)
+    # The name is the ARN's last part; the path must match too.
+    return policy if policy.arn == policy_arn else None
+
+
+def _attach_role_policy_aws_managed(self, policy_arn, role_name):
+    if policy_arn not in self.managed_policies and ":iam::aws:policy/" in policy_arn:
+        policy = _aws_managed_policy(self, policy_arn)
+        if policy is not None:
+            self.managed_policies[policy.arn] = policy
+    return _attach_role_policy(self, policy_arn, role_name)
+
+
+IAMBackend.attach_role_policy = _attach_role_policy_aws_managed
+
+
 # --- CloudWatch Logs ------------------------------------------------------------------------------
 
 from moto.logs.exceptions import InvalidParameterException  # noqa: E402

@@ -5,10 +5,13 @@
 //! - [`DnsServer`] / [`SilentDns`]: authoritative loopback DNS whose answers tests change, and a
 //!   nameserver that never answers.
 //! - [`seed`]: databases, proxies and target groups in an account, with DNS pointed at fake IPs.
+//! - [`aws_sample`]: the AWS sample's stack (NLB, target group, endpoint service, Python function and
+//!   its SNS wiring), built as its CloudFormation template builds it: where the migration guide starts.
 //! - [`fault_proxy`]: a proxy in front of moto that throttles, fails, delays or drops AWS calls by
 //!   plan, and logs and times every call (safety tests and performance benchmarks).
 //! - [`runtime_api`] and [`bootstrap`]: a Lambda Runtime API emulator, and a `bootstrap` executable
-//!   run against it with the environment Lambda would give it.
+//!   run against it with the environment Lambda would give it; [`python_function`]: a Python
+//!   function (the AWS sample's, the benchmarks' baseline) run the same way.
 //! - [`event_pattern_matches()`]: EventBridge's verdict on an event pattern and an event.
 //!
 //! ```no_run
@@ -38,6 +41,7 @@
 //! them inside each `#[tokio::test]` rather than sharing them between tests.
 
 mod account;
+pub mod aws_sample;
 pub mod bootstrap;
 mod dns;
 mod error;
@@ -45,6 +49,7 @@ mod event_pattern;
 pub mod fault_proxy;
 mod http;
 mod moto;
+pub mod python_function;
 pub mod runtime_api;
 pub mod seed;
 

@@ -93,7 +93,7 @@ async fn start() -> Result<Moto> {
 }
 
 /// The project venv's Python. The workspace root is this crate's parent directory.
-fn venv_python() -> PathBuf {
+pub(crate) fn venv_python() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .unwrap_or_else(|| Path::new("."))

@@ -177,7 +177,7 @@ async fn output(workspace: &Workspace, name: &str) -> String {
 }
 
 /// The consumer's endpoint as EC2 reports it in the consumer account.
-async fn endpoint(account: &Account, id: &str) -> aws_sdk_ec2::types::VpcEndpoint {
+pub(crate) async fn endpoint(account: &Account, id: &str) -> aws_sdk_ec2::types::VpcEndpoint {
     account
         .ec2()
         .describe_vpc_endpoints()
@@ -222,7 +222,7 @@ async fn rules(account: &Account, group: &str) -> (Vec<(i32, String)>, bool) {
 }
 
 /// The private zones of the consumer account: (name without the trailing dot, id).
-async fn private_zones(account: &Account) -> Vec<(String, String)> {
+pub(crate) async fn private_zones(account: &Account) -> Vec<(String, String)> {
     let zones = account
         .route53()
         .list_hosted_zones()
@@ -245,7 +245,7 @@ async fn private_zones(account: &Account) -> Vec<(String, String)> {
 }
 
 /// The alias target of `name`'s A record in `zone`, without the trailing dot.
-async fn alias_of(account: &Account, zone: &str, name: &str) -> Option<String> {
+pub(crate) async fn alias_of(account: &Account, zone: &str, name: &str) -> Option<String> {
     let records = account
         .route53()
         .list_resource_record_sets()
@@ -333,7 +333,7 @@ async fn connections(account: &Account, service_id: &str) -> Vec<(String, String
 
 /// Nothing of the consumer's is left: no endpoint that is not deleted, no rdslink security group,
 /// no private zone.
-async fn assert_consumer_account_empty(account: &Account) {
+pub(crate) async fn assert_consumer_account_empty(account: &Account) {
     let endpoints = account
         .ec2()
         .describe_vpc_endpoints()

@@ -3,9 +3,12 @@
 
 mod consumer;
 mod database;
+mod doc_examples;
 mod docs;
 mod endpoint_service;
+mod getting_started;
 mod logging;
+mod migration;
 mod schema;
 mod validate;
 

@@ -61,7 +61,9 @@ pub(super) async fn read(
     diags.extend(discovery_diags);
     state.database_addresses = database_addresses;
     match connections {
-        Some(Ok(connections)) if state.parts.id.known().is_some() => state.connections = connections,
+        Some(Ok(connections)) if state.parts.id.known().is_some() => {
+            state.connections = connections
+        }
         Some(Err(error)) => diags.warning(
             "Cannot read the endpoint service's connections",
             format!("{error}\n\nThe state keeps the connections it recorded."),
@@ -199,9 +201,11 @@ pub(super) fn refreshed(
     state
 }
 
-/// The user's `tags` and `tags_all` from what a part carries: the ownership tag is rdslink's, and
-/// provider default tags with their default value belong to `tags_all` only (unless the user's
-/// `tags` set them too).
+/// The user's `tags` and `tags_all` from what a part carries: the ownership tag is rdslink's, keys
+/// under `aws:` are AWS's (CloudFormation's `aws:cloudformation:*` on an adopted stack's parts: no
+/// one else may set or remove them, so a configuration could never match them), and provider
+/// default tags with their default value belong to `tags_all` only (unless the user's `tags` set
+/// them too).
 fn split_tags(
     observed: &BTreeMap<String, String>,
     default_tags: &BTreeMap<String, String>,
@@ -215,7 +219,11 @@ fn split_tags(
     };
     let all: BTreeMap<String, String> = observed
         .iter()
-        .filter(|(key, _)| key.as_str() != OWNERSHIP_TAG && key.as_str() != DATABASE_TAG)
+        .filter(|(key, _)| {
+            key.as_str() != OWNERSHIP_TAG
+                && key.as_str() != DATABASE_TAG
+                && !key.starts_with("aws:")
+        })
         .map(|(key, value)| (key.clone(), value.clone()))
         .collect();
     let own: BTreeMap<String, String> = all
@@ -297,6 +305,19 @@ mod tests {
 
     fn known(entries: &[(&str, &str)]) -> Field<Map<String>> {
         Field::Known(Map::of(tags(entries)))
+    }
+
+    #[test]
+    fn aws_tags_are_neither_the_users_tags_nor_in_tags_all() {
+        // A part of the AWS sample's stack, adopted: CloudFormation's tags stay on it for good.
+        let observed = tags(&[
+            ("aws:cloudformation:stack-name", "rds-crossaccount"),
+            ("aws:cloudformation:logical-id", "rVPCEndpointService"),
+            ("team", "data"),
+        ]);
+        let (own, all) = split_tags(&observed, &BTreeMap::new(), &Field::Null);
+        assert_eq!(own, known(&[("team", "data")]));
+        assert_eq!(all, known(&[("team", "data")]));
     }
 
     #[test]

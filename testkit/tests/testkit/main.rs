@@ -2,6 +2,7 @@
 //! (`make venv`) or the server `make test` started.
 
 mod accounts;
+mod aws_sample;
 mod bootstrap;
 mod dns;
 mod event_patterns;
