@@ -22,7 +22,7 @@ VENV_STAMP := $(VENV)/.rdslink-installed
 WITH_MOTO := $(CURDIR)/testkit/scripts/with-moto $(VENV)
 TEST_ARGS ?=
 
-.PHONY: venv test demo docs bench build fmt lint clean distclean check-terraform
+.PHONY: venv test test-release release demo docs bench build fmt lint clean distclean check-terraform
 
 ## venv: the project's Python environment with moto[server]; reinstalled only when the pins change.
 venv: $(VENV_STAMP)
@@ -37,6 +37,20 @@ $(VENV_STAMP): requirements-dev.txt
 test: venv check-terraform
 	$(WITH_MOTO) $(CARGO) test --workspace $(TEST_ARGS)
 
+## release: the provider's release in the Terraform registry's layout (zips per platform, manifest,
+## SHA256SUMS and its GPG signature) in $(RELEASE_DIR), built with cargo-zigbuild as GoReleaser does
+## on a tag (.goreleaser.yml). Needs RDSLINK_GPG_KEY_ID (and GNUPGHOME for another keyring);
+## RDSLINK_RELEASE_TARGETS picks platforms. See scripts/release.sh.
+RELEASE_DIR ?= $(CURDIR)/dist
+release:
+	$(CURDIR)/scripts/release.sh $(RELEASE_DIR)
+
+## test-release: builds a release signed with a throwaway key and installs it as users do: terraform
+## init from a mirror and through the registry protocol, the quickstart applied against moto, the
+## arm64 binary's handshake under qemu, tampered files refused (acceptance-tests/tests/release).
+test-release: venv check-terraform
+	$(WITH_MOTO) $(CURDIR)/scripts/test-release.sh
+
 ## demo: the demo (acceptance-tests/src/bin/rdslink-demo.rs) against a local moto server. It drives
 ## the real terraform CLI with the provider binary found next to its own executable, so both are
 ## built by one cargo invocation (one feature resolution, no second build by `cargo run`).
@@ -46,17 +60,19 @@ demo: venv check-terraform
 	  | $(PYTHON) -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])'); \
 	$(WITH_MOTO) "$$target_dir/debug/rdslink-demo"
 
-## docs: regenerate docs/ from the provider schema and examples/ (the acceptance tests check it).
+## docs: regenerate docs/ from the provider schema and examples/ (the acceptance tests check it, and
+## doc_examples that every docs/ page's HCL passes terraform validate; docs/guides/ is written by hand).
 docs: venv check-terraform
 	$(CARGO) build -p terraform-provider-rdslink
-	RDSLINK_UPDATE_DOCS=1 $(WITH_MOTO) $(CARGO) test -p rdslink-acceptance-tests --test acceptance docs
+	RDSLINK_UPDATE_DOCS=1 $(WITH_MOTO) $(CARGO) test -p rdslink-acceptance-tests --test acceptance docs::
 
-## bench: terraform plan -refresh=false on the quickstart vs terraform_data only (medians, release build).
+## bench: every performance figure in one table, next to its baseline and target (medians of
+## repeated runs, measured side by side; release builds; see acceptance-tests/src/bench/).
 bench: venv check-terraform
-	$(CARGO) build --release -p terraform-provider-rdslink -p rdslink-acceptance-tests --bins
+	$(CARGO) build --release -p terraform-provider-rdslink -p rdslink-sync-lambda -p rdslink-acceptance-tests --bins
 	target_dir=$$($(CARGO) metadata --format-version 1 --no-deps \
 	  | $(PYTHON) -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])'); \
-	$(WITH_MOTO) "$$target_dir/release/rdslink-bench-plan"
+	$(WITH_MOTO) "$$target_dir/release/rdslink-bench"
 
 build:
 	$(CARGO) build --workspace --all-targets

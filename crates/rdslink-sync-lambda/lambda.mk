@@ -51,8 +51,8 @@ lambda-distclean:
 # The provider embeds the zip (provider/build.rs): every target that compiles it builds the zip
 # first and hands it over, so the provider's build does not run a nested cargo of its own. The
 # packaged-binary tests read the same zip and run its arm64 binary under qemu.
-PROVIDER_BUILDS := test demo docs bench build lint
+PROVIDER_BUILDS := test test-release release demo docs bench build lint
 $(PROVIDER_BUILDS): lambda-zip
 $(PROVIDER_BUILDS): export RDSLINK_LAMBDA_ZIP = $(LAMBDA_ZIP)
-test: lambda-qemu
+test test-release: lambda-qemu
 distclean: lambda-distclean

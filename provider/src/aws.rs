@@ -163,7 +163,10 @@ impl ConfigureError {
 /// Loads AWS configuration (standard chain plus our settings) and builds every client, with the
 /// role to assume as their credentials provider. No AWS call: see [`Clients::account_id`].
 pub async fn connect(settings: &Settings) -> Result<Clients, ConfigureError> {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry_config());
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(retry_config())
+        // `app/rdslink-<version>` in every request's user agent (CloudTrail shows which build).
+        .app_name(crate::version::aws_app_name());
     if let Some(region) = &settings.region {
         loader = loader.region(Region::new(region.clone()));
     }
@@ -223,6 +226,13 @@ pub async fn connect(settings: &Settings) -> Result<Clients, ConfigureError> {
         )
         .build(),
     );
+    let rds = aws_sdk_rds::Client::from_conf(
+        override_endpoint(
+            aws_sdk_rds::config::Builder::from(&sdk),
+            settings.endpoints.rds.as_deref(),
+        )
+        .build(),
+    );
     let ec2 = aws_sdk_ec2::Client::from_conf(
         override_endpoint(
             aws_sdk_ec2::config::Builder::from(&sdk),
@@ -235,15 +245,14 @@ pub async fn connect(settings: &Settings) -> Result<Clients, ConfigureError> {
         who: who(settings),
         sts_endpoint: sts_endpoint(settings, &region),
         region,
-        rds: aws_sdk_rds::Client::from_conf(
-            override_endpoint(
-                aws_sdk_rds::config::Builder::from(&sdk),
-                settings.endpoints.rds.as_deref(),
-            )
-            .build(),
-        ),
         bundle: AwsClients { ec2, elbv2 },
-        sync: SyncClients::new(&sdk),
+        // The RDS event subscription goes through the same client (and `endpoints.rds`) as the
+        // discovery.
+        sync: SyncClients {
+            rds: rds.clone(),
+            ..SyncClients::new(&sdk)
+        },
+        rds,
         route53: aws_sdk_route53::Client::new(&sdk),
         resolver,
         default_tags: settings.default_tags.clone(),

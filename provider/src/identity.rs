@@ -154,7 +154,9 @@ impl AssumedRole {
 }
 
 impl Session {
-    fn from_answer(answer: &aws_sdk_sts::operation::assume_role::AssumeRoleOutput) -> Result<Self, String> {
+    fn from_answer(
+        answer: &aws_sdk_sts::operation::assume_role::AssumeRoleOutput,
+    ) -> Result<Self, String> {
         let credentials = answer
             .credentials()
             .ok_or("AssumeRole answered without credentials")?;

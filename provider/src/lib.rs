@@ -15,6 +15,7 @@ mod selector;
 mod settings;
 pub mod sync;
 mod validate;
+pub mod version;
 
 use std::sync::{Arc, OnceLock};
 

@@ -1,11 +1,40 @@
-//! Serves the provider to Terraform; nothing else.
+//! Serves the provider to Terraform; `--version` prints the version instead.
+//!
+//! Terraform starts the provider with no arguments (go-plugin's handshake is all in the
+//! environment), so any argument is a person at a terminal: it is answered here and the plugin
+//! server never starts.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use terraform_provider_rdslink::RdslinkProvider;
+use terraform_provider_rdslink::version::long_version;
+
+const USAGE: &str = "usage: terraform-provider-rdslink [--version | -v | --help | -h]
+
+This binary is the rdslink Terraform provider. Terraform starts it itself (install it with
+`terraform init`); run without arguments it serves the plugin protocol to Terraform.";
 
 fn main() -> ExitCode {
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    match arguments.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        [] => serve(),
+        ["--version" | "-v" | "version"] => {
+            println!("{}", long_version());
+            ExitCode::SUCCESS
+        }
+        ["--help" | "-h" | "help"] => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!("unexpected arguments: {}\n{USAGE}", arguments.join(" "));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn serve() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -32,6 +32,9 @@ impl fmt::Display for Figure {
             }
             Figure::Time(time) => write!(f, "{:.2} s", time.as_secs_f64()),
             Figure::Count(count) => write!(f, "{count}"),
+            Figure::Bytes(bytes) if bytes >= 10_000_000 => {
+                write!(f, "{:.1} MB", bytes as f64 / 1e6)
+            }
             Figure::Bytes(bytes) if bytes >= 1 << 20 => {
                 write!(f, "{:.1} MiB", bytes as f64 / f64::from(1 << 20))
             }
@@ -152,7 +155,9 @@ mod tests {
         assert_eq!(trips.met(), Some(true));
         assert_eq!(Row::new("curve", ms(1), Target::None).met(), None);
         let table = render(&[plan, cold]);
-        assert!(table.contains("| plan | 60.0 ms | 50.0 ms (floor) | 1.20x | <= 1.5x baseline | yes |"));
+        assert!(
+            table.contains("| plan | 60.0 ms | 50.0 ms (floor) | 1.20x | <= 1.5x baseline | yes |")
+        );
         assert!(table.contains("| cold | 10.0 ms | 150.0 ms (py) | 0.07x | >= 20x faster | NO |"));
     }
 }

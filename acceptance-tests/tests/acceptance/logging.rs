@@ -29,6 +29,13 @@ async fn tf_log_debug_shows_provider_lines_at_their_level() {
         provider_lines.join("\n")
     );
     assert!(
+        provider_lines.iter().any(|l| l.contains("[INFO]")
+            && l.contains("Starting terraform-provider-rdslink")
+            && l.contains(&format!("version={}", env!("CARGO_PKG_VERSION")))),
+        "no INFO line with the version at startup in:\n{}",
+        provider_lines.join("\n")
+    );
+    assert!(
         provider_lines.iter().any(|l| l.contains("[DEBUG]")),
         "no DEBUG line from the provider in:\n{}",
         provider_lines.join("\n")

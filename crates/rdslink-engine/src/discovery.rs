@@ -3,9 +3,10 @@
 //! The RDS API says *which* instance plays the part (authoritative the moment a failover
 //! completes); DNS says *where* that instance is (the only place RDS publishes addresses).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::net::Ipv4Addr;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use aws_sdk_rds::operation::describe_db_clusters::DescribeDBClustersError;
 use aws_sdk_rds::operation::describe_db_instances::DescribeDBInstancesError;
@@ -75,6 +76,12 @@ pub trait Discover: Send + Sync {
 pub struct Discoverer {
     rds: aws_sdk_rds::Client,
     resolver: Resolver,
+    /// See [`Discoverer::addresses_only`].
+    addresses_only: bool,
+    /// Cluster member id (lower case) -> its instance endpoint, remembered in addresses-only
+    /// mode. An instance's endpoint never changes while the instance exists (renaming it changes
+    /// its id too), so only the cluster's choice of writer has to be asked each time.
+    member_endpoints: Arc<Mutex<HashMap<String, String>>>,
 }
 
 /// Statuses in which an instance or cluster has no address worth targeting. A target left over
@@ -83,7 +90,22 @@ const UNAVAILABLE_STATUSES: &[&str] = &["stopped", "stopping", "deleting"];
 
 impl Discoverer {
     pub fn new(rds: aws_sdk_rds::Client, resolver: Resolver) -> Self {
-        Discoverer { rds, resolver }
+        Discoverer {
+            rds,
+            resolver,
+            addresses_only: false,
+            member_endpoints: Arc::default(),
+        }
+    }
+
+    /// Discovery for a long-lived reconciler (the sync Lambda), which uses only the endpoint and
+    /// the addresses: the best-effort VPC lookup is skipped (`vpc_id` may be `None`), and a
+    /// cluster's member endpoints are read once, all in one call, then remembered, so that a
+    /// cluster writer costs one `DescribeDBClusters` per discovery (the writer's identity is
+    /// still asked every time: that is what moves at a failover).
+    pub fn addresses_only(mut self) -> Self {
+        self.addresses_only = true;
+        self
     }
 
     /// The resolver used for addresses.
@@ -174,6 +196,11 @@ impl Discoverer {
             .to_string();
 
         let (endpoint, target_ips, vpc_id) = match role {
+            ClusterRole::Writer if self.addresses_only => {
+                let instance_endpoint = self.member_endpoint(&cluster, &writer, calls).await?;
+                let target_ips = self.resolver.resolve_ipv4(&instance_endpoint).await?;
+                (cluster.endpoint(), target_ips, None)
+            }
             ClusterRole::Writer => {
                 // The writer's own instance endpoint, not the cluster endpoint: the RDS API
                 // names the new writer the moment a failover completes, while the cluster
@@ -196,6 +223,7 @@ impl Discoverer {
         })?;
         let vpc_id = match vpc_id {
             Some(vpc_id) => Some(vpc_id),
+            None if self.addresses_only => None,
             None => self.cluster_subnet_group_vpc(&cluster, calls).await,
         };
         let mut zones: Vec<String> = cluster.availability_zones().to_vec();
@@ -211,6 +239,55 @@ impl Discoverer {
             writer_instance_identifier: Some(writer),
             target_ips,
         })
+    }
+
+    /// The instance endpoint of cluster member `member`: remembered, or read with every other
+    /// member's in one `DescribeDBInstances` (so that a failover to another member needs no
+    /// read). Only an instance with a usable endpoint is answered from the read.
+    async fn member_endpoint(
+        &self,
+        cluster: &DbCluster,
+        member: &str,
+        calls: &AwsCalls,
+    ) -> Result<String, Error> {
+        let key = member.to_ascii_lowercase();
+        let remembered = |endpoints: &Mutex<HashMap<String, String>>| {
+            let endpoints = endpoints.lock().unwrap_or_else(PoisonError::into_inner);
+            endpoints.get(&key).cloned()
+        };
+        if let Some(endpoint) = remembered(&self.member_endpoints) {
+            return Ok(endpoint);
+        }
+        let member_ids: Vec<String> = cluster
+            .db_cluster_members()
+            .iter()
+            .filter_map(|member| member.db_instance_identifier())
+            .map(str::to_string)
+            .collect();
+        let instances = self.describe_instances_by_id(&member_ids, calls).await?;
+        let instance = instances
+            .iter()
+            .find(|instance| {
+                instance
+                    .db_instance_identifier()
+                    .is_some_and(|id| id.eq_ignore_ascii_case(member))
+            })
+            .ok_or_else(|| Error::DbInstanceNotFound {
+                identifier: member.to_string(),
+            })?;
+        let endpoint = usable_instance_endpoint(instance, member)?.to_string();
+        let mut endpoints = self
+            .member_endpoints
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        for instance in &instances {
+            let id = instance.db_instance_identifier();
+            let address = instance.endpoint().and_then(|endpoint| endpoint.address());
+            if let (Some(id), Some(address)) = (id, address) {
+                endpoints.insert(id.to_ascii_lowercase(), address.to_string());
+            }
+        }
+        Ok(endpoint)
     }
 
     /// Every running non-writer member's own address, resolved concurrently.

@@ -93,7 +93,9 @@ impl Function {
             Some(nameservers) => Resolver::with_nameservers(nameservers),
             None => Resolver::system().map_err(InitError::Resolver)?,
         };
-        let discoverer = Discoverer::new(aws_sdk_rds::Client::new(sdk), resolver);
+        // The function only converges addresses: no VPC lookup, cluster member endpoints read
+        // once per execution environment.
+        let discoverer = Discoverer::new(aws_sdk_rds::Client::new(sdk), resolver).addresses_only();
         let target_group = TargetGroup::new(
             aws_sdk_elasticloadbalancingv2::Client::new(sdk),
             config.target_group_arn.as_str(),

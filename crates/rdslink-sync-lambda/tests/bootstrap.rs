@@ -605,3 +605,91 @@ print(json.dumps(entries))
     );
     serde_json::from_slice(&output.stdout).expect("entry list")
 }
+
+/// The AWS calls of one reconcile, counted by a proxy in front of the emulator: a guard against
+/// a call slipping into the function's path (each is a round trip on AWS, paid at every
+/// failover). An Aurora cluster's writer, as the function follows it most often. The failover
+/// keeps the engine's safety reads: a fresh `DescribeDBClusters` and group read before
+/// deregistering (invariant 3) and the read-back after it (invariant 5).
+#[tokio::test]
+async fn a_reconcile_makes_only_the_aws_calls_it_needs() {
+    use rdslink_testkit::bootstrap::{Bootstrap, aws_environment};
+    use rdslink_testkit::fault_proxy::{FaultPlan, FaultProxy};
+
+    let account = fresh_account().await;
+    let dns = DnsServer::start().await;
+    let cluster = seed::aurora_cluster(&account, &dns, "orders", 2).await;
+    let target_group = seed::target_group(&account, "rdslink-orders", cluster.port).await;
+    let proxy = FaultProxy::start(&moto().await.endpoint, FaultPlan::none()).await;
+    let mut env = aws_environment(&account).await;
+    env.extend([
+        ("AWS_ENDPOINT_URL".to_owned(), proxy.endpoint()),
+        ("RDSLINK_TARGET_GROUP_ARN".to_owned(), target_group.clone()),
+        (
+            "RDSLINK_DB_CLUSTER_IDENTIFIER".to_owned(),
+            cluster.id.clone(),
+        ),
+        ("RDSLINK_PORT".to_owned(), cluster.port.to_string()),
+        ("RDSLINK_DNS_NAMESERVERS".to_owned(), dns.addr().to_string()),
+    ]);
+    let function = Bootstrap::start(&native_bootstrap(), &env).await;
+    let invoke = |payload: Value| {
+        let (function, proxy) = (&function, &proxy);
+        async move {
+            proxy.clear();
+            let outcome = function.invoke(&payload).await;
+            let Outcome::Response(summary) = outcome else {
+                panic!("{outcome:?}\n{}", function.output());
+            };
+            let calls: Vec<String> = proxy
+                .forwarded_calls()
+                .into_iter()
+                .map(|call| call.operation)
+                .collect();
+            (summary, calls)
+        }
+    };
+
+    // First invocation, on an empty group: the cluster's member endpoints are read once, with
+    // the writer's; nothing to deregister, so no fresh answer is needed.
+    let (first, calls) = invoke(scheduled_event()).await;
+    assert_eq!(ips(&first, "registered"), [cluster.writer().ip], "{first}");
+    assert_eq!(
+        calls,
+        [
+            "DescribeDBClusters",
+            "DescribeDBInstances",
+            "DescribeTargetHealth",
+            "RegisterTargets",
+            "DescribeTargetHealth"
+        ]
+    );
+
+    let (noop, calls) = invoke(scheduled_event()).await;
+    assert_eq!(noop["in_sync"], json!(true), "{noop}");
+    assert_eq!(calls, ["DescribeDBClusters", "DescribeTargetHealth"]);
+
+    let new_writer = seed::failover_cluster(&account, &cluster, None).await;
+    let new_ip = cluster.member(&new_writer).ip;
+    let arn = format!("arn:aws:rds:{REGION}:{}:cluster:{}", account.id, cluster.id);
+    let mut event =
+        fixture("eventbridge_db_cluster_failover_completed_RDS-EVENT-0071__aimably-fixture.json");
+    event["account"] = json!(account.id);
+    event["resources"] = json!([arn]);
+    event["detail"]["SourceArn"] = json!(arn);
+    event["detail"]["SourceIdentifier"] = json!(cluster.id);
+    let (failover, calls) = invoke(event).await;
+    assert_eq!(ips(&failover, "targets"), [new_ip], "{failover}");
+    assert_eq!(
+        calls,
+        [
+            "DescribeDBClusters",
+            "DescribeTargetHealth",
+            "RegisterTargets",
+            "DescribeDBClusters",
+            "DescribeTargetHealth",
+            "DeregisterTargets",
+            "DescribeTargetHealth"
+        ]
+    );
+}

@@ -86,6 +86,12 @@ pub trait Provider: Send + Sync + 'static {
         &[]
     }
 
+    /// The provider's release version, logged when Terraform starts it. (tfplugin6's
+    /// GetMetadata has no field for it, so the log is where Terraform users see it.)
+    fn version(&self) -> Option<&'static str> {
+        None
+    }
+
     /// Schema of the `provider "<name>" {}` block.
     fn schema(&self) -> Schema;
 

@@ -83,6 +83,11 @@ pub async fn serve<P: Provider>(provider: P) -> Result<(), ServeError> {
 pub async fn serve_with<P: Provider>(provider: P, options: ServeOptions) -> Result<(), ServeError> {
     let launch = Launch::from_env()?;
     logging::init(provider.type_name(), provider.log_targets());
+    tracing::info!(
+        version = provider.version().unwrap_or("unknown"),
+        "Starting terraform-provider-{}",
+        provider.type_name()
+    );
     ignore_interrupts()?;
     let running = start(provider, &launch, options).await?;
     announce(&running.handshake_line)?;

@@ -54,127 +54,46 @@ pub async fn ensure(clients: &SyncClients, spec: &SyncSpec) -> Result<Deployed> 
     }
 }
 
+/// One pass, in three waves of independent steps (AWS answers each call in tens of milliseconds,
+/// so the waves, not the calls, set the time): the log group and both roles; the function, which
+/// needs its role; then its event sources: the rule and the SNS path one after the other (both
+/// change the function's resource policy, which Lambda updates one change at a time) beside the
+/// schedule.
 async fn ensure_once(clients: &SyncClients, spec: &SyncSpec) -> Result<Deployed> {
     let owner = Owner(spec.owner.clone());
     let names = &spec.names;
-    logs::ensure_log_group(
-        &clients.logs,
-        &spec.scope,
-        &owner,
-        &names.log_group,
-        spec.log_retention_days,
-        &spec.tags,
-    )
-    .await?;
-    let role_arn = match &spec.execution_role {
-        ExecutionRole::Managed {
-            permissions_boundary,
-        } => {
-            let trust = policy::lambda_trust_policy(&spec.scope);
-            let permissions = spec.execution_policy();
-            iam::ensure_role(
-                &clients.iam,
-                &owner,
-                &RoleSpec {
-                    part: SyncPart::Role,
-                    name: &names.role,
-                    trust: &trust,
-                    policy: &permissions,
-                    permissions_boundary: permissions_boundary.as_deref(),
-                    tags: &spec.tags,
-                    description: "rdslink sync function: keeps one target group on its database's primary",
-                },
-            )
-            .await?
-        }
-        ExecutionRole::Provided { arn } => arn.clone(),
-    };
+    // The function's ARN follows from its name, so the scheduler role need not wait for it.
+    let function_arn = names.function_arn(&spec.scope);
+    let (_, role_arn, scheduler_role_arn) = tokio::try_join!(
+        logs::ensure_log_group(
+            &clients.logs,
+            &spec.scope,
+            &owner,
+            &names.log_group,
+            spec.log_retention_days,
+            &spec.tags,
+        ),
+        ensure_execution_role(clients, &owner, spec),
+        ensure_scheduler_role(clients, &owner, spec, &function_arn),
+    )?;
     let function = function::ensure_function(&clients.lambda, &owner, spec, &role_arn).await?;
 
-    let event_rule_arn = match spec.event_pattern() {
-        Some(pattern) => {
-            let arn = rule::ensure_rule(
-                &clients.events,
-                &owner,
-                &names.rule,
-                &pattern,
-                &function.arn,
-                &spec.tags,
-            )
-            .await?;
-            function::allow_invocation(
-                &clients.lambda,
-                &names.function,
-                EVENTS_PERMISSION_SID,
-                "events.amazonaws.com",
-                &arn,
-                &spec.scope.account_id,
-            )
-            .await?;
-            Some(arn)
-        }
-        None => {
-            function::revoke_invocation(&clients.lambda, &names.function, EVENTS_PERMISSION_SID)
-                .await?;
-            rule::delete_rule(&clients.events, &owner, &names.rule).await?;
-            None
-        }
+    let event_sources = async {
+        let event_rule_arn = ensure_event_rule(clients, &owner, spec, &function.arn).await?;
+        let (sns_topic_arn, event_subscription_arn) =
+            ensure_sns_delivery(clients, &owner, spec, &function.arn).await?;
+        Ok((event_rule_arn, sns_topic_arn, event_subscription_arn))
     };
-
-    let (sns_topic_arn, event_subscription_arn) =
-        ensure_sns_delivery(clients, &owner, spec, &function.arn).await?;
-
-    let schedule_arn = match &spec.schedule {
-        Some(expression) => {
-            let trust = policy::scheduler_trust_policy(&spec.scope);
-            let permissions = policy::scheduler_policy(&function.arn);
-            let boundary = match &spec.execution_role {
-                ExecutionRole::Managed {
-                    permissions_boundary,
-                } => permissions_boundary.as_deref(),
-                ExecutionRole::Provided { .. } => None,
-            };
-            let scheduler_role = iam::ensure_role(
-                &clients.iam,
-                &owner,
-                &RoleSpec {
-                    part: SyncPart::SchedulerRole,
-                    name: &names.scheduler_role,
-                    trust: &trust,
-                    policy: &permissions,
-                    permissions_boundary: boundary,
-                    tags: &spec.tags,
-                    description: "rdslink sync schedule: invokes one sync function",
-                },
-            )
-            .await?;
-            let input = schedule_input(&names.schedule_arn(&spec.scope));
-            let arn = schedule::ensure_schedule(
-                &clients.scheduler,
-                &ScheduleSpec {
-                    name: &names.schedule,
-                    expression,
-                    function_arn: &function.arn,
-                    role_arn: &scheduler_role,
-                    input: &input,
-                    description: "rdslink: the periodic safety net of one sync function",
-                },
-            )
-            .await?;
-            Some(arn)
-        }
-        None => {
-            schedule::delete_schedule(&clients.scheduler, &names.schedule, &function.arn).await?;
-            iam::delete_role(
-                &clients.iam,
-                &owner,
-                SyncPart::SchedulerRole,
-                &names.scheduler_role,
-            )
-            .await?;
-            None
-        }
-    };
+    let ((event_rule_arn, sns_topic_arn, event_subscription_arn), schedule_arn) = tokio::try_join!(
+        event_sources,
+        ensure_schedule(
+            clients,
+            &owner,
+            spec,
+            &function.arn,
+            scheduler_role_arn.as_deref()
+        ),
+    )?;
 
     if matches!(spec.execution_role, ExecutionRole::Provided { .. }) {
         // The role rdslink managed before the user brought their own, if any.
@@ -190,6 +109,154 @@ async fn ensure_once(clients: &SyncClients, spec: &SyncSpec) -> Result<Deployed>
         event_subscription_arn,
         schedule_arn,
     })
+}
+
+/// The function's role: rdslink's managed one, or the user's as given.
+async fn ensure_execution_role(
+    clients: &SyncClients,
+    owner: &Owner,
+    spec: &SyncSpec,
+) -> Result<String> {
+    match &spec.execution_role {
+        ExecutionRole::Managed {
+            permissions_boundary,
+        } => {
+            let trust = policy::lambda_trust_policy(&spec.scope);
+            let permissions = spec.execution_policy();
+            iam::ensure_role(
+                &clients.iam,
+                owner,
+                &RoleSpec {
+                    part: SyncPart::Role,
+                    name: &spec.names.role,
+                    trust: &trust,
+                    policy: &permissions,
+                    permissions_boundary: permissions_boundary.as_deref(),
+                    tags: &spec.tags,
+                    description: "rdslink sync function: keeps one target group on its database's primary",
+                },
+            )
+            .await
+        }
+        ExecutionRole::Provided { arn } => Ok(arn.clone()),
+    }
+}
+
+/// The role the schedule invokes the function with, when there is a schedule; its ARN.
+async fn ensure_scheduler_role(
+    clients: &SyncClients,
+    owner: &Owner,
+    spec: &SyncSpec,
+    function_arn: &str,
+) -> Result<Option<String>> {
+    if spec.schedule.is_none() {
+        return Ok(None);
+    }
+    let trust = policy::scheduler_trust_policy(&spec.scope);
+    let permissions = policy::scheduler_policy(function_arn);
+    let boundary = match &spec.execution_role {
+        ExecutionRole::Managed {
+            permissions_boundary,
+        } => permissions_boundary.as_deref(),
+        ExecutionRole::Provided { .. } => None,
+    };
+    let arn = iam::ensure_role(
+        &clients.iam,
+        owner,
+        &RoleSpec {
+            part: SyncPart::SchedulerRole,
+            name: &spec.names.scheduler_role,
+            trust: &trust,
+            policy: &permissions,
+            permissions_boundary: boundary,
+            tags: &spec.tags,
+            description: "rdslink sync schedule: invokes one sync function",
+        },
+    )
+    .await?;
+    Ok(Some(arn))
+}
+
+/// The EventBridge rule on the database's events and the function's permission for it; or both
+/// removed when events go through SNS only.
+async fn ensure_event_rule(
+    clients: &SyncClients,
+    owner: &Owner,
+    spec: &SyncSpec,
+    function_arn: &str,
+) -> Result<Option<String>> {
+    let names = &spec.names;
+    match spec.event_pattern() {
+        Some(pattern) => {
+            let arn = rule::ensure_rule(
+                &clients.events,
+                owner,
+                &names.rule,
+                &pattern,
+                function_arn,
+                &spec.tags,
+            )
+            .await?;
+            function::allow_invocation(
+                &clients.lambda,
+                &names.function,
+                EVENTS_PERMISSION_SID,
+                "events.amazonaws.com",
+                &arn,
+                &spec.scope.account_id,
+            )
+            .await?;
+            Ok(Some(arn))
+        }
+        None => {
+            function::revoke_invocation(&clients.lambda, &names.function, EVENTS_PERMISSION_SID)
+                .await?;
+            rule::delete_rule(&clients.events, owner, &names.rule).await?;
+            Ok(None)
+        }
+    }
+}
+
+/// The schedule (its role made by [`ensure_scheduler_role`]); or, without one, the schedule and
+/// its role removed.
+async fn ensure_schedule(
+    clients: &SyncClients,
+    owner: &Owner,
+    spec: &SyncSpec,
+    function_arn: &str,
+    scheduler_role_arn: Option<&str>,
+) -> Result<Option<String>> {
+    let names = &spec.names;
+    match (&spec.schedule, scheduler_role_arn) {
+        (Some(expression), Some(role_arn)) => {
+            let input = schedule_input(&names.schedule_arn(&spec.scope));
+            let arn = schedule::ensure_schedule(
+                &clients.scheduler,
+                &ScheduleSpec {
+                    name: &names.schedule,
+                    expression,
+                    function_arn,
+                    role_arn,
+                    input: &input,
+                    description: "rdslink: the periodic safety net of one sync function",
+                },
+            )
+            .await?;
+            Ok(Some(arn))
+        }
+        // No schedule (a scheduler role exists exactly when a schedule is asked for).
+        _ => {
+            schedule::delete_schedule(&clients.scheduler, &names.schedule, function_arn).await?;
+            iam::delete_role(
+                &clients.iam,
+                owner,
+                SyncPart::SchedulerRole,
+                &names.scheduler_role,
+            )
+            .await?;
+            Ok(None)
+        }
+    }
 }
 
 /// The SNS path (`events = "sns"`): topic, the function's subscription and permission, then the
@@ -421,19 +488,31 @@ pub async fn remove(
     names: &SyncNames,
 ) -> Result<()> {
     let function_arn = names.function_arn(scope);
-    schedule::delete_schedule(&clients.scheduler, &names.schedule, &function_arn).await?;
-    iam::delete_role(
-        &clients.iam,
-        owner,
-        SyncPart::SchedulerRole,
-        &names.scheduler_role,
-    )
-    .await?;
-    rule::delete_rule(&clients.events, owner, &names.rule).await?;
-    rds_subscription::delete_subscription(&clients.rds, owner, &names.event_subscription).await?;
-    topic::delete_topic(&clients.sns, owner, &names.topic_arn(scope)).await?;
+    // What invokes the function goes first, each source on its own (its parts in order): no
+    // event or schedule may reach a function being deleted.
+    tokio::try_join!(
+        async {
+            schedule::delete_schedule(&clients.scheduler, &names.schedule, &function_arn).await?;
+            iam::delete_role(
+                &clients.iam,
+                owner,
+                SyncPart::SchedulerRole,
+                &names.scheduler_role,
+            )
+            .await
+        },
+        rule::delete_rule(&clients.events, owner, &names.rule),
+        async {
+            rds_subscription::delete_subscription(&clients.rds, owner, &names.event_subscription)
+                .await?;
+            topic::delete_topic(&clients.sns, owner, &names.topic_arn(scope)).await
+        },
+    )?;
     function::delete_function(&clients.lambda, owner, &names.function).await?;
-    logs::delete_log_group(&clients.logs, scope, owner, &names.log_group).await?;
-    iam::delete_role(&clients.iam, owner, SyncPart::Role, &names.role).await?;
+    // Then what only the function used.
+    tokio::try_join!(
+        logs::delete_log_group(&clients.logs, scope, owner, &names.log_group),
+        iam::delete_role(&clients.iam, owner, SyncPart::Role, &names.role),
+    )?;
     Ok(())
 }

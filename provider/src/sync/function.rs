@@ -105,7 +105,14 @@ fn wanted_async_invocation(spec: &SyncSpec) -> (Option<i32>, Option<i32>) {
 }
 
 pub async fn read_function(lambda: &Client, name: &str) -> Result<Option<ObservedFunction>> {
-    let answer = lambda.get_function().function_name(name).send().await;
+    // Both by name, so side by side (the settings are "not found" too when the function is).
+    let (answer, async_invocation) = tokio::join!(
+        lambda.get_function().function_name(name).send(),
+        lambda
+            .get_function_event_invoke_config()
+            .function_name(name)
+            .send(),
+    );
     let Some(output) = found(answer.map_err(|err| SyncError::aws(PART, name, "reading", &err)))?
     else {
         return Ok(None);
@@ -117,19 +124,14 @@ pub async fn read_function(lambda: &Client, name: &str) -> Result<Option<Observe
             "GetFunction answered no configuration",
         ));
     };
-    let async_invocation = lambda
-        .get_function_event_invoke_config()
-        .function_name(name)
-        .send()
-        .await
-        .map_err(|err| {
-            SyncError::aws(
-                PART,
-                name,
-                "reading the asynchronous invocation settings of",
-                &err,
-            )
-        });
+    let async_invocation = async_invocation.map_err(|err| {
+        SyncError::aws(
+            PART,
+            name,
+            "reading the asynchronous invocation settings of",
+            &err,
+        )
+    });
     let async_invocation = found(async_invocation)?.map(|settings| {
         (
             settings.maximum_retry_attempts(),
@@ -223,24 +225,33 @@ pub async fn ensure_function(
         }
     }
     wait_ready(lambda, name).await?;
-    let current = read_function(lambda, name).await?.ok_or_else(|| {
+    let mut current = read_function(lambda, name).await?.ok_or_else(|| {
         SyncError::unexpected(
             PART,
             name,
             "the function disappeared while it was configured",
         )
     })?;
-    if current.reserved_concurrency != Some(spec::RESERVED_CONCURRENCY) {
+    // Two settings of their own, not updates of the function: set side by side.
+    let wanted = wanted_async_invocation(spec);
+    let (retries, age) = wanted;
+    let concurrency = async {
+        if current.reserved_concurrency == Some(spec::RESERVED_CONCURRENCY) {
+            return Ok(());
+        }
         lambda
             .put_function_concurrency()
             .function_name(name)
             .reserved_concurrent_executions(spec::RESERVED_CONCURRENCY)
             .send()
             .await
-            .map_err(|err| SyncError::aws(PART, name, "reserving concurrency 1 for", &err))?;
-    }
-    let (retries, age) = wanted_async_invocation(spec);
-    if current.async_invocation != Some((retries, age)) {
+            .map(|_| ())
+            .map_err(|err| SyncError::aws(PART, name, "reserving concurrency 1 for", &err))
+    };
+    let async_invocation = async {
+        if current.async_invocation == Some(wanted) {
+            return Ok(());
+        }
         lambda
             .put_function_event_invoke_config()
             .function_name(name)
@@ -248,6 +259,7 @@ pub async fn ensure_function(
             .set_maximum_event_age_in_seconds(age)
             .send()
             .await
+            .map(|_| ())
             .map_err(|err| {
                 SyncError::aws(
                     PART,
@@ -255,15 +267,13 @@ pub async fn ensure_function(
                     "setting the asynchronous invocation settings of",
                     &err,
                 )
-            })?;
-    }
-    read_function(lambda, name).await?.ok_or_else(|| {
-        SyncError::unexpected(
-            PART,
-            name,
-            "the function disappeared while it was configured",
-        )
-    })
+            })
+    };
+    tokio::try_join!(concurrency, async_invocation)?;
+    // What Lambda accepted, without reading it back.
+    current.reserved_concurrency = Some(spec::RESERVED_CONCURRENCY);
+    current.async_invocation = Some(wanted);
+    Ok(current)
 }
 
 fn environment(spec: &SyncSpec) -> Environment {

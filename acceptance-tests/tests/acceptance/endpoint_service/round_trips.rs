@@ -27,7 +27,13 @@ const MAX_REFRESH_ROUND_TRIPS: usize = 4;
 fn operations(calls: &[Call]) -> Vec<String> {
     calls
         .iter()
-        .map(|call| format!("{}:{}", call.service.as_deref().unwrap_or("-"), call.operation))
+        .map(|call| {
+            format!(
+                "{}:{}",
+                call.service.as_deref().unwrap_or("-"),
+                call.operation
+            )
+        })
         .collect()
 }
 
@@ -42,45 +48,51 @@ async fn a_refresh_reads_everything_side_by_side_and_assumes_the_role_once() {
     let proxy = FaultProxy::start(&rdslink_testkit::moto().await.endpoint, FaultPlan::none()).await;
     case_through(&bench, &proxy)
         .await
-        .step(Step::config(Service::new(&bench, "orders").hcl()).check(async |_| {
-            proxy.clear();
-            proxy.set_plan(FaultPlan::latency(LATENCY));
-            let (code, run) = bench
-                .workspace()
-                .plan_exit_code(&[])
-                .await
-                .expect("terraform plan");
-            let calls = proxy.forwarded_calls();
-            proxy.set_plan(FaultPlan::none());
-            assert_eq!(code, 0, "the plan after apply is empty:\n{}", run.stdout);
+        .step(
+            Step::config(Service::new(&bench, "orders").hcl()).check(async |_| {
+                proxy.clear();
+                proxy.set_plan(FaultPlan::latency(LATENCY));
+                let (code, run) = bench
+                    .workspace()
+                    .plan_exit_code(&[])
+                    .await
+                    .expect("terraform plan");
+                let calls = proxy.forwarded_calls();
+                proxy.set_plan(FaultPlan::none());
+                assert_eq!(code, 0, "the plan after apply is empty:\n{}", run.stdout);
 
-            let (sts, refresh): (Vec<Call>, Vec<Call>) = calls.into_iter().partition(is_sts);
-            // The provider assumes the role (whose answer names the account) and asks nothing
-            // else of STS; Terraform's other provider processes of the plan make no AWS call.
-            assert_eq!(operations(&sts), ["sts:AssumeRole"], "STS calls of one plan");
-            let depth = sequential_round_trips(&refresh);
-            eprintln!(
-                "refresh: {} AWS calls in {depth} sequential round trips, after {} STS call(s)",
-                refresh.len(),
-                sts.len()
-            );
-            assert!(
-                depth <= MAX_REFRESH_ROUND_TRIPS,
-                "the refresh waits through {depth} sequential round trips (at most \
+                let (sts, refresh): (Vec<Call>, Vec<Call>) = calls.into_iter().partition(is_sts);
+                // The provider assumes the role (whose answer names the account) and asks nothing
+                // else of STS; Terraform's other provider processes of the plan make no AWS call.
+                assert_eq!(
+                    operations(&sts),
+                    ["sts:AssumeRole"],
+                    "STS calls of one plan"
+                );
+                let depth = sequential_round_trips(&refresh);
+                eprintln!(
+                    "refresh: {} AWS calls in {depth} sequential round trips, after {} STS call(s)",
+                    refresh.len(),
+                    sts.len()
+                );
+                assert!(
+                    depth <= MAX_REFRESH_ROUND_TRIPS,
+                    "the refresh waits through {depth} sequential round trips (at most \
                  {MAX_REFRESH_ROUND_TRIPS}): {:#?}",
-                operations(&refresh)
-            );
-            let tag_reads = refresh
-                .iter()
-                .filter(|call| call.operation == "DescribeTags")
-                .count();
-            assert!(
-                tag_reads <= 1,
-                "the load balancer, target group and listener tags are one DescribeTags, not \
+                    operations(&refresh)
+                );
+                let tag_reads = refresh
+                    .iter()
+                    .filter(|call| call.operation == "DescribeTags")
+                    .count();
+                assert!(
+                    tag_reads <= 1,
+                    "the load balancer, target group and listener tags are one DescribeTags, not \
                  {tag_reads}: {:#?}",
-                operations(&refresh)
-            );
-        }))
+                    operations(&refresh)
+                );
+            }),
+        )
         .step(Step::same_config().check(async |_| {
             // A plan that reads nothing from AWS (no refresh, nothing to change) makes no call
             // at all: the provider's configuration is lazy.

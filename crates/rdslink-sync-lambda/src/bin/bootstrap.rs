@@ -8,7 +8,10 @@ use rdslink_sync_lambda::handler::{self, Function};
 use serde_json::Value;
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
+// One thread: an invocation is one sequential reconcile, and Lambda serves one invocation at a
+// time per execution environment (128 MB gets a fraction of a vCPU). Worker threads would only
+// add start-up time and memory.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     init_logging();
     let function = match Function::from_env().await {

@@ -76,22 +76,36 @@ impl From<&PartialBundle> for Leftovers {
 /// the provable leftovers of interrupted creates. A working bundle with this name is recorded in
 /// some state (see [`super::ownership`]); a state that records it deletes it by its ids.
 pub async fn find_leftovers(clients: &AwsClients, name: &str) -> Result<Leftovers> {
-    let working = find_working_bundles(clients, name).await?;
+    // Each kind is looked up by the tag on its own, all side by side.
+    let listeners_and_load_balancers = async {
+        let load_balancers = find_tagged_load_balancers(clients, name).await?;
+        let listeners = futures::future::try_join_all(
+            load_balancers
+                .iter()
+                .map(|load_balancer| find_tagged_listeners(clients, load_balancer, name)),
+        )
+        .await?;
+        Ok((
+            listeners.into_iter().flatten().collect::<Vec<_>>(),
+            load_balancers,
+        ))
+    };
+    let (working, (listeners, load_balancers), endpoint_services, target_groups) = tokio::try_join!(
+        find_working_bundles(clients, name),
+        listeners_and_load_balancers,
+        find_tagged_endpoint_services(clients, name),
+        find_tagged_target_groups(clients, name),
+    )?;
     let not_working = |ids: Vec<String>| -> Vec<String> {
         ids.into_iter()
             .filter(|id| !working.iter().any(|bundle| bundle.contains(id)))
             .collect()
     };
-    let load_balancers = find_tagged_load_balancers(clients, name).await?;
-    let mut listeners = Vec::new();
-    for load_balancer in &load_balancers {
-        listeners.extend(find_tagged_listeners(clients, load_balancer, name).await?);
-    }
     Ok(Leftovers {
-        endpoint_services: not_working(find_tagged_endpoint_services(clients, name).await?),
+        endpoint_services: not_working(endpoint_services),
         listeners: not_working(listeners),
         load_balancers: not_working(load_balancers),
-        target_groups: not_working(find_tagged_target_groups(clients, name).await?),
+        target_groups: not_working(target_groups),
     })
 }
 

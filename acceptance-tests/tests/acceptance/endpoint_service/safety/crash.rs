@@ -132,12 +132,13 @@ const ENDPOINT_SERVICE_IN_FLIGHT: KillPoint = KillPoint {
     fate: Fate::Lands((1, 1, 1, 1), NO_SYNC),
 };
 
-/// The function, its role and its log group exist; the rule that delivers the database's events
-/// is being created.
+/// The log group, both roles (the function's and the scheduler's, made side by side) and the
+/// function exist, and the schedule (made beside the rule); the rule that delivers the database's
+/// events is being created.
 const SYNC_BEFORE_THE_RULE: KillPoint = KillPoint {
     held: "PutRule",
     parts: BUNDLE,
-    sync: (1, 1, 1, 0, 0),
+    sync: (1, 2, 1, 0, 1),
     fate: Fate::Dropped,
 };
 /// The function is created after the provider died: the next apply finds it by its name and
@@ -145,8 +146,8 @@ const SYNC_BEFORE_THE_RULE: KillPoint = KillPoint {
 const SYNC_FUNCTION_IN_FLIGHT: KillPoint = KillPoint {
     held: "POST /2015-03-31/functions",
     parts: BUNDLE,
-    sync: (1, 1, 0, 0, 0),
-    fate: Fate::Lands(BUNDLE, (1, 1, 1, 0, 0)),
+    sync: (1, 2, 0, 0, 0),
+    fate: Fate::Lands(BUNDLE, (1, 2, 1, 0, 0)),
 };
 
 /// How long the proxy holds a call that is then dropped: far longer than finding and killing the

@@ -1,0 +1,364 @@
+//! The provider's figures, measured through the real terraform CLI against the emulator:
+//!
+//! - `plan -refresh=false` of the quickstart next to the same plan of Terraform's built-in
+//!   `terraform_data` (Terraform's own floor: no provider process at all), runs alternating;
+//! - with every AWS call held [`LATENCY`] by the testkit's proxy, as real AWS answers: the
+//!   quickstart's create, plan (with refresh) and destroy, the plan's AWS calls, their
+//!   sequential round trips and its STS calls;
+//! - scale: one configuration of 1, 10 and 50 endpoint services, applied and planned, with the
+//!   provider's peak RSS per process.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, ensure};
+use rdslink_testkit::fault_proxy::{Call, FaultPlan, FaultProxy, sequential_round_trips};
+use rdslink_testkit::seed::{self, Vpc};
+use rdslink_testkit::{Account, DnsServer};
+
+use super::table::{Figure, Row, Target};
+use crate::{PROVIDER_SOURCE, Workspace, provider_dir};
+
+/// What real AWS takes to answer a control-plane call, roughly.
+pub const LATENCY: Duration = Duration::from_millis(50);
+/// Runs per figure; the median is reported.
+const RUNS: usize = 7;
+/// Endpoint services per configuration in the scale figures.
+const SCALE: [usize; 3] = [1, 10, 50];
+
+/// The emulated account the figures are measured in: a cluster `orders` and the default VPC.
+pub struct Setting<'a> {
+    pub account: &'a Account,
+    pub dns: &'a DnsServer,
+    pub vpc: &'a Vpc,
+    pub moto_endpoint: &'a str,
+}
+
+/// The sections of the table this module measures, by the names `rdslink-bench` takes.
+pub const SECTIONS: [&str; 3] = ["plan", "latency", "scale"];
+
+/// The rows of `section` (one of [`SECTIONS`]).
+pub async fn rows(setting: &Setting<'_>, section: &str) -> Result<Vec<Row>> {
+    match section {
+        "plan" => plan_without_refresh(setting).await,
+        "latency" => with_latency(setting).await,
+        "scale" => scale(setting).await,
+        other => anyhow::bail!("no bench section {other:?}; the sections are {SECTIONS:?}"),
+    }
+}
+
+fn quickstart() -> Result<String> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/quickstart/main.tf");
+    std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// The quickstart's workspace, reaching AWS at `endpoint` (the emulator or the proxy).
+fn quickstart_workspace(
+    setting: &Setting<'_>,
+    configuration: &str,
+    endpoint: &str,
+) -> Result<Workspace> {
+    let mut workspace = Workspace::new(configuration)?;
+    configure(&mut workspace, setting, endpoint);
+    Ok(workspace)
+}
+
+fn configure(workspace: &mut Workspace, setting: &Setting<'_>, endpoint: &str) {
+    workspace
+        .env("TF_VAR_endpoint_url", endpoint)
+        .env(
+            "TF_VAR_dns_nameservers",
+            &format!("[\"{}\"]", setting.dns.addr()),
+        )
+        .env("TF_VAR_role_arn", &setting.account.role_arn)
+        .env("TF_VAR_vpc_id", &setting.vpc.id)
+        .env("TF_VAR_subnet_ids", &json_list(&setting.vpc.subnet_ids))
+        .env("TF_VAR_db_cluster_identifier", "orders");
+}
+
+async fn plan_without_refresh(setting: &Setting<'_>) -> Result<Vec<Row>> {
+    let rdslink = quickstart_workspace(setting, &quickstart()?, setting.moto_endpoint)?;
+    rdslink.apply().await?;
+    let builtin = Workspace::builtin_only(
+        "resource \"terraform_data\" \"orders\" {\n  input = \"orders\"\n}\n\noutput \"input\" {\n  value = terraform_data.orders.output\n}\n",
+    )?;
+    builtin.apply().await?;
+    let mut ours = Vec::with_capacity(RUNS);
+    let mut floor = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        ours.push(timed_empty_plan(&rdslink, &["-refresh=false"]).await?);
+        floor.push(timed_empty_plan(&builtin, &["-refresh=false"]).await?);
+    }
+    destroy(&rdslink).await?;
+    Ok(vec![
+        Row::new(
+            "plan -refresh=false (quickstart)",
+            Figure::Time(median(ours)),
+            Target::RatioAtMost(1.5),
+        )
+        .against("terraform_data only", Figure::Time(median(floor))),
+    ])
+}
+
+async fn with_latency(setting: &Setting<'_>) -> Result<Vec<Row>> {
+    let proxy = FaultProxy::start(setting.moto_endpoint, FaultPlan::latency(LATENCY)).await;
+    let workspace = quickstart_workspace(setting, &quickstart()?, &proxy.endpoint())?;
+    let (mut creates, mut deletes, mut plans) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut create_calls, mut plan_calls, mut delete_calls) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..3 {
+        proxy.clear();
+        let started = Instant::now();
+        workspace.apply().await?;
+        creates.push(started.elapsed());
+        create_calls = proxy.forwarded_calls();
+        for _ in 0..3 {
+            proxy.clear();
+            plans.push(timed_empty_plan(&workspace, &[]).await?);
+            plan_calls = proxy.forwarded_calls();
+        }
+        proxy.clear();
+        let started = Instant::now();
+        destroy(&workspace).await?;
+        deletes.push(started.elapsed());
+        delete_calls = proxy.forwarded_calls();
+    }
+    if std::env::var_os("RDSLINK_BENCH_CALLS").is_some() {
+        for (what, calls) in [
+            ("create", &create_calls),
+            ("plan", &plan_calls),
+            ("delete", &delete_calls),
+        ] {
+            eprintln!("{what}:\n{}", timeline(calls));
+        }
+    }
+    let depth = |calls: &[Call]| {
+        format!(
+            "{} calls, {} sequential",
+            calls.len(),
+            sequential_round_trips(calls)
+        )
+    };
+    let (sts, refresh): (Vec<Call>, Vec<Call>) = plan_calls
+        .into_iter()
+        .partition(|call| call.service.as_deref() == Some("sts"));
+    let ms = |n| Figure::Time(Duration::from_millis(n));
+    Ok(vec![
+        Row::new(
+            "plan with refresh, 50 ms per AWS call",
+            Figure::Time(median(plans)),
+            Target::AtMost(ms(500)),
+        ),
+        Row::new(
+            "  its sequential AWS round trips after configure",
+            Figure::Count(sequential_round_trips(&refresh) as u64),
+            Target::AtMost(Figure::Count(4)),
+        ),
+        Row::new(
+            "  its AWS calls after configure",
+            Figure::Count(refresh.len() as u64),
+            Target::None,
+        ),
+        Row::new(
+            "  its STS calls (assume_role)",
+            Figure::Count(sts.len() as u64),
+            Target::AtMost(Figure::Count(1)),
+        ),
+        Row::new(
+            format!(
+                "create (apply), 50 ms per AWS call [{}]",
+                depth(&create_calls)
+            ),
+            Figure::Time(median(creates)),
+            Target::AtMost(ms(2000)),
+        ),
+        Row::new(
+            format!(
+                "delete (destroy), 50 ms per AWS call [{}]",
+                depth(&delete_calls)
+            ),
+            Figure::Time(median(deletes)),
+            Target::AtMost(ms(1500)),
+        ),
+    ])
+}
+
+/// One line per call: when it started and finished (ms after the first call) and what it was;
+/// printed with `RDSLINK_BENCH_CALLS=1` to see which calls wait for which.
+fn timeline(calls: &[Call]) -> String {
+    let Some(origin) = calls.iter().map(|call| call.started).min() else {
+        return String::new();
+    };
+    let ms = |at: Instant| at.duration_since(origin).as_millis();
+    calls
+        .iter()
+        .map(|call| {
+            format!(
+                "  {:>6} {:>6}  {}:{}",
+                ms(call.started),
+                ms(call.finished),
+                call.service.as_deref().unwrap_or("-"),
+                call.operation
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn scale(setting: &Setting<'_>) -> Result<Vec<Row>> {
+    let rss = RssProbe::new()?;
+    let mut rows = Vec::new();
+    let mut first: Option<(Duration, Duration, u64)> = None;
+    for count in SCALE {
+        let mut workspace =
+            Workspace::with_cli_configuration(&services(count)?, &rss.cli_configuration())?;
+        configure(&mut workspace, setting, setting.moto_endpoint);
+        workspace.env("RDSLINK_BENCH_RSS_LOG", &rss.log.display().to_string());
+        rss.reset()?;
+        let started = Instant::now();
+        workspace.apply().await?;
+        let apply = started.elapsed();
+        let plan = timed_empty_plan(&workspace, &[]).await?;
+        let peak = rss.peak_kib()?;
+        destroy(&workspace).await?;
+        let (apply_1, plan_1, peak_1) = *first.get_or_insert((apply, plan, peak));
+        let label = |what: &str| format!("{what}, {count} endpoint service{}", plural(count));
+        let times = |time: Duration| time * u32::try_from(count).unwrap_or(u32::MAX);
+        if count == 1 {
+            rows.push(Row::new(label("apply"), Figure::Time(apply), Target::None));
+            rows.push(Row::new(label("plan"), Figure::Time(plan), Target::None));
+            rows.push(Row::new(
+                label("provider peak RSS"),
+                Figure::Bytes(peak * 1024),
+                Target::None,
+            ));
+        } else {
+            rows.push(
+                Row::new(
+                    label("apply"),
+                    Figure::Time(apply),
+                    Target::RatioAtMost(1.0),
+                )
+                .against(format!("{count} x 1 service"), Figure::Time(times(apply_1))),
+            );
+            rows.push(
+                Row::new(label("plan"), Figure::Time(plan), Target::RatioAtMost(1.0))
+                    .against(format!("{count} x 1 service"), Figure::Time(times(plan_1))),
+            );
+            rows.push(
+                Row::new(
+                    label("provider peak RSS"),
+                    Figure::Bytes(peak * 1024),
+                    Target::RatioAtMost(1.5),
+                )
+                .against("1 service", Figure::Bytes(peak_1 * 1024)),
+            );
+        }
+    }
+    Ok(rows)
+}
+
+/// `count` endpoint services for the cluster `orders`, each with its sync Lambda, in one
+/// configuration (the quickstart's provider and variables).
+fn services(count: usize) -> Result<String> {
+    let quickstart = quickstart()?;
+    let provider_part = quickstart
+        .split("# Which addresses should be targeted right now?")
+        .next()
+        .context("the quickstart's provider part")?;
+    Ok(format!(
+        "{provider_part}\nresource \"rdslink_endpoint_service\" \"bench\" {{\n  count = {count}\n  \
+         name = \"bench-${{count.index}}\"\n  db_cluster_identifier = var.db_cluster_identifier\n  \
+         vpc_id = var.vpc_id\n  subnet_ids = var.subnet_ids\n  \
+         allowed_principals = [for id in var.consumer_account_ids : \"arn:aws:iam::${{id}}:root\"]\n}}\n"
+    ))
+}
+
+/// The provider's peak RSS per process: Terraform starts it through a wrapper that runs it
+/// under `/usr/bin/time`, which appends each process's maximum resident set size to a log.
+struct RssProbe {
+    dir: tempfile::TempDir,
+    log: PathBuf,
+}
+
+impl RssProbe {
+    fn new() -> Result<Self> {
+        let dir = tempfile::Builder::new()
+            .prefix("rdslink-bench-rss-")
+            .tempdir()?;
+        let log = dir.path().join("rss.log");
+        let real = provider_dir().join("terraform-provider-rdslink");
+        ensure!(
+            Path::new("/usr/bin/time").exists(),
+            "the RSS figures need /usr/bin/time (Debian package `time`)"
+        );
+        let wrapper = dir.path().join("terraform-provider-rdslink");
+        std::fs::write(
+            &wrapper,
+            format!(
+                "#!/bin/sh\nexec /usr/bin/time -f '%M' -a -o \"$RDSLINK_BENCH_RSS_LOG\" {} \"$@\"\n",
+                real.display()
+            ),
+        )?;
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755))?;
+        Ok(RssProbe { dir, log })
+    }
+
+    fn cli_configuration(&self) -> String {
+        format!(
+            "provider_installation {{\n  dev_overrides {{\n    \"{PROVIDER_SOURCE}\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+            self.dir.path().display()
+        )
+    }
+
+    fn reset(&self) -> Result<()> {
+        std::fs::write(&self.log, "").context("clearing the RSS log")
+    }
+
+    /// The largest peak of any provider process since [`RssProbe::reset`], in KiB.
+    fn peak_kib(&self) -> Result<u64> {
+        let log = std::fs::read_to_string(&self.log)?;
+        log.lines()
+            .filter_map(|line| line.trim().parse::<u64>().ok())
+            .max()
+            .context("no provider process recorded its RSS")
+    }
+}
+
+async fn timed_empty_plan(workspace: &Workspace, extra: &[&str]) -> Result<Duration> {
+    let started = Instant::now();
+    let (code, run) = workspace.plan_exit_code(extra).await?;
+    let elapsed = started.elapsed();
+    ensure!(code == 0, "the plan is not empty:\n{}", run.stdout);
+    Ok(elapsed)
+}
+
+async fn destroy(workspace: &Workspace) -> Result<()> {
+    workspace
+        .terraform(&["destroy", "-auto-approve", "-no-color"])
+        .await?
+        .success()?;
+    Ok(())
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn json_list(items: &[String]) -> String {
+    serde_json::to_string(items).unwrap_or_default()
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+/// `Setting` over a fresh account seeded as the quickstart expects.
+pub async fn seeded() -> Result<(Account, DnsServer, Vpc)> {
+    let account = rdslink_testkit::fresh_account().await;
+    let dns = DnsServer::start().await;
+    seed::aurora_cluster(&account, &dns, "orders", 2).await;
+    let vpc = seed::default_vpc(&account).await;
+    Ok((account, dns, vpc))
+}
