@@ -86,11 +86,6 @@ impl Identity {
             .await;
         resolved.as_deref().map_err(String::as_str)
     }
-
-    /// The account id if it is already resolved (no AWS call).
-    pub fn known_account_id(&self) -> Option<&str> {
-        self.resolved.get()?.as_deref().ok()
-    }
 }
 
 /// A role's temporary credentials: one `AssumeRole` per session, renewed shortly before it expires.

@@ -4,7 +4,7 @@ use aws_sdk_elasticloadbalancingv2::types::{Action, ActionTypeEnum, Listener, Pr
 
 use super::AwsClients;
 use super::error::{Error, Part, Result, aws};
-use super::tags::{Tags, elb_tags, elb_tags_of, elb_tags_of_one, owned_by};
+use super::tags::{Tags, elb_tags, elb_tags_of, owned_by};
 
 /// The listener as AWS holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,17 +184,7 @@ pub(crate) async fn forward_listener_to(
     Ok(())
 }
 
-/// The listener and its tags.
-pub async fn read_listener(clients: &AwsClients, arn: &str) -> Result<ObservedListener> {
-    let (mut listener, tags) = tokio::try_join!(
-        describe_listener(clients, arn),
-        elb_tags_of_one(clients, Part::Listener, arn)
-    )?;
-    listener.tags = tags;
-    Ok(listener)
-}
-
-/// [`read_listener`] without the tags (which the caller reads in one call with the other parts').
+/// The listener; its tags are read with the other parts' ([`super::read`]).
 pub(crate) async fn describe_listener(clients: &AwsClients, arn: &str) -> Result<ObservedListener> {
     let listener = find_listener(clients, arn).await?;
     Ok(ObservedListener {

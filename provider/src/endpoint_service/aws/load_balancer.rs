@@ -314,18 +314,8 @@ fn sorted(mut values: Vec<String>) -> Vec<String> {
     values
 }
 
-/// The load balancer, its cross-zone setting and its tags.
-pub async fn read_load_balancer(clients: &AwsClients, arn: &str) -> Result<ObservedLoadBalancer> {
-    let (mut lb, tags) = tokio::try_join!(
-        describe_load_balancer(clients, arn),
-        elb_tags_of_one(clients, Part::LoadBalancer, arn)
-    )?;
-    lb.tags = tags;
-    Ok(lb)
-}
-
-/// [`read_load_balancer`] without the tags (which the caller reads in one call with the other
-/// parts' tags): the load balancer and its attributes side by side.
+/// The load balancer and its cross-zone setting, side by side; its tags are read with the
+/// other parts' ([`super::read`]).
 pub(crate) async fn describe_load_balancer(
     clients: &AwsClients,
     arn: &str,

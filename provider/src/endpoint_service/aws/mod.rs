@@ -64,12 +64,11 @@ pub use error::{Error, Part, Result};
 pub use import::{DATABASE_TAG, find_bundle_by_service_id, recorded_database};
 pub use listener::{
     ObservedListener, find_listener, find_tagged_listeners, forward_target, listeners_of,
-    read_listener,
 };
 pub use load_balancer::{
     ObservedLoadBalancer, find_load_balancer, find_tagged_load_balancers, load_balancer_status,
-    read_load_balancer, security_groups_change_needs_replacement, update_cross_zone,
-    update_security_groups, wait_load_balancer_active,
+    security_groups_change_needs_replacement, update_cross_zone, update_security_groups,
+    wait_load_balancer_active,
 };
 pub use network::validate_network;
 pub use observed::{Observed, read};
@@ -79,8 +78,8 @@ pub use spec::{
 };
 pub use tags::{TagChanges, Tags};
 pub use target_group::{
-    ObservedTargetGroup, find_tagged_target_groups, find_target_group, read_target_group,
-    update_health_check, update_target_group_attributes,
+    ObservedTargetGroup, find_tagged_target_groups, find_target_group, update_health_check,
+    update_target_group_attributes,
 };
 pub use targets::{reconcile_targets, reconcile_targets_with, recreate_target_group};
 pub use update::{point_service_at, update_tags};

@@ -209,18 +209,8 @@ pub async fn update_target_group_attributes(
     Ok(())
 }
 
-/// The target group, its attributes, registered targets and tags.
-pub async fn read_target_group(clients: &AwsClients, arn: &str) -> Result<ObservedTargetGroup> {
-    let (mut group, tags) = tokio::try_join!(
-        describe_target_group(clients, arn),
-        elb_tags_of_one(clients, Part::TargetGroup, arn)
-    )?;
-    group.tags = tags;
-    Ok(group)
-}
-
-/// [`read_target_group`] without the tags (which the caller reads in one call with the other
-/// parts' tags): the group and its attributes side by side, then its targets.
+/// The target group, its attributes (side by side) and its registered targets; its tags are
+/// read with the other parts' ([`super::read`]).
 pub(crate) async fn describe_target_group(
     clients: &AwsClients,
     arn: &str,
