@@ -34,9 +34,15 @@ fn main() -> ExitCode {
     }
 }
 
+/// The stack of each runtime thread (a few threads: one per core).
+const WORKER_STACK_BYTES: usize = 8 * 1024 * 1024;
+
 fn serve() -> ExitCode {
+    // An apply runs many AWS calls side by side, each a future inside the next; unoptimised
+    // builds lay those out in large stack frames, which overflowed tokio's 2 MiB default.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(WORKER_STACK_BYTES)
         .build()
     {
         Ok(runtime) => runtime,

@@ -1,5 +1,11 @@
-//! Create: the bundle the plan describes, then the database's addresses of this moment registered
-//! in it (through the engine's `reconcile`, see [`super::targets`]).
+//! Create: the bundle the plan describes and the sync Lambda, then the database's addresses of
+//! this moment registered in it (through the engine's `reconcile`, see [`super::targets`]).
+//!
+//! AWS answers each call in tens of milliseconds, so what runs one after another sets the time:
+//! the database's discovery beside the bundle's checks (all reads), and the sync Lambda's
+//! deployment beside the load balancer, listener and endpoint service once the target group it
+//! serves exists. Registering the targets waits for both: it stays the create's last step, which
+//! is what tells a finished bundle from a leftover ([`super::aws::ownership`]).
 //!
 //! Failure policy: when a create fails half way, the parts that exist are returned with the error,
 //! so Terraform records them as a tainted resource and the next `apply` (or `destroy`) deletes them
@@ -8,19 +14,22 @@
 
 use tfplugin::diag::{AttributePath, Diagnostics};
 use tfplugin::provider::Context;
+use tokio::sync::oneshot;
 
 use super::aws::{self, BundleSpec, PartialBundle};
 use super::model::{
     Configuration, EndpointServiceModel, Field, HealthCheck, List, Operation, Parts,
 };
+use super::read::{connections, connections_or_warning};
 use super::sync;
 use super::targets;
 use super::timeouts;
 use crate::aws::Clients;
 
-/// Creates the bundle, then points its target group at the database's primary of this moment
-/// through the engine's `reconcile` (the plan promised no address). The database is discovered
-/// before anything is created, so a database that cannot be found changes nothing.
+/// Creates the bundle and deploys the sync Lambda, then points its target group at the database's
+/// primary of this moment through the engine's `reconcile` (the plan promised no address). The
+/// database is discovered, and the network and the name checked, before anything is created, so
+/// a database that cannot be found changes nothing.
 pub(super) async fn create(
     clients: &Clients,
     mut planned: EndpointServiceModel,
@@ -28,21 +37,75 @@ pub(super) async fn create(
     ctx: &Context,
     diags: &mut Diagnostics,
 ) -> Option<EndpointServiceModel> {
-    let now = targets::discover(clients, config, diags).await?;
+    let timeout = timeouts::of(&planned.timeouts, Operation::Create);
+    let mut discovery_diags = Diagnostics::new();
+    let name = planned.name.as_deref().unwrap_or_default().to_owned();
+    let (subnet_ids, security_group_ids) = (
+        planned.subnet_ids.elements(),
+        planned.security_group_ids.elements(),
+    );
+    let network = aws::Network {
+        vpc_id: planned.vpc_id.as_deref().unwrap_or_default(),
+        subnet_ids: &subnet_ids,
+        security_group_ids: &security_group_ids,
+    };
+    let nothing_yet = PartialBundle::default();
+    let (now, checked) = tokio::join!(
+        targets::discover(clients, config, &mut discovery_diags),
+        aws::preflight(
+            &clients.bundle,
+            &name,
+            network,
+            &nothing_yet,
+            timeout,
+            ctx.stopped(),
+        ),
+    );
+    for diagnostic in discovery_diags.into_vec() {
+        diags.push(diagnostic);
+    }
+    let now = now?;
+    let checked = match checked {
+        Ok(checked) => checked,
+        Err(err) => {
+            diags.error(
+                "Cannot create the endpoint service",
+                creation_failure(&err.to_string(), &nothing_yet),
+            );
+            return None;
+        }
+    };
     if !targets::settle(&mut planned, config, &now, diags) {
         return None;
     }
     let spec = spec_of(&planned, diags)?;
-    let timeout = timeouts::of(&planned.timeouts, Operation::Create);
+
     let mut progress = PartialBundle::default();
-    let created = aws::create(
+    let (target_group_ready, target_group_made) = oneshot::channel();
+    let bundle = Box::pin(aws::build(
         &clients.bundle,
         &spec,
+        checked,
         &mut progress,
         timeout,
         ctx.stopped(),
-    )
-    .await;
+        Some(target_group_ready),
+    ));
+    // The sync Lambda needs only the target group's ARN: it is deployed while the rest of the
+    // bundle is made, on a copy of the plan whose `sync` it then hands back.
+    let role_given = sync::role_given(&config.model);
+    let mut for_sync = planned.clone();
+    let deployment = Box::pin(async {
+        // The cluster's members (for the rule's pattern) are read while the group is made.
+        let (target_group_arn, members) =
+            tokio::join!(target_group_made, sync::members_ahead(clients, &for_sync));
+        for_sync.parts.target_group_arn = Field::Known(target_group_arn.ok()?);
+        Some(sync::apply(clients, &mut for_sync, role_given, members, timeout, ctx).await)
+    });
+    let (created, deployed) = tokio::join!(bundle, deployment);
+    if deployed.is_some() {
+        planned.sync = for_sync.sync;
+    }
     let bundle = match created {
         Ok(bundle) => bundle,
         Err(err) => {
@@ -50,17 +113,16 @@ pub(super) async fn create(
                 "Cannot create the endpoint service",
                 creation_failure(&err.to_string(), &progress),
             );
+            if let Some(Err(error)) = deployed {
+                diags.error("Cannot deploy the sync Lambda", error);
+            }
             return partial_state(planned, &progress, diags);
         }
     };
     planned.parts = Parts::from(&bundle);
     planned.service_nlb_arns = Field::Known(List::of([bundle.nlb_arn.clone()]));
-    // The sync Lambda before the targets, so that registering them stays the create's last step:
-    // a create killed while the function is being deployed leaves a bundle without targets,
-    // which the next apply adopts (`aws::ownership`) together with the sync parts it finds by
-    // their names and tags.
-    let role_given = sync::role_given(&config.model);
-    let deployed = sync::apply(clients, &mut planned, role_given, timeout, ctx).await;
+    // The bundle exists, so the target group was announced and the deployment ran.
+    let deployed = deployed.unwrap_or_else(|| Err("the sync Lambda was not deployed".to_owned()));
     if let Err(error) = &deployed
         && ctx.is_stopped()
     {
@@ -68,19 +130,23 @@ pub(super) async fn create(
         diags.error("Cannot deploy the sync Lambda", error.clone());
         return partial_state(planned, &PartialBundle::from(&bundle), diags);
     }
-    let converged = targets::converge(
-        clients,
-        &now,
-        &bundle.target_group_arn,
-        spec.port,
-        &mut planned,
-        diags,
-    )
-    .await;
+    // A create killed before this point leaves a bundle without targets, which the next apply
+    // adopts (`aws::ownership`) together with the sync parts it finds by their names and tags.
+    let (converged, connections) = tokio::join!(
+        targets::converge(
+            clients,
+            &now,
+            &bundle.target_group_arn,
+            spec.port,
+            &mut planned,
+            diags,
+        ),
+        connections(clients, &bundle.service_id),
+    );
     if converged.is_none() {
         return partial_state(planned, &PartialBundle::from(&bundle), diags);
     }
-    super::read::settle_connections(clients, &mut planned, diags).await;
+    planned.connections = connections_or_warning(connections, diags);
     if let Err(error) = deployed {
         // The bundle works; the state records it, tainted by the error, so Terraform would
         // replace it at the next apply. The sync parts that exist are found again by their names.

@@ -1,6 +1,6 @@
 //! Delete: the sync Lambda's parts (found by name, removed only when tagged as this endpoint
-//! service's), then every recorded part of the bundle, and every part tagged with the bundle's name (leftovers of an
-//! interrupted apply), in dependency order.
+//! service's) beside every recorded part of the bundle, and every part tagged with the bundle's
+//! name (leftovers of an interrupted apply), in dependency order.
 
 use tfplugin::diag::Diagnostics;
 use tfplugin::provider::Context;
@@ -20,10 +20,12 @@ pub(super) async fn delete(
     diags: &mut Diagnostics,
 ) -> Result<(), Option<EndpointServiceModel>> {
     let timeout = timeouts::of(&prior.timeouts, Operation::Delete);
-    // The function first: it must not register targets in a group being deleted.
     let name = prior.name.as_deref().unwrap_or_default();
-    if let Err(error) = ctx
-        .until_stopped(tokio::time::timeout(
+    // Side by side: the function may run once more while the bundle goes, and what it does then
+    // (register an address in a target group being deleted) fails or goes with the group, which
+    // only a listener keeps in use.
+    let sync_removed = Box::pin(async {
+        ctx.until_stopped(tokio::time::timeout(
             timeout,
             sync::remove_parts(clients, name),
         ))
@@ -31,20 +33,24 @@ pub(super) async fn delete(
         .map_err(|_| "interrupted: Terraform asked the provider to stop".to_owned())
         .and_then(|done| done.map_err(|_| format!("did not finish within {}s", timeout.as_secs())))
         .and_then(|removed| removed)
-    {
-        diags.error("Cannot delete the sync Lambda", error);
-        return Err(None);
-    }
-    let deleted = aws::delete(
+    });
+    let parts = prior.parts.ids();
+    let bundle_deleted = Box::pin(aws::delete(
         &clients.bundle,
-        &prior.parts.ids(),
+        &parts,
         prior.name.as_deref(),
         timeout,
         ctx.stopped(),
-    )
-    .await;
-    deleted.map_err(|err| {
+    ));
+    let (sync_removed, bundle_deleted) = tokio::join!(sync_removed, bundle_deleted);
+    if let Err(error) = &sync_removed {
+        diags.error("Cannot delete the sync Lambda", error);
+    }
+    if let Err(err) = &bundle_deleted {
         diags.error("Cannot delete the endpoint service", err.to_string());
-        None
-    })
+    }
+    if sync_removed.is_err() || bundle_deleted.is_err() {
+        return Err(None);
+    }
+    Ok(())
 }

@@ -283,13 +283,19 @@ pub(super) async fn settle_connections(
         planned.connections = Field::Null;
         return;
     };
-    planned.connections = match connections(clients, &service_id).await {
-        Ok(connections) => connections,
-        Err(error) => {
-            diags.warning("Cannot read the endpoint service's connections", error);
-            Field::Known(List::default())
-        }
-    };
+    planned.connections = connections_or_warning(connections(clients, &service_id).await, diags);
+}
+
+/// The connections read, or none with a warning: a plan or apply does not fail over a list that
+/// only reports.
+pub(super) fn connections_or_warning(
+    read: Result<Field<List<Connection>>, String>,
+    diags: &mut Diagnostics,
+) -> Field<List<Connection>> {
+    read.unwrap_or_else(|error| {
+        diags.warning("Cannot read the endpoint service's connections", error);
+        Field::Known(List::default())
+    })
 }
 
 #[cfg(test)]

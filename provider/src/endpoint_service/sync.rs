@@ -183,6 +183,7 @@ async fn spec_of(
     state: &EndpointServiceModel,
     sync: &SyncModel,
     role_given: bool,
+    members: Option<Vec<String>>,
 ) -> Result<SyncSpec, String> {
     let scope = scope(clients).await?;
     let name = state
@@ -226,7 +227,10 @@ async fn spec_of(
         .to_owned();
     Ok(SyncSpec {
         owner: name.clone(),
-        cluster_members: cluster_members(clients, &selector).await?,
+        cluster_members: match members {
+            Some(members) => members,
+            None => cluster_members(clients, &selector).await?,
+        },
         names,
         scope,
         target_group_arn,
@@ -254,6 +258,16 @@ fn vpc_attachment(sync: &SyncModel) -> Option<VpcAttachment> {
         subnet_ids: subnet_ids.into_iter().collect(),
         security_group_ids: sync.security_group_ids.elements().into_iter().collect(),
     })
+}
+
+/// [`cluster_members`] of the database `state` selects, read ahead of [`apply`] (which reads
+/// them itself when given none); `None` when that cannot be done now.
+pub(super) async fn members_ahead(
+    clients: &Clients,
+    state: &EndpointServiceModel,
+) -> Option<Vec<String>> {
+    let selector = state.database.selector()?;
+    cluster_members(clients, &selector).await.ok()
 }
 
 /// A cluster's member instances, for the rule's pattern; empty for other databases.
@@ -290,10 +304,12 @@ async fn cluster_members(
 /// Brings the deployment to `planned.sync` (deploying or removing it) and records what exists.
 /// `role_given`: the configuration sets `sync.role_arn`. On failure the error says what happened,
 /// and `planned.sync` records drift, so the next plan shows an update that finishes the job.
+/// `members`: the cluster's members read ahead ([`members_ahead`]), if they were.
 pub(super) async fn apply(
     clients: &Clients,
     planned: &mut EndpointServiceModel,
     role_given: bool,
+    members: Option<Vec<String>>,
     timeout: Duration,
     ctx: &Context,
 ) -> Result<(), String> {
@@ -306,7 +322,7 @@ pub(super) async fn apply(
             remove_parts(clients, name).await?;
             return Ok(None);
         }
-        let spec = spec_of(clients, planned, &sync, role_given).await?;
+        let spec = spec_of(clients, planned, &sync, role_given, members).await?;
         sync::ensure(&clients.sync, &spec)
             .await
             .map(|deployed| Some((spec, deployed)))
@@ -403,7 +419,7 @@ pub(super) async fn refresh(
     // cluster members come from RDS).
     let scope = scope(clients).await?;
     let names = SyncNames::of(state.name.as_deref().ok_or("the name is not known")?);
-    let (spec, observed) = tokio::try_join!(spec_of(clients, state, &sync, false), async {
+    let (spec, observed) = tokio::try_join!(spec_of(clients, state, &sync, false, None), async {
         sync::observe(&clients.sync, &scope, &names)
             .await
             .map_err(|err| err.to_string())

@@ -61,7 +61,9 @@ pub(super) async fn update(
             planned.service_nlb_arns = Field::Known(List::of([bundle.nlb_arn.clone()]));
             let timeout = timeouts::of(&planned.timeouts, Operation::Update);
             let role_given = sync::role_given(&config.model);
-            if let Err(error) = sync::apply(clients, &mut planned, role_given, timeout, ctx).await {
+            if let Err(error) =
+                sync::apply(clients, &mut planned, role_given, None, timeout, ctx).await
+            {
                 // The state records the drift, so the next plan shows the update again.
                 diags.error("Cannot deploy the sync Lambda", error);
             }

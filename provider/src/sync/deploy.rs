@@ -1,13 +1,13 @@
 //! The whole deployment, level-triggered: [`ensure`] brings every part to the spec whatever it
 //! finds (nothing, a half-made deployment from a killed apply, parts changed outside Terraform),
-//! [`observe`] reads every part and says what differs, [`remove`] deletes in dependency order.
+//! [`observe`] reads every part and says what differs, [`remove`] deletes every part.
 //! Each part is found by its derived name and changed only when it is this endpoint service's
 //! ([`super::ownership`]), so running any of them again after an interruption is safe.
 
 use crate::aws::SyncClients;
 
 use super::error::{Result, SyncPart};
-use super::function::{self, ObservedFunction};
+use super::function::{self, EnsuredFunction, Invocation, ObservedFunction};
 use super::iam::{self, ObservedRole, RoleSpec};
 use super::logs::{self, ObservedLogGroup};
 use super::names::{EVENTS_PERMISSION_SID, SNS_PERMISSION_SID, SyncNames};
@@ -55,44 +55,65 @@ pub async fn ensure(clients: &SyncClients, spec: &SyncSpec) -> Result<Deployed> 
 }
 
 /// One pass, in three waves of independent steps (AWS answers each call in tens of milliseconds,
-/// so the waves, not the calls, set the time): the log group and both roles; the function, which
-/// needs its role; then its event sources: the rule and the SNS path one after the other (both
-/// change the function's resource policy, which Lambda updates one change at a time) beside the
-/// schedule.
+/// so the waves, not the calls, set the time): what needs no other part (the log group, both
+/// roles, the rule, and reading the function); the function, which needs its role; then what
+/// needs the function: its two settings, the schedule, and the permissions of its event sources
+/// (the rule's and the SNS path's one after the other when both change the function's resource
+/// policy, which Lambda updates one change at a time).
 async fn ensure_once(clients: &SyncClients, spec: &SyncSpec) -> Result<Deployed> {
     let owner = Owner(spec.owner.clone());
     let names = &spec.names;
-    // The function's ARN follows from its name, so the scheduler role need not wait for it.
+    // The function's ARN follows from its name, so neither the scheduler role nor the rule's
+    // target waits for the function (EventBridge does not ask a target to exist).
     let function_arn = names.function_arn(&spec.scope);
-    let (_, role_arn, scheduler_role_arn) = tokio::try_join!(
-        logs::ensure_log_group(
+    // Each step boxed: side by side, their futures would otherwise share one large stack frame.
+    let (_, role_arn, scheduler_role_arn, event_rule_arn, existing_function) = tokio::try_join!(
+        Box::pin(logs::ensure_log_group(
             &clients.logs,
             &spec.scope,
             &owner,
             &names.log_group,
             spec.log_retention_days,
             &spec.tags,
-        ),
-        ensure_execution_role(clients, &owner, spec),
-        ensure_scheduler_role(clients, &owner, spec, &function_arn),
+        )),
+        Box::pin(ensure_execution_role(clients, &owner, spec)),
+        Box::pin(ensure_scheduler_role(clients, &owner, spec, &function_arn)),
+        Box::pin(ensure_event_rule(clients, &owner, spec, &function_arn)),
+        Box::pin(function::read_function(&clients.lambda, &names.function)),
     )?;
-    let function = function::ensure_function(&clients.lambda, &owner, spec, &role_arn).await?;
+    let function = Box::pin(function::ensure_function(
+        &clients.lambda,
+        &owner,
+        spec,
+        &role_arn,
+        existing_function,
+    ))
+    .await?;
 
     let event_sources = async {
-        let event_rule_arn = ensure_event_rule(clients, &owner, spec, &function.arn).await?;
-        let (sns_topic_arn, event_subscription_arn) =
-            ensure_sns_delivery(clients, &owner, spec, &function.arn).await?;
-        Ok((event_rule_arn, sns_topic_arn, event_subscription_arn))
+        let rule = allow_rule(clients, spec, &function, event_rule_arn.as_deref());
+        let sns = ensure_sns_delivery(clients, &owner, spec, &function);
+        // Lambda changes a function's resource policy one change at a time: the two paths go
+        // side by side only when at most one of them changes it (a function made a moment ago
+        // has no statement to revoke).
+        let both_grant = event_rule_arn.is_some() && spec.event_subscription_source().is_some();
+        let ((), (sns_topic_arn, event_subscription_arn)) = if function.created && !both_grant {
+            tokio::try_join!(rule, sns)?
+        } else {
+            (rule.await?, sns.await?)
+        };
+        Ok((sns_topic_arn, event_subscription_arn))
     };
-    let ((event_rule_arn, sns_topic_arn, event_subscription_arn), schedule_arn) = tokio::try_join!(
-        event_sources,
-        ensure_schedule(
+    let ((sns_topic_arn, event_subscription_arn), schedule_arn, ()) = tokio::try_join!(
+        Box::pin(event_sources),
+        Box::pin(ensure_schedule(
             clients,
             &owner,
             spec,
             &function.arn,
             scheduler_role_arn.as_deref()
-        ),
+        )),
+        Box::pin(function::ensure_settings(&clients.lambda, spec, &function)),
     )?;
 
     if matches!(spec.execution_role, ExecutionRole::Provided { .. }) {
@@ -177,8 +198,8 @@ async fn ensure_scheduler_role(
     Ok(Some(arn))
 }
 
-/// The EventBridge rule on the database's events and the function's permission for it; or both
-/// removed when events go through SNS only.
+/// The EventBridge rule on the database's events, delivering to `function_arn`; or, when events
+/// go through SNS only, the rule removed. Its ARN when there is one.
 async fn ensure_event_rule(
     clients: &SyncClients,
     owner: &Owner,
@@ -197,23 +218,40 @@ async fn ensure_event_rule(
                 &spec.tags,
             )
             .await?;
-            function::allow_invocation(
-                &clients.lambda,
-                &names.function,
-                EVENTS_PERMISSION_SID,
-                "events.amazonaws.com",
-                &arn,
-                &spec.scope.account_id,
-            )
-            .await?;
             Ok(Some(arn))
         }
         None => {
-            function::revoke_invocation(&clients.lambda, &names.function, EVENTS_PERMISSION_SID)
-                .await?;
             rule::delete_rule(&clients.events, owner, &names.rule).await?;
             Ok(None)
         }
+    }
+}
+
+/// The function's permission for the rule `rule_arn`, or none without a rule.
+async fn allow_rule(
+    clients: &SyncClients,
+    spec: &SyncSpec,
+    function: &EnsuredFunction,
+    rule_arn: Option<&str>,
+) -> Result<()> {
+    let name = &spec.names.function;
+    match rule_arn {
+        Some(rule_arn) => {
+            function::allow_invocation(
+                &clients.lambda,
+                name,
+                function.created,
+                Invocation {
+                    sid: EVENTS_PERMISSION_SID,
+                    principal: "events.amazonaws.com",
+                    source_arn: rule_arn,
+                    account_id: &spec.scope.account_id,
+                },
+            )
+            .await
+        }
+        None if function.created => Ok(()),
+        None => function::revoke_invocation(&clients.lambda, name, EVENTS_PERMISSION_SID).await,
     }
 }
 
@@ -266,7 +304,7 @@ async fn ensure_sns_delivery(
     clients: &SyncClients,
     owner: &Owner,
     spec: &SyncSpec,
-    function_arn: &str,
+    function: &EnsuredFunction,
 ) -> Result<(Option<String>, Option<String>)> {
     let names = &spec.names;
     let topic_arn = names.topic_arn(&spec.scope);
@@ -274,7 +312,10 @@ async fn ensure_sns_delivery(
         rds_subscription::delete_subscription(&clients.rds, owner, &names.event_subscription)
             .await?;
         topic::delete_topic(&clients.sns, owner, &topic_arn).await?;
-        function::revoke_invocation(&clients.lambda, &names.function, SNS_PERMISSION_SID).await?;
+        if !function.created {
+            function::revoke_invocation(&clients.lambda, &names.function, SNS_PERMISSION_SID)
+                .await?;
+        }
         return Ok((None, None));
     };
     topic::ensure_topic(
@@ -283,17 +324,20 @@ async fn ensure_sns_delivery(
         &names.topic,
         &topic_arn,
         &spec.topic_policy(),
-        function_arn,
+        &function.arn,
         &spec.tags,
     )
     .await?;
     function::allow_invocation(
         &clients.lambda,
         &names.function,
-        SNS_PERMISSION_SID,
-        "sns.amazonaws.com",
-        &topic_arn,
-        &spec.scope.account_id,
+        function.created,
+        Invocation {
+            sid: SNS_PERMISSION_SID,
+            principal: "sns.amazonaws.com",
+            source_arn: &topic_arn,
+            account_id: &spec.scope.account_id,
+        },
     )
     .await?;
     let subscription_arn = rds_subscription::ensure_subscription(
@@ -479,8 +523,8 @@ impl Observation {
     }
 }
 
-/// Deletes every part this endpoint service owns, in dependency order (what invokes the function,
-/// the function, then what it used); parts already gone or not its own are left alone.
+/// Deletes every part this endpoint service owns, side by side (the log group after the
+/// function); parts already gone or not its own are left alone.
 pub async fn remove(
     clients: &SyncClients,
     owner: &Owner,
@@ -488,31 +532,42 @@ pub async fn remove(
     names: &SyncNames,
 ) -> Result<()> {
     let function_arn = names.function_arn(scope);
-    // What invokes the function goes first, each source on its own (its parts in order): no
-    // event or schedule may reach a function being deleted.
+    // Every part on its own, side by side: an event or schedule that still reaches the function,
+    // or a function that runs once more without its role, fails and changes nothing. Only the
+    // log group waits for the function, which would otherwise write into it again.
+    // Each step boxed: side by side, their futures would otherwise share one large stack frame.
     tokio::try_join!(
-        async {
-            schedule::delete_schedule(&clients.scheduler, &names.schedule, &function_arn).await?;
-            iam::delete_role(
-                &clients.iam,
-                owner,
-                SyncPart::SchedulerRole,
-                &names.scheduler_role,
-            )
-            .await
-        },
-        rule::delete_rule(&clients.events, owner, &names.rule),
-        async {
+        Box::pin(schedule::delete_schedule(
+            &clients.scheduler,
+            &names.schedule,
+            &function_arn
+        )),
+        Box::pin(iam::delete_role(
+            &clients.iam,
+            owner,
+            SyncPart::SchedulerRole,
+            &names.scheduler_role,
+        )),
+        Box::pin(rule::delete_rule(&clients.events, owner, &names.rule)),
+        Box::pin(async {
             rds_subscription::delete_subscription(&clients.rds, owner, &names.event_subscription)
                 .await?;
             topic::delete_topic(&clients.sns, owner, &names.topic_arn(scope)).await
-        },
-    )?;
-    function::delete_function(&clients.lambda, owner, &names.function).await?;
-    // Then what only the function used.
-    tokio::try_join!(
-        logs::delete_log_group(&clients.logs, scope, owner, &names.log_group),
-        iam::delete_role(&clients.iam, owner, SyncPart::Role, &names.role),
+        }),
+        Box::pin(iam::delete_role(
+            &clients.iam,
+            owner,
+            SyncPart::Role,
+            &names.role
+        )),
+        Box::pin(async {
+            let (deleted, log_group) = tokio::join!(
+                function::delete_function(&clients.lambda, owner, &names.function),
+                logs::read_log_group(&clients.logs, scope, &names.log_group),
+            );
+            deleted?;
+            logs::delete_read_log_group(&clients.logs, owner, &names.log_group, log_group?).await
+        }),
     )?;
     Ok(())
 }

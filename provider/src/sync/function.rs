@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use aws_sdk_lambda::Client;
+use aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationOutput;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
     Architecture, Environment, FunctionCode, LastUpdateStatus, Runtime, State, VpcConfig,
@@ -180,15 +181,31 @@ pub async fn read_function(lambda: &Client, name: &str) -> Result<Option<Observe
     }))
 }
 
-/// Creates the function or brings this owner's existing one to `spec`; returns what it is now.
+/// What [`ensure_function`] leaves: the function as Lambda last answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnsuredFunction {
+    pub arn: String,
+    pub code_sha256: String,
+    /// Made by this call, so its resource policy has no statement yet: whoever grants
+    /// invocations need not read the policy first.
+    pub created: bool,
+    /// The two settings [`ensure_settings`] keeps, as they were before (a function made a
+    /// moment ago has neither).
+    reserved_concurrency: Option<i32>,
+    async_invocation: Option<(Option<i32>, Option<i32>)>,
+}
+
+/// Creates the function or brings this owner's `existing` one (read by [`read_function`]) to
+/// `spec`: code, configuration and tags. Its two settings of their own are [`ensure_settings`]'s.
 pub async fn ensure_function(
     lambda: &Client,
     owner: &Owner,
     spec: &SyncSpec,
     role_arn: &str,
-) -> Result<ObservedFunction> {
+    existing: Option<ObservedFunction>,
+) -> Result<EnsuredFunction> {
     let name = spec.names.function.as_str();
-    match read_function(lambda, name).await? {
+    let created = match &existing {
         None => create_function(lambda, spec, role_arn).await?,
         Some(existing) => {
             ownership::check(owner, PART, name, &existing.tags)?;
@@ -222,21 +239,35 @@ pub async fn ensure_function(
                     .await
                     .map_err(|err| SyncError::aws(PART, name, "tagging", &err))?;
             }
+            false
         }
-    }
-    wait_ready(lambda, name).await?;
-    let mut current = read_function(lambda, name).await?.ok_or_else(|| {
-        SyncError::unexpected(
-            PART,
-            name,
-            "the function disappeared while it was configured",
-        )
-    })?;
-    // Two settings of their own, not updates of the function: set side by side.
+    };
+    // The function as it is once every change above took effect.
+    let ready = wait_ready(lambda, name).await?;
+    let (reserved_concurrency, async_invocation) = existing
+        .map(|existing| (existing.reserved_concurrency, existing.async_invocation))
+        .unwrap_or_default();
+    Ok(EnsuredFunction {
+        arn: ready.function_arn().unwrap_or_default().to_owned(),
+        code_sha256: ready.code_sha256().unwrap_or_default().to_owned(),
+        created,
+        reserved_concurrency,
+        async_invocation,
+    })
+}
+
+/// The function's reserved concurrency and asynchronous invocation settings: settings of their
+/// own, not updates of the function, so set side by side (and beside the event sources).
+pub async fn ensure_settings(
+    lambda: &Client,
+    spec: &SyncSpec,
+    function: &EnsuredFunction,
+) -> Result<()> {
+    let name = spec.names.function.as_str();
     let wanted = wanted_async_invocation(spec);
     let (retries, age) = wanted;
     let concurrency = async {
-        if current.reserved_concurrency == Some(spec::RESERVED_CONCURRENCY) {
+        if function.reserved_concurrency == Some(spec::RESERVED_CONCURRENCY) {
             return Ok(());
         }
         lambda
@@ -249,7 +280,7 @@ pub async fn ensure_function(
             .map_err(|err| SyncError::aws(PART, name, "reserving concurrency 1 for", &err))
     };
     let async_invocation = async {
-        if current.async_invocation == Some(wanted) {
+        if function.async_invocation == Some(wanted) {
             return Ok(());
         }
         lambda
@@ -270,10 +301,7 @@ pub async fn ensure_function(
             })
     };
     tokio::try_join!(concurrency, async_invocation)?;
-    // What Lambda accepted, without reading it back.
-    current.reserved_concurrency = Some(spec::RESERVED_CONCURRENCY);
-    current.async_invocation = Some(wanted);
-    Ok(current)
+    Ok(())
 }
 
 fn environment(spec: &SyncSpec) -> Environment {
@@ -291,7 +319,9 @@ fn vpc_config(spec: &SyncSpec) -> VpcConfig {
         .build()
 }
 
-async fn create_function(lambda: &Client, spec: &SyncSpec, role_arn: &str) -> Result<()> {
+/// `true` when this call made the function; `false` when an earlier attempt, whose answer was
+/// lost, did (its resource policy is then not known to be empty).
+async fn create_function(lambda: &Client, spec: &SyncSpec, role_arn: &str) -> Result<bool> {
     let name = spec.names.function.as_str();
     let started = tokio::time::Instant::now();
     let mut pause = Duration::from_secs(1);
@@ -321,9 +351,9 @@ async fn create_function(lambda: &Client, spec: &SyncSpec, role_arn: &str) -> Re
             .await
             .map_err(|err| SyncError::aws(PART, name, "creating", &err));
         match created {
-            Ok(_) => return Ok(()),
+            Ok(_) => return Ok(true),
             // An earlier attempt whose answer was lost created it (with the tags): converge it.
-            Err(err) if err.code() == Some("ResourceConflictException") => return Ok(()),
+            Err(err) if err.code() == Some("ResourceConflictException") => return Ok(false),
             Err(err) if role_not_assumable_yet(&err) && started.elapsed() < ROLE_PROPAGATION => {
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_secs(10));
@@ -381,8 +411,9 @@ async fn update_configuration(lambda: &Client, spec: &SyncSpec, role_arn: &str) 
 }
 
 /// Waits until Lambda accepts the next change: the function is `Active` and no update is in
-/// progress. A failed state or update is an error naming Lambda's reason.
-async fn wait_ready(lambda: &Client, name: &str) -> Result<()> {
+/// progress; returns its configuration then. A failed state or update is an error naming
+/// Lambda's reason.
+async fn wait_ready(lambda: &Client, name: &str) -> Result<GetFunctionConfigurationOutput> {
     let mut pause = Duration::from_millis(200);
     loop {
         let config = lambda
@@ -407,22 +438,32 @@ async fn wait_ready(lambda: &Client, name: &str) -> Result<()> {
                 tokio::time::sleep(pause).await;
                 pause = (pause * 3 / 2).min(Duration::from_secs(5));
             }
-            _ => return Ok(()),
+            _ => return Ok(config),
         }
     }
 }
 
 /// Lets `principal` (a service) invoke the function from `source_arn` only, under `sid`;
-/// replaces a statement of that id that says anything else.
+/// replaces a statement of that id that says anything else. `policy_empty`: the function was
+/// made a moment ago ([`EnsuredFunction::created`]), so there is no statement to read.
 pub async fn allow_invocation(
     lambda: &Client,
     function: &str,
-    sid: &str,
-    principal: &str,
-    source_arn: &str,
-    account_id: &str,
+    policy_empty: bool,
+    invocation: Invocation<'_>,
 ) -> Result<()> {
-    match invocation_source(lambda, function, sid).await? {
+    let Invocation {
+        sid,
+        principal,
+        source_arn,
+        account_id,
+    } = invocation;
+    let current = if policy_empty {
+        None
+    } else {
+        invocation_source(lambda, function, sid).await?
+    };
+    match current {
         Some(current) if current == source_arn => return Ok(()),
         Some(_) => revoke_invocation(lambda, function, sid).await?,
         None => {}
@@ -439,6 +480,16 @@ pub async fn allow_invocation(
         .await
         .map_err(|err| SyncError::aws(PART, function, "allowing invocations of", &err))?;
     Ok(())
+}
+
+/// Who may invoke the function, from where: one statement of its resource policy.
+#[derive(Debug, Clone, Copy)]
+pub struct Invocation<'a> {
+    pub sid: &'a str,
+    /// The service that invokes (`events.amazonaws.com`, `sns.amazonaws.com`).
+    pub principal: &'a str,
+    pub source_arn: &'a str,
+    pub account_id: &'a str,
 }
 
 pub async fn revoke_invocation(lambda: &Client, function: &str, sid: &str) -> Result<()> {

@@ -34,7 +34,14 @@ pub struct RoleSpec<'a> {
 }
 
 pub async fn read_role(iam: &Client, part: SyncPart, name: &str) -> Result<Option<ObservedRole>> {
-    let answer = iam.get_role().role_name(name).send().await;
+    // Both by the role's name, so side by side (the policy is "not found" too when the role is).
+    let (answer, policy) = tokio::join!(
+        iam.get_role().role_name(name).send(),
+        iam.get_role_policy()
+            .role_name(name)
+            .policy_name(POLICY_NAME)
+            .send(),
+    );
     let Some(role) = found(answer.map_err(|err| SyncError::aws(part, name, "reading", &err)))?
         .and_then(|output| output.role)
     else {
@@ -44,13 +51,8 @@ pub async fn read_role(iam: &Client, part: SyncPart, name: &str) -> Result<Optio
         .map_err(|reason| {
             SyncError::unexpected(part, name, format!("its trust policy: {reason}"))
         })?;
-    let policy = iam
-        .get_role_policy()
-        .role_name(name)
-        .policy_name(POLICY_NAME)
-        .send()
-        .await
-        .map_err(|err| SyncError::aws(part, name, "reading the inline policy of", &err));
+    let policy =
+        policy.map_err(|err| SyncError::aws(part, name, "reading the inline policy of", &err));
     let policy = match found(policy)? {
         Some(output) => Some(PolicyDocument::parse(output.policy_document()).map_err(
             |reason| {
@@ -172,19 +174,32 @@ async fn put_policy(iam: &Client, spec: &RoleSpec<'_>) -> Result<()> {
 /// Deletes the role if it is this owner's: inline and attached policies first (IAM refuses to
 /// delete a role that has any). A role that is gone, or another's, is left as it is.
 pub async fn delete_role(iam: &Client, owner: &Owner, part: SyncPart, name: &str) -> Result<()> {
-    let Some(existing) = read_role(iam, part, name).await? else {
+    // The tags say whose the role is; GetRole alone answers them.
+    let answer = iam.get_role().role_name(name).send().await;
+    let Some(role) = found(answer.map_err(|err| SyncError::aws(part, name, "reading", &err)))?
+        .and_then(|output| output.role)
+    else {
         return Ok(());
     };
-    if ownership::check(owner, part, name, &existing.tags).is_err() {
+    let tags: BTreeMap<String, String> = role
+        .tags()
+        .iter()
+        .map(|tag| (tag.key().to_owned(), tag.value().to_owned()))
+        .collect();
+    if ownership::check(owner, part, name, &tags).is_err() {
         return Ok(());
     }
-    let policies = iam
-        .list_role_policies()
-        .role_name(name)
-        .send()
-        .await
-        .map_err(|err| SyncError::aws(part, name, "listing the inline policies of", &err))?;
-    for policy in policies.policy_names() {
+    // IAM deletes a role only without policies: the inline ones deleted and the managed ones
+    // detached, all side by side.
+    let (inline, attached) = tokio::join!(
+        iam.list_role_policies().role_name(name).send(),
+        iam.list_attached_role_policies().role_name(name).send(),
+    );
+    let inline =
+        inline.map_err(|err| SyncError::aws(part, name, "listing the inline policies of", &err))?;
+    let attached = attached
+        .map_err(|err| SyncError::aws(part, name, "listing the managed policies of", &err))?;
+    let deletions = inline.policy_names().iter().map(|policy| async move {
         let deleted = iam
             .delete_role_policy()
             .role_name(name)
@@ -192,24 +207,25 @@ pub async fn delete_role(iam: &Client, owner: &Owner, part: SyncPart, name: &str
             .send()
             .await
             .map_err(|err| SyncError::aws(part, name, "deleting an inline policy of", &err));
-        found(deleted)?;
-    }
-    let attached = iam
-        .list_attached_role_policies()
-        .role_name(name)
-        .send()
-        .await
-        .map_err(|err| SyncError::aws(part, name, "listing the managed policies of", &err))?;
-    for policy in attached.attached_policies() {
-        let detached = iam
-            .detach_role_policy()
-            .role_name(name)
-            .set_policy_arn(policy.policy_arn().map(str::to_owned))
-            .send()
-            .await
-            .map_err(|err| SyncError::aws(part, name, "detaching a managed policy from", &err));
-        found(detached)?;
-    }
+        found(deleted).map(|_| ())
+    });
+    let detachments = attached
+        .attached_policies()
+        .iter()
+        .map(|policy| async move {
+            let detached = iam
+                .detach_role_policy()
+                .role_name(name)
+                .set_policy_arn(policy.policy_arn().map(str::to_owned))
+                .send()
+                .await
+                .map_err(|err| SyncError::aws(part, name, "detaching a managed policy from", &err));
+            found(detached).map(|_| ())
+        });
+    tokio::try_join!(
+        futures::future::try_join_all(deletions),
+        futures::future::try_join_all(detachments),
+    )?;
     let deleted = iam
         .delete_role()
         .role_name(name)

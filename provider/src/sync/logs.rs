@@ -127,7 +127,18 @@ pub async fn delete_log_group(
     owner: &Owner,
     name: &str,
 ) -> Result<()> {
-    let Some(existing) = read_log_group(logs, scope, name).await? else {
+    let existing = read_log_group(logs, scope, name).await?;
+    delete_read_log_group(logs, owner, name, existing).await
+}
+
+/// [`delete_log_group`] of a group already read (`None`: there is none).
+pub async fn delete_read_log_group(
+    logs: &Client,
+    owner: &Owner,
+    name: &str,
+    existing: Option<ObservedLogGroup>,
+) -> Result<()> {
+    let Some(existing) = existing else {
         return Ok(());
     };
     if !owner.owns(&existing.tags) {

@@ -45,6 +45,16 @@ impl ObservedRule {
 }
 
 pub async fn read_rule(events: &Client, name: &str) -> Result<Option<ObservedRule>> {
+    Ok(read_rule_and_target_ids(events, name)
+        .await?
+        .map(|(rule, _)| rule))
+}
+
+/// [`read_rule`], and the ids of the rule's targets (what RemoveTargets takes).
+async fn read_rule_and_target_ids(
+    events: &Client,
+    name: &str,
+) -> Result<Option<(ObservedRule, Vec<String>)>> {
     let answer = events.describe_rule().name(name).send().await;
     let Some(rule) = found(answer.map_err(|err| SyncError::aws(PART, name, "reading", &err)))?
     else {
@@ -54,19 +64,14 @@ pub async fn read_rule(events: &Client, name: &str) -> Result<Option<ObservedRul
         .arn()
         .ok_or_else(|| SyncError::unexpected(PART, name, "DescribeRule answered no ARN"))?
         .to_owned();
-    let tags = events
-        .list_tags_for_resource()
-        .resource_arn(&arn)
-        .send()
-        .await
-        .map_err(|err| SyncError::aws(PART, name, "reading the tags of", &err))?;
-    let targets = events
-        .list_targets_by_rule()
-        .rule(name)
-        .send()
-        .await
-        .map_err(|err| SyncError::aws(PART, name, "reading the targets of", &err))?;
-    Ok(Some(ObservedRule {
+    let (tags, targets) = tokio::join!(
+        events.list_tags_for_resource().resource_arn(&arn).send(),
+        events.list_targets_by_rule().rule(name).send(),
+    );
+    let tags = tags.map_err(|err| SyncError::aws(PART, name, "reading the tags of", &err))?;
+    let targets =
+        targets.map_err(|err| SyncError::aws(PART, name, "reading the targets of", &err))?;
+    let observed = ObservedRule {
         enabled: rule.state() == Some(&RuleState::Enabled),
         pattern: rule.event_pattern().map(str::to_owned),
         targets: targets
@@ -80,7 +85,13 @@ pub async fn read_rule(events: &Client, name: &str) -> Result<Option<ObservedRul
             .map(|tag| (tag.key().to_owned(), tag.value().to_owned()))
             .collect(),
         arn,
-    }))
+    };
+    let target_ids = targets
+        .targets()
+        .iter()
+        .map(|target| target.id().to_owned())
+        .collect();
+    Ok(Some((observed, target_ids)))
 }
 
 /// Creates or corrects the rule (pattern, enabled, the function as its only target); returns
@@ -171,34 +182,21 @@ pub async fn ensure_rule(
 
 /// Deletes the rule (its targets first, as EventBridge requires) if it is this owner's.
 pub async fn delete_rule(events: &Client, owner: &Owner, name: &str) -> Result<()> {
-    let Some(existing) = read_rule(events, name).await? else {
+    let Some((existing, target_ids)) = read_rule_and_target_ids(events, name).await? else {
         return Ok(());
     };
     if !owner.owns(&existing.tags) {
         return Ok(());
     }
-    let listed = events
-        .list_targets_by_rule()
-        .rule(name)
-        .send()
-        .await
-        .map_err(|err| SyncError::aws(PART, name, "reading the targets of", &err));
-    if let Some(listed) = found(listed)? {
-        let ids: Vec<String> = listed
-            .targets()
-            .iter()
-            .map(|target| target.id().to_owned())
-            .collect();
-        if !ids.is_empty() {
-            let removed = events
-                .remove_targets()
-                .rule(name)
-                .set_ids(Some(ids))
-                .send()
-                .await
-                .map_err(|err| SyncError::aws(PART, name, "removing the targets of", &err));
-            found(removed)?;
-        }
+    if !target_ids.is_empty() {
+        let removed = events
+            .remove_targets()
+            .rule(name)
+            .set_ids(Some(target_ids))
+            .send()
+            .await
+            .map_err(|err| SyncError::aws(PART, name, "removing the targets of", &err));
+        found(removed)?;
     }
     let deleted = events
         .delete_rule()

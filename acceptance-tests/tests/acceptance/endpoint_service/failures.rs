@@ -2,9 +2,12 @@
 
 use aws_sdk_elasticloadbalancingv2::types::{LoadBalancerSchemeEnum, LoadBalancerTypeEnum};
 use rdslink_acceptance_tests::step::Step;
+use rdslink_testkit::fault_proxy::{Fault, FaultPlan, FaultProxy, Rule};
 use rdslink_testkit::seed;
 
 use super::aws::{inventory, other_vpc};
+use super::safety::case_through;
+use super::sync_aws::sync_inventory;
 use super::{ADDRESS, Bench, Service, state_list};
 
 /// Nothing carries the ownership tag, and the state holds nothing. `context` explains a failure.
@@ -116,10 +119,10 @@ async fn foreign_load_balancer(bench: &Bench) -> String {
         .to_owned()
 }
 
-/// A load balancer named like the bundle's but not rdslink's: creation stops after the target
-/// group, the first part, already exists.
+/// A load balancer named like the bundle's but not rdslink's: the create refuses before it makes
+/// any part (the names are checked first), and leaves that load balancer alone.
 #[tokio::test]
-async fn a_failure_after_partial_creation_is_cleaned_up_by_destroy() {
+async fn a_load_balancer_name_held_by_something_else_is_refused_before_anything_is_created() {
     let bench = Bench::new().await;
     seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
     let foreign = foreign_load_balancer(&bench).await;
@@ -130,12 +133,47 @@ async fn a_failure_after_partial_creation_is_cleaned_up_by_destroy() {
             Step::config(Service::new(&bench, "orders").hcl())
                 .expect_error("rdslink-orders")
                 .expect_error(&regex_lite::escape(&foreign))
+                .check(async |outcome| {
+                    assert_nothing_left(&bench, &outcome.run.stderr).await;
+                    let sync = sync_inventory(bench.account()).await;
+                    assert!(sync.is_empty(), "no sync part either: {sync:#?}");
+                    let all = inventory(bench.account()).await;
+                    assert_eq!(
+                        all.load_balancers.keys().collect::<Vec<_>>(),
+                        [&foreign],
+                        "{all:#?}"
+                    );
+                    assert_eq!(all.counts(), (1, 0, 0, 0), "{all:#?}");
+                }),
+        )
+        .run()
+        .await;
+}
+
+/// Every CreateListener fails (AWS's 500, past the SDK's retries): the create stops with the
+/// target group, the load balancer and the sync Lambda made.
+fn listener_refused() -> FaultPlan {
+    FaultPlan::none().rule(Rule::new(Fault::InternalError).operation("CreateListener"))
+}
+
+/// The parts made before the failure are recorded, tainted, and destroy removes them all.
+#[tokio::test]
+async fn a_failure_after_partial_creation_is_cleaned_up_by_destroy() {
+    let bench = Bench::new().await;
+    seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
+    let proxy =
+        FaultProxy::start(&rdslink_testkit::moto().await.endpoint, listener_refused()).await;
+    case_through(&bench, &proxy)
+        .await
+        .step(
+            Step::config(Service::new(&bench, "orders").hcl())
+                .expect_error("CreateListener")
                 .check(async |_| {
                     let owned = inventory(bench.account()).await.owned();
                     assert_eq!(
                         owned.counts(),
-                        (0, 1, 0, 0),
-                        "the target group should exist at this point: {owned:#?}"
+                        (1, 1, 0, 0),
+                        "the target group and the load balancer exist at this point: {owned:#?}"
                     );
                     assert!(
                         is_tainted(bench.workspace()).await,
@@ -149,45 +187,32 @@ async fn a_failure_after_partial_creation_is_cleaned_up_by_destroy() {
                 &format!("terraform destroy said:\n{}", destroyed.run.stdout),
             )
             .await;
-            // The load balancer that was not rdslink's is left alone.
-            let left = inventory(bench.account()).await;
-            assert_eq!(
-                left.load_balancers.keys().collect::<Vec<_>>(),
-                [&foreign],
-                "{left:#?}"
-            );
+            let sync = sync_inventory(bench.account()).await;
+            assert!(sync.is_empty(), "destroy left sync parts: {sync:#?}");
         }))
         .run()
         .await;
 }
 
-/// After the same partial failure, once the obstacle is gone, the next apply converges on one
-/// bundle: the target group already created is reused or replaced, never duplicated.
+/// After the same partial failure, once AWS accepts the listener, the next apply converges on one
+/// bundle: the parts already created are reused or replaced, never duplicated.
 #[tokio::test]
 async fn the_apply_after_a_partial_failure_converges_without_duplicates() {
     let bench = Bench::new().await;
     let cluster = seed::aurora_cluster(bench.account(), bench.dns(), "orders", 2).await;
-    let foreign = foreign_load_balancer(&bench).await;
-    bench
-        .case()
+    let proxy =
+        FaultProxy::start(&rdslink_testkit::moto().await.endpoint, listener_refused()).await;
+    case_through(&bench, &proxy)
         .await
-        .step(Step::config(Service::new(&bench, "orders").hcl()).expect_error("rdslink-orders"))
+        .step(Step::config(Service::new(&bench, "orders").hcl()).expect_error("CreateListener"))
         // As after every apply, converged: the next plan is empty.
         .step(
             Step::same_config()
-                .pre_config(async || {
-                    bench
-                        .account()
-                        .elbv2()
-                        .delete_load_balancer()
-                        .load_balancer_arn(&foreign)
-                        .send()
-                        .await
-                        .expect("DeleteLoadBalancer");
-                })
+                .pre_config(async || proxy.set_plan(FaultPlan::none()))
                 .check(async |_| {
-                    let owned = inventory(bench.account()).await.owned();
-                    assert_eq!(owned.counts(), (1, 1, 1, 1), "{owned:#?}");
+                    let all = inventory(bench.account()).await;
+                    assert_eq!(all.counts(), (1, 1, 1, 1), "{all:#?}");
+                    assert_eq!(all.owned().counts(), (1, 1, 1, 1), "{all:#?}");
                     let values = super::state(bench.workspace()).await;
                     let parts = super::aws::parts(bench.account(), &values).await;
                     assert_eq!(parts.target_ips(), [cluster.writer().ip.to_string()]);

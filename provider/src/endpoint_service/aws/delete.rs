@@ -1,4 +1,4 @@
-//! Deleting a bundle in dependency order (endpoint service -> listener -> load balancer ->
+//! Deleting a bundle in dependency order (endpoint service -> load balancer beside listener ->
 //! target group), idempotently, and sweeping whatever carries the ownership tag.
 
 use std::future::Future;
@@ -123,17 +123,50 @@ pub async fn delete(
 ) -> Result<()> {
     let deadline = Deadline::after(timeout);
     let mut cancel = Cancel::new(cancel);
-    let mut doomed = Leftovers::from(parts);
-    if let Some(name) = name {
-        // One set, one order: a recorded target group cannot go before an unrecorded listener
-        // that still forwards to it.
-        let leftovers = find_leftovers(clients, name).await?;
-        if !leftovers.is_empty() {
-            info!(?leftovers, "also deleting parts tagged for this bundle");
-        }
-        doomed.merge(leftovers);
+    let recorded = Leftovers::from(parts);
+    let Some(name) = name else {
+        return delete_all(clients, &recorded, deadline, &mut cancel).await;
+    };
+    // The leftovers are looked for while the recorded parts go, all but the target group: a
+    // recorded target group cannot go before an unrecorded listener that still forwards to it,
+    // so it goes with the leftovers, in one set and one order. A recorded part already deleted
+    // when the search meets it is gone by then, or deleted again (which counts as deleted).
+    let (recorded_target_groups, front) = (
+        recorded.target_groups.clone(),
+        Leftovers {
+            target_groups: Vec::new(),
+            ..recorded
+        },
+    );
+    let mut front_cancel = cancel.fork();
+    let (leftovers, front_deleted) = tokio::join!(
+        Box::pin(find_leftovers(clients, name)),
+        Box::pin(delete_all(clients, &front, deadline, &mut front_cancel)),
+    );
+    front_deleted?;
+    // The recorded parts the search met before they went are deleted already.
+    let mut rest = without(leftovers?, &front);
+    if !rest.is_empty() {
+        info!(leftovers = ?rest, "also deleting parts tagged for this bundle");
     }
-    delete_all(clients, &doomed, deadline, &mut cancel).await
+    rest.merge(Leftovers {
+        target_groups: recorded_target_groups,
+        ..Leftovers::default()
+    });
+    delete_all(clients, &rest, deadline, &mut cancel).await
+}
+
+/// `found` less the parts in `deleted`.
+fn without(found: Leftovers, deleted: &Leftovers) -> Leftovers {
+    let keep = |ids: Vec<String>, gone: &[String]| -> Vec<String> {
+        ids.into_iter().filter(|id| !gone.contains(id)).collect()
+    };
+    Leftovers {
+        endpoint_services: keep(found.endpoint_services, &deleted.endpoint_services),
+        listeners: keep(found.listeners, &deleted.listeners),
+        load_balancers: keep(found.load_balancers, &deleted.load_balancers),
+        target_groups: keep(found.target_groups, &deleted.target_groups),
+    }
 }
 
 /// Deletes every leftover carrying the ownership tag for `name` ([`find_leftovers`]), and returns
@@ -150,49 +183,63 @@ pub async fn sweep(
     Ok(found)
 }
 
+/// Deletes `parts` along two chains side by side: an endpoint service holds its load balancer,
+/// a listener its target group, and nothing else holds anything.
 async fn delete_all(
     clients: &AwsClients,
     parts: &Leftovers,
     deadline: Deadline,
     cancel: &mut Cancel<'_>,
 ) -> Result<()> {
-    for service_id in &parts.endpoint_services {
-        cancel.check("deleting the endpoint service")?;
-        delete_service(clients, service_id, deadline, cancel).await?;
-        info!(endpoint_service = %service_id, "deleted the endpoint service");
-    }
-    for arn in &parts.listeners {
-        cancel.check("deleting the listener")?;
-        delete_listener(clients, arn).await?;
-        info!(listener = %arn, "deleted the listener");
-    }
-    for arn in &parts.load_balancers {
-        // In use while an endpoint service that was just deleted still refers to it.
-        let what = format!("load balancer {arn} to be released by its endpoint service");
-        retry_while_in_use(&what, deadline, cancel, || {
-            delete_load_balancer(clients, arn)
-        })
-        .await?;
-        load_balancer::wait_deleted(clients, arn, deadline, cancel).await?;
-        wait_network_interfaces_released(
-            clients,
-            arn,
-            deadline.capped(NETWORK_INTERFACES_GRACE),
-            cancel,
-        )
-        .await?;
-        info!(load_balancer = %arn, "deleted the load balancer");
-    }
-    for arn in &parts.target_groups {
-        // In use until the listener and the load balancer that forwarded to it are fully gone.
-        let what = format!("target group {arn} to be released by its load balancer");
-        retry_while_in_use(&what, deadline, cancel, || {
-            delete_target_group(clients, arn)
-        })
-        .await?;
-        info!(target_group = %arn, "deleted the target group");
-    }
-    Ok(())
+    let mut listeners_cancel = cancel.fork();
+    let services_then_load_balancers = Box::pin(async {
+        for service_id in &parts.endpoint_services {
+            cancel.check("deleting the endpoint service")?;
+            delete_service(clients, service_id, deadline, cancel).await?;
+            info!(endpoint_service = %service_id, "deleted the endpoint service");
+        }
+        for arn in &parts.load_balancers {
+            // In use while an endpoint service that was just deleted still refers to it.
+            let what = format!("load balancer {arn} to be released by its endpoint service");
+            retry_while_in_use(&what, deadline, cancel, || {
+                delete_load_balancer(clients, arn)
+            })
+            .await?;
+            load_balancer::wait_deleted(clients, arn, deadline, cancel).await?;
+            wait_network_interfaces_released(
+                clients,
+                arn,
+                deadline.capped(NETWORK_INTERFACES_GRACE),
+                cancel,
+            )
+            .await?;
+            info!(load_balancer = %arn, "deleted the load balancer");
+        }
+        Ok::<_, Error>(())
+    });
+    let listeners_then_target_groups = Box::pin(async {
+        let cancel = &mut listeners_cancel;
+        for arn in &parts.listeners {
+            cancel.check("deleting the listener")?;
+            delete_listener(clients, arn).await?;
+            info!(listener = %arn, "deleted the listener");
+        }
+        for arn in &parts.target_groups {
+            // In use until the listeners that forwarded to it are fully gone.
+            let what = format!("target group {arn} to be released by its listener");
+            retry_while_in_use(&what, deadline, cancel, || {
+                delete_target_group(clients, arn)
+            })
+            .await?;
+            info!(target_group = %arn, "deleted the target group");
+        }
+        Ok(())
+    });
+    // Both run to the end (neither stops half way through a deletion); the first chain's error
+    // is reported first.
+    let (services, listeners) =
+        tokio::join!(services_then_load_balancers, listeners_then_target_groups);
+    services.and(listeners)
 }
 
 /// Deletes the service, retrying for [`CONNECTIONS_GRACE`] while consumers are still connected,

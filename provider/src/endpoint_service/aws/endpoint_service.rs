@@ -36,14 +36,14 @@ pub struct ObservedEndpointService {
 
 /// The lifecycle states that matter here. AWS spells them capitalised; compared without case so
 /// an emulator's spelling does not matter.
-fn state_of(service: &ServiceConfiguration) -> String {
+pub(crate) fn state_of(service: &ServiceConfiguration) -> String {
     service
         .service_state()
         .map(|state| state.as_str().to_owned())
         .unwrap_or_default()
 }
 
-fn is_state(state: &str, expected: &str) -> bool {
+pub(crate) fn is_state(state: &str, expected: &str) -> bool {
     state.eq_ignore_ascii_case(expected)
 }
 

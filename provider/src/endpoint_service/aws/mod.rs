@@ -53,7 +53,7 @@ mod update;
 /// before.
 pub use crate::aws::AwsClients;
 pub use bundle::{Bundle, PartialBundle};
-pub use create::{create, recreate_missing};
+pub use create::{Preflight, build, create, preflight, recreate_missing};
 pub use delete::{Leftovers, delete, find_leftovers, sweep};
 pub use endpoint_service::{
     ObservedEndpointService, PrincipalChanges, allowed_principals, find_endpoint_service,
@@ -70,7 +70,7 @@ pub use load_balancer::{
     security_groups_change_needs_replacement, update_cross_zone, update_security_groups,
     wait_load_balancer_active,
 };
-pub use network::validate_network;
+pub use network::{Network, validate_network};
 pub use observed::{Observed, read};
 pub use spec::{
     BundleSpec, HealthCheck, MAX_NAME_LEN, MAX_TAGS, NAME_PREFIX, OWNERSHIP_TAG, aws_name,

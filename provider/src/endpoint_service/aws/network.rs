@@ -8,14 +8,25 @@ use aws_sdk_ec2::types::Filter;
 
 use super::AwsClients;
 use super::error::{Error, Result, aws};
-use super::spec::BundleSpec;
+
+/// The network a bundle goes into: what [`validate_network`] checks.
+#[derive(Debug, Clone, Copy)]
+pub struct Network<'a> {
+    pub vpc_id: &'a str,
+    pub subnet_ids: &'a [String],
+    pub security_group_ids: &'a [String],
+}
 
 /// The VPC exists; every subnet exists, is in the VPC and in a zone of its own; every security
-/// group exists and is in the VPC.
-pub async fn validate_network(clients: &AwsClients, spec: &BundleSpec) -> Result<()> {
-    validate_vpc(clients, &spec.vpc_id).await?;
-    validate_subnets(clients, &spec.vpc_id, &spec.subnet_ids).await?;
-    validate_security_groups(clients, &spec.vpc_id, &spec.security_group_ids).await
+/// group exists and is in the VPC. The three reads go side by side; their errors are reported in
+/// that order (the VPC's first), whichever answer comes first.
+pub async fn validate_network(clients: &AwsClients, network: Network<'_>) -> Result<()> {
+    let (vpc, subnets, security_groups) = tokio::join!(
+        validate_vpc(clients, network.vpc_id),
+        validate_subnets(clients, network.vpc_id, network.subnet_ids),
+        validate_security_groups(clients, network.vpc_id, network.security_group_ids),
+    );
+    vpc.and(subnets).and(security_groups)
 }
 
 fn filter(name: &str, values: &[String]) -> Filter {

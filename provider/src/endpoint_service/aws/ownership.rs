@@ -52,9 +52,19 @@ impl WorkingBundle {
 
 /// Every working bundle whose parts all carry the ownership tag for `name`.
 pub async fn find_working_bundles(clients: &AwsClients, name: &str) -> Result<Vec<WorkingBundle>> {
+    let tagged = find_tagged_endpoint_services(clients, name).await?;
+    find_working_bundles_among(clients, name, &tagged).await
+}
+
+/// [`find_working_bundles`] among endpoint services already found to carry `name`'s tag.
+async fn find_working_bundles_among(
+    clients: &AwsClients,
+    name: &str,
+    tagged_services: &[String],
+) -> Result<Vec<WorkingBundle>> {
     let mut working = Vec::new();
-    for service_id in find_tagged_endpoint_services(clients, name).await? {
-        let service = match find_endpoint_service(clients, &service_id).await {
+    for service_id in tagged_services {
+        let service = match find_endpoint_service(clients, service_id).await {
             Ok(service) => service,
             // Deleted between the two calls: not a bundle any more.
             Err(err) if err.is_not_found() => continue,
@@ -76,29 +86,18 @@ pub async fn find_working_bundles(clients: &AwsClients, name: &str) -> Result<Ve
     Ok(working)
 }
 
-/// The working bundles of `name` that do not share a part with `ours`: another state's.
-pub async fn find_foreign_bundles(
-    clients: &AwsClients,
-    name: &str,
-    ours: &PartialBundle,
-) -> Result<Vec<WorkingBundle>> {
-    let mut bundles = find_working_bundles(clients, name).await?;
-    bundles.retain(|bundle| !bundle.shares_a_part_with(ours));
-    Ok(bundles)
-}
-
 /// Refuses (before anything is created or changed) when another state's working bundle carries
 /// `name`: adopting its parts would let this configuration re-point and later delete them.
+/// `tagged_services`: the endpoint services that carry `name`'s ownership tag, read just before.
 pub async fn refuse_foreign_bundle(
     clients: &AwsClients,
     name: &str,
+    tagged_services: &[String],
     ours: &PartialBundle,
 ) -> Result<()> {
-    match find_foreign_bundles(clients, name, ours)
-        .await?
-        .into_iter()
-        .next()
-    {
+    let mut bundles = find_working_bundles_among(clients, name, tagged_services).await?;
+    bundles.retain(|bundle| !bundle.shares_a_part_with(ours));
+    match bundles.into_iter().next() {
         None => Ok(()),
         Some(existing) => Err(Error::BundleExists {
             name: name.to_owned(),

@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use futures::FutureExt as _;
+use futures::future::Shared;
 use tokio::time::Instant;
 
 use super::error::{Error, Result};
@@ -87,16 +88,30 @@ impl Deadline {
 /// A cancellation signal (a future that completes when Terraform asks to stop), polled alongside
 /// every wait so a stop request is honoured within one scheduler tick.
 pub(crate) struct Cancel<'a> {
-    signal: Pin<Box<dyn Future<Output = ()> + Send + 'a>>,
+    signal: Shared<Pin<Box<dyn Future<Output = ()> + Send + 'a>>>,
     fired: bool,
 }
 
 impl<'a> Cancel<'a> {
     pub(crate) fn new(signal: impl Future<Output = ()> + Send + 'a) -> Self {
+        let signal: Pin<Box<dyn Future<Output = ()> + Send + 'a>> = Box::pin(signal);
         Cancel {
-            signal: Box::pin(signal),
+            signal: signal.shared(),
             fired: false,
         }
+    }
+
+    /// Another handle on the same signal, for a step that runs beside this one's.
+    pub(crate) fn fork(&self) -> Cancel<'a> {
+        Cancel {
+            signal: self.signal.clone(),
+            fired: self.fired,
+        }
+    }
+
+    /// The signal itself, for a callee that makes its own [`Cancel`].
+    pub(crate) fn signal(&self) -> impl Future<Output = ()> + Send + 'a {
+        self.signal.clone()
     }
 
     /// Fails with [`Error::Cancelled`] if the signal has fired, without waiting.

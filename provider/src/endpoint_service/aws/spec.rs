@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::error::{Error, Result};
+use super::network::Network;
 
 /// The tag rdslink puts on every part of a bundle, valued with the bundle's `name`. It finds the
 /// leftovers of an interrupted apply (to adopt them instead of duplicating them) and everything a
@@ -66,6 +67,15 @@ pub struct BundleSpec {
 }
 
 impl BundleSpec {
+    /// The network the bundle goes into.
+    pub fn network(&self) -> Network<'_> {
+        Network {
+            vpc_id: &self.vpc_id,
+            subnet_ids: &self.subnet_ids,
+            security_group_ids: &self.security_group_ids,
+        }
+    }
+
     /// `rdslink-{name}`
     pub fn load_balancer_name(&self) -> String {
         aws_name(&self.name)

@@ -46,8 +46,6 @@ fn sync_counts(inventory: &SyncInventory) -> SyncCounts {
     )
 }
 
-/// No sync part yet: the bundle comes first.
-const NO_SYNC: SyncCounts = (0, 0, 0, 0, 0);
 /// The whole sync deployment with the defaults: log group, the function's and the scheduler's
 /// roles, function, rule, schedule.
 const ALL_SYNC: SyncCounts = (1, 2, 1, 1, 1);
@@ -83,29 +81,32 @@ enum Fate {
     Lands(Counts, SyncCounts),
 }
 
+/// The target group and the load balancer are made side by side, and the sync Lambda is deployed
+/// as soon as the target group exists: while the load balancer is still being created, the
+/// whole sync deployment is there.
 const AFTER_THE_TARGET_GROUP: KillPoint = KillPoint {
     held: "CreateLoadBalancer",
     parts: (0, 1, 0, 0),
-    sync: NO_SYNC,
+    sync: ALL_SYNC,
     fate: Fate::Dropped,
 };
 const AFTER_THE_LOAD_BALANCER: KillPoint = KillPoint {
     held: "CreateListener",
     parts: (1, 1, 0, 0),
-    sync: NO_SYNC,
+    sync: ALL_SYNC,
     fate: Fate::Dropped,
 };
 const AFTER_THE_LISTENER: KillPoint = KillPoint {
     held: "CreateVpcEndpointServiceConfiguration",
     parts: (1, 1, 1, 0),
-    sync: NO_SYNC,
+    sync: ALL_SYNC,
     fate: Fate::Dropped,
 };
 /// Every part exists, but the consumers are not allowed in yet.
 const AFTER_THE_ENDPOINT_SERVICE: KillPoint = KillPoint {
     held: "ModifyVpcEndpointServicePermissions",
     parts: (1, 1, 1, 1),
-    sync: NO_SYNC,
+    sync: ALL_SYNC,
     fate: Fate::Dropped,
 };
 /// The consumers are allowed in and the sync Lambda is deployed, but the target group is still
@@ -120,25 +121,25 @@ const AFTER_THE_PRINCIPALS: KillPoint = KillPoint {
 const LOAD_BALANCER_IN_FLIGHT: KillPoint = KillPoint {
     held: "CreateLoadBalancer",
     parts: (0, 1, 0, 0),
-    sync: NO_SYNC,
-    fate: Fate::Lands((1, 1, 0, 0), NO_SYNC),
+    sync: ALL_SYNC,
+    fate: Fate::Lands((1, 1, 0, 0), ALL_SYNC),
 };
 /// The endpoint service is created after the provider died: unlike the other parts it has no
 /// name, only the ownership tag tells it is the bundle's.
 const ENDPOINT_SERVICE_IN_FLIGHT: KillPoint = KillPoint {
     held: "CreateVpcEndpointServiceConfiguration",
     parts: (1, 1, 1, 0),
-    sync: NO_SYNC,
-    fate: Fate::Lands((1, 1, 1, 1), NO_SYNC),
+    sync: ALL_SYNC,
+    fate: Fate::Lands((1, 1, 1, 1), ALL_SYNC),
 };
 
-/// The log group, both roles (the function's and the scheduler's, made side by side) and the
-/// function exist, and the schedule (made beside the rule); the rule that delivers the database's
-/// events is being created.
+/// The rule that delivers the database's events is being created, beside the log group and both
+/// roles (the function's and the scheduler's), which exist; the function, which waits for its
+/// role, does not yet. The bundle, made alongside, is complete but holds no target.
 const SYNC_BEFORE_THE_RULE: KillPoint = KillPoint {
     held: "PutRule",
     parts: BUNDLE,
-    sync: (1, 2, 1, 0, 1),
+    sync: (1, 2, 0, 0, 0),
     fate: Fate::Dropped,
 };
 /// The function is created after the provider died: the next apply finds it by its name and
@@ -146,8 +147,8 @@ const SYNC_BEFORE_THE_RULE: KillPoint = KillPoint {
 const SYNC_FUNCTION_IN_FLIGHT: KillPoint = KillPoint {
     held: "POST /2015-03-31/functions",
     parts: BUNDLE,
-    sync: (1, 2, 0, 0, 0),
-    fate: Fate::Lands(BUNDLE, (1, 2, 1, 0, 0)),
+    sync: (1, 2, 0, 1, 0),
+    fate: Fate::Lands(BUNDLE, (1, 2, 1, 1, 0)),
 };
 
 /// How long the proxy holds a call that is then dropped: far longer than finding and killing the

@@ -47,17 +47,19 @@ struct InterruptPoint {
 }
 
 /// The load balancer's attributes are set right after it became active; a step Ctrl-C stops.
+/// The sync Lambda, deployed as soon as the target group exists, is there by then.
 const AFTER_THE_LOAD_BALANCER: InterruptPoint = InterruptPoint {
     held: "ModifyLoadBalancerAttributes",
     parts: (1, 1, 0, 0),
-    sync_functions: 0,
+    sync_functions: 1,
 };
-/// The bundle is complete and the sync function deployed; the EventBridge rule is being created
-/// (the targets are registered after the sync deployment, last).
+/// The bundle is complete; the sync deployment's first steps run (the log group, the roles and
+/// the EventBridge rule, which is being created), and the function, which waits for its role,
+/// does not exist yet (the targets are registered after the sync deployment, last).
 const WHILE_THE_SYNC_RULE_IS_CREATED: InterruptPoint = InterruptPoint {
     held: "PutRule",
     parts: (1, 1, 1, 1),
-    sync_functions: 1,
+    sync_functions: 0,
 };
 /// Every part exists, the consumers are allowed in and the sync Lambda is deployed; the targets
 /// are registered last, through the engine's reconcile, which runs to its end.
