@@ -1099,4 +1099,28 @@ def _update_schedule_checked(self, **kwargs):
 EventBridgeSchedulerBackend.create_schedule = _create_schedule_checked
 EventBridgeSchedulerBackend.update_schedule = _update_schedule_checked
 
+
+# --- RDS: an Aurora instance lives in its cluster's DB subnet group ---------------------------
+
+from moto.rds.models import RDSBackend  # noqa: E402
+
+_create_db_instance = RDSBackend.create_db_instance
+
+
+def _create_db_instance_in_its_clusters_subnet_group(self, db_kwargs):
+    """CreateDBInstance (RDS API reference), DBSubnetGroupName: "Not applicable. The associated
+    list of subnets is managed by the DB cluster" for Aurora; DescribeDBInstances then reports the
+    cluster's group, its VpcId included. moto leaves a cluster's instances without one."""
+    cluster = self.clusters.get(db_kwargs.get("db_cluster_identifier") or "")
+    if (
+        cluster is not None
+        and not db_kwargs.get("db_subnet_group_name")
+        and cluster.db_subnet_group_name in self.subnet_groups
+    ):
+        db_kwargs = dict(db_kwargs, db_subnet_group_name=cluster.db_subnet_group_name)
+    return _create_db_instance(self, db_kwargs)
+
+
+RDSBackend.create_db_instance = _create_db_instance_in_its_clusters_subnet_group
+
 import moto_privatelink  # noqa: E402, F401  (the consumer side of PrivateLink; next to this file)

@@ -8,8 +8,10 @@
 //! group, nothing to change). Runs alternate (ours, theirs, ours, ...) so that load on the machine
 //! falls on both; the figures are medians.
 //!
-//! AWS calls are counted through a [`FaultProxy`] without faults (the function's
-//! `AWS_ENDPOINT_URL` points at it), so they are what moto performed, as AWS would see them.
+//! AWS calls are counted through a [`FaultProxy`] that only delays each call a little (the
+//! function's `AWS_ENDPOINT_URL` points at it), so they are what moto performed, as AWS would see
+//! them, and calls made side by side overlap: the rows also say how many sequential round trips
+//! they took, which is what a reconcile waits for on AWS (moto answers one call at a time).
 
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
@@ -18,7 +20,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail, ensure};
 use rdslink_testkit::bootstrap::{self, Bootstrap};
-use rdslink_testkit::fault_proxy::{Call, FaultPlan, FaultProxy};
+use rdslink_testkit::fault_proxy::{Call, FaultPlan, FaultProxy, sequential_round_trips};
 use rdslink_testkit::python_function::{self, SampleConfig};
 use rdslink_testkit::runtime_api::Outcome;
 use rdslink_testkit::{Account, DnsServer, moto, seed};
@@ -252,7 +254,11 @@ impl Bench {
     /// a fresh process, the group already right), a warm no-op, and a failover (the cluster fails
     /// over and its DNS moves, then the event arrives at the warm function).
     async fn call_count_rows(&self) -> Result<Vec<Row>> {
-        let proxy = FaultProxy::start(&moto().await.endpoint, FaultPlan::none()).await;
+        let proxy = FaultProxy::start(
+            &moto().await.endpoint,
+            FaultPlan::latency(Duration::from_millis(20)),
+        )
+        .await;
         let writer = self.writer_ip().await?;
         let group = self.target_group("bench-calls", &[writer]).await?;
 
@@ -280,7 +286,11 @@ impl Bench {
 
         let row = |what: &str, ours: &[Call], limit: u64| {
             Row::new(
-                format!("sync Lambda: AWS calls, {what} [{}]", names(ours)),
+                format!(
+                    "sync Lambda: AWS calls, {what} [{}] in {} sequential round trips",
+                    names(ours),
+                    sequential_round_trips(ours)
+                ),
                 Figure::Count(ours.len() as u64),
                 Target::AtMost(Figure::Count(limit)),
             )

@@ -5,12 +5,19 @@
 //! 1. Read what is registered (the caller may have read it already) and [`plan`](crate::plan()) the changes.
 //!    Nothing to change, or nothing desired, means no call at all.
 //! 2. Register the new addresses.
-//! 3. Only if something must be deregistered: ask for a fresh answer (reconcile discovers again),
-//!    read the group again, register whatever of
-//!    the fresh answer is missing, and deregister everything outside the fresh answer. The fresh
-//!    answer is then entirely registered, so the group is never empty.
-//! 4. Read the group back. If none of the answer is registered (a writer outside the engine
-//!    deregistered it meanwhile), register the answer again at once.
+//! 3. Only if something must be deregistered, one of two ways ([`Recheck`]):
+//!    - [`Recheck::Reread`]: ask for a fresh answer (reconcile discovers again), read the group
+//!      again, register whatever of the fresh answer is missing, and deregister everything
+//!      outside the fresh answer. Then read the group back: if none of the answer is registered
+//!      (a writer outside the engine deregistered it meanwhile), register the answer again at once.
+//!    - [`Recheck::SideBySide`]: the answer and the read of step 1 were made side by side just
+//!      before step 2, so the answer is as fresh when step 3 sends its deregistration as a
+//!      re-discovery made after step 2 would be (one AWS round trip old either way): deregister
+//!      everything outside it. The group afterwards is that read plus the changes AWS
+//!      acknowledged; no read-back.
+//!
+//!    Either way the answer deregistered against is entirely registered first, so the group is
+//!    never empty.
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -32,9 +39,26 @@ pub struct Convergence {
     pub registered: BTreeSet<Ipv4Addr>,
     /// The addresses this convergence deregistered, sorted.
     pub deregistered: Vec<Ipv4Addr>,
-    /// The registered addresses afterwards: read back after changes, or `registered_before`
-    /// when nothing changed.
+    /// The registered addresses afterwards: read back after changes ([`Recheck::Reread`]),
+    /// `registered_before` with the acknowledged changes ([`Recheck::SideBySide`]), or
+    /// `registered_before` when nothing changed.
     pub targets: BTreeSet<Ipv4Addr>,
+}
+
+/// What a convergence checks again before it deregisters, and how it learns what the group holds
+/// afterwards. See the module documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Recheck {
+    /// Before deregistering, ask for a fresh answer and read the group again; afterwards, read
+    /// the group back (and restore the answer if a writer outside the engine removed it). Three
+    /// more AWS calls per change than [`Recheck::SideBySide`].
+    #[default]
+    Reread,
+    /// Deregister against the answer and the group read made side by side right before the
+    /// registration; report the group as that read plus the acknowledged changes. Only for an
+    /// answer and a read made together, with nothing between them and the registration (no DNS
+    /// wait): `reconcile` falls back to [`Recheck::Reread`] otherwise.
+    SideBySide,
 }
 
 impl Convergence {
@@ -50,13 +74,15 @@ impl Convergence {
 }
 
 /// The algorithm of the module documentation, from an already read `registered_before`.
-/// `fresh_answer` is asked only when something is to be deregistered; deregistration is decided
-/// against its answer, which must not be empty (fail instead).
+/// `fresh_answer` is `Some` for [`Recheck::Reread`] and asked only when something is to be
+/// deregistered; deregistration is decided against its answer, which must not be empty (fail
+/// instead). `None` is [`Recheck::SideBySide`]: `desired` and `registered_before` were observed
+/// side by side just now.
 pub(crate) async fn converge_from<T, F, Fut>(
     targets: &T,
     desired: &BTreeSet<Ipv4Addr>,
     registered_before: BTreeSet<Ipv4Addr>,
-    fresh_answer: F,
+    fresh_answer: Option<F>,
     calls: &AwsCalls,
 ) -> Result<Convergence, Error>
 where
@@ -82,6 +108,27 @@ where
     if !registered.is_empty() {
         info!(registered = ?changes.register, "registered new targets");
     }
+
+    let Some(fresh_answer) = fresh_answer else {
+        // Side by side: `desired` is entirely registered now, and `plan` deregisters nothing
+        // for an empty answer, so this never empties the group.
+        targets.deregister(&changes.deregister, calls).await?;
+        if !changes.deregister.is_empty() {
+            info!(deregistered = ?changes.deregister, "deregistered stale targets");
+        }
+        let mut now = registered_before.clone();
+        now.extend(registered.iter().copied());
+        for stale in &changes.deregister {
+            now.remove(stale);
+        }
+        return Ok(Convergence {
+            desired: desired.clone(),
+            registered_before,
+            registered,
+            deregistered: changes.deregister,
+            targets: now,
+        });
+    };
 
     let mut answer = desired.clone();
     let mut deregistered = Vec::new();
@@ -166,7 +213,26 @@ mod tests {
             targets,
             desired,
             registered_before,
-            || async { Ok(desired.clone()) },
+            Some(|| async { Ok(desired.clone()) }),
+            calls,
+        )
+        .await
+    }
+
+    /// [`converge_to`] with [`Recheck::SideBySide`]: `desired` counts as observed together with
+    /// the read of the group.
+    async fn converge_side_by_side<T: Targets>(
+        targets: &T,
+        desired: &BTreeSet<Ipv4Addr>,
+        calls: &AwsCalls,
+    ) -> Result<Convergence, Error> {
+        let registered_before = targets.registered(calls).await?;
+        type Fresh = std::future::Ready<Result<BTreeSet<Ipv4Addr>, Error>>;
+        converge_from(
+            targets,
+            desired,
+            registered_before,
+            None::<fn() -> Fresh>,
             calls,
         )
         .await
@@ -250,6 +316,83 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err.kind(), "invalid_target");
+        assert_eq!(
+            fake.log(),
+            [
+                Call::Registered,
+                Call::Failed(Box::new(Call::Register(vec![NEW]))),
+            ]
+        );
+        assert_eq!(fake.registered_now(), BTreeSet::from([OLD]));
+    }
+
+    /// Side by side: register, then deregister against the same observation; the group
+    /// afterwards is known from the acknowledged calls, not read back.
+    #[tokio::test]
+    async fn side_by_side_registers_then_deregisters_without_rereading() {
+        let fake = Fake::new([OLD]);
+        let calls = AwsCalls::default();
+        let outcome = converge_side_by_side(&fake, &BTreeSet::from([NEW]), &calls)
+            .await
+            .expect("converge");
+
+        let log = fake.log();
+        assert_eq!(
+            log,
+            [
+                Call::Registered,
+                Call::Register(vec![NEW]),
+                Call::Deregister(vec![OLD]),
+            ]
+        );
+        assert_eq!(calls.get(), 3);
+        assert_eq!(outcome.targets, BTreeSet::from([NEW]));
+        assert_eq!(outcome.targets, fake.registered_now());
+        assert_eq!(outcome.registered, BTreeSet::from([NEW]));
+        assert_eq!(outcome.deregistered, [OLD]);
+        assert!(outcome.in_sync());
+        assert!(
+            replay(&BTreeSet::from([OLD]), &log)
+                .iter()
+                .all(|state| !state.is_empty())
+        );
+    }
+
+    #[tokio::test]
+    async fn side_by_side_adds_keeps_and_empties_nothing() {
+        // Nothing stale: no deregistration call at all.
+        let fake = Fake::new([OLD]);
+        let outcome =
+            converge_side_by_side(&fake, &BTreeSet::from([OLD, NEW]), &AwsCalls::default())
+                .await
+                .expect("converge");
+        assert_eq!(fake.log(), [Call::Registered, Call::Register(vec![NEW])]);
+        assert_eq!(outcome.targets, BTreeSet::from([OLD, NEW]));
+
+        // No answer: no change, whatever is registered.
+        for desired in [BTreeSet::new(), BTreeSet::from([OLD])] {
+            let fake = Fake::new([OLD]);
+            let outcome = converge_side_by_side(&fake, &desired, &AwsCalls::default())
+                .await
+                .expect("converge");
+            assert_eq!(fake.log(), [Call::Registered], "{desired:?}");
+            assert!(outcome.is_noop());
+        }
+    }
+
+    #[tokio::test]
+    async fn side_by_side_a_failed_registration_stops_before_any_deregistration() {
+        let fake = Fake::new([OLD]);
+        fake.fail_next(
+            Op::Register,
+            Error::InvalidTarget {
+                arn: "arn".into(),
+                message: "outside the VPC".into(),
+            },
+        );
+        converge_side_by_side(&fake, &BTreeSet::from([NEW]), &AwsCalls::default())
+            .await
+            .unwrap_err();
         assert_eq!(
             fake.log(),
             [

@@ -100,9 +100,10 @@ impl Discoverer {
 
     /// Discovery for a long-lived reconciler (the sync Lambda), which uses only the endpoint and
     /// the addresses: the best-effort VPC lookup is skipped (`vpc_id` may be `None`), and a
-    /// cluster's member endpoints are read once, all in one call, then remembered, so that a
-    /// cluster writer costs one `DescribeDBClusters` per discovery (the writer's identity is
-    /// still asked every time: that is what moves at a failover).
+    /// cluster's member endpoints are read once, all in one call side by side with the first
+    /// `DescribeDBClusters`, then remembered, so that a cluster writer costs one
+    /// `DescribeDBClusters` per discovery (the writer's identity is still asked every time: that
+    /// is what moves at a failover).
     pub fn addresses_only(mut self) -> Self {
         self.addresses_only = true;
         self
@@ -176,7 +177,18 @@ impl Discoverer {
         role: ClusterRole,
         calls: &AwsCalls,
     ) -> Result<Discovery, Error> {
-        let cluster = self.describe_cluster(identifier, calls).await?;
+        // The first writer discovery in addresses-only mode reads the members' endpoints (by the
+        // cluster filter) side by side with the cluster, which names the writer: one round trip
+        // instead of two. The read is best effort: without it the members are read by id below.
+        let prefetch = role == ClusterRole::Writer && self.addresses_only && self.knows_no_member();
+        let (cluster, members) = if prefetch {
+            futures::future::try_join(self.describe_cluster(identifier, calls), async {
+                Ok(self.describe_cluster_instances(identifier, calls).await)
+            })
+            .await?
+        } else {
+            (self.describe_cluster(identifier, calls).await?, None)
+        };
         let status = cluster.status().unwrap_or_default();
         if UNAVAILABLE_STATUSES.contains(&status) {
             return Err(Error::DatabaseUnavailable {
@@ -197,7 +209,9 @@ impl Discoverer {
 
         let (endpoint, target_ips, vpc_id) = match role {
             ClusterRole::Writer if self.addresses_only => {
-                let instance_endpoint = self.member_endpoint(&cluster, &writer, calls).await?;
+                let instance_endpoint = self
+                    .member_endpoint(&cluster, &writer, members, calls)
+                    .await?;
                 let target_ips = self.resolver.resolve_ipv4(&instance_endpoint).await?;
                 (cluster.endpoint(), target_ips, None)
             }
@@ -241,13 +255,24 @@ impl Discoverer {
         })
     }
 
-    /// The instance endpoint of cluster member `member`: remembered, or read with every other
-    /// member's in one `DescribeDBInstances` (so that a failover to another member needs no
-    /// read). Only an instance with a usable endpoint is answered from the read.
+    /// Whether no cluster member's endpoint is remembered yet.
+    fn knows_no_member(&self) -> bool {
+        self.member_endpoints
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty()
+    }
+
+    /// The instance endpoint of cluster member `member`: remembered, or taken from `prefetched`
+    /// (the cluster's instances, read side by side with the cluster) when it has the member, or
+    /// read with every other member's in one `DescribeDBInstances` (so that a failover to
+    /// another member needs no read). Only an instance with a usable endpoint is answered from a
+    /// read.
     async fn member_endpoint(
         &self,
         cluster: &DbCluster,
         member: &str,
+        prefetched: Option<Vec<DbInstance>>,
         calls: &AwsCalls,
     ) -> Result<String, Error> {
         let key = member.to_ascii_lowercase();
@@ -258,20 +283,26 @@ impl Discoverer {
         if let Some(endpoint) = remembered(&self.member_endpoints) {
             return Ok(endpoint);
         }
-        let member_ids: Vec<String> = cluster
-            .db_cluster_members()
-            .iter()
-            .filter_map(|member| member.db_instance_identifier())
-            .map(str::to_string)
-            .collect();
-        let instances = self.describe_instances_by_id(&member_ids, calls).await?;
+        let is_member = |instance: &DbInstance| {
+            instance
+                .db_instance_identifier()
+                .is_some_and(|id| id.eq_ignore_ascii_case(member))
+        };
+        let instances = match prefetched {
+            Some(instances) if instances.iter().any(is_member) => instances,
+            _ => {
+                let member_ids: Vec<String> = cluster
+                    .db_cluster_members()
+                    .iter()
+                    .filter_map(|member| member.db_instance_identifier())
+                    .map(str::to_string)
+                    .collect();
+                self.describe_instances_by_id(&member_ids, calls).await?
+            }
+        };
         let instance = instances
             .iter()
-            .find(|instance| {
-                instance
-                    .db_instance_identifier()
-                    .is_some_and(|id| id.eq_ignore_ascii_case(member))
-            })
+            .find(|instance| is_member(instance))
             .ok_or_else(|| Error::DbInstanceNotFound {
                 identifier: member.to_string(),
             })?;
@@ -475,6 +506,37 @@ impl Discoverer {
                 )
             })?;
         Ok(output.db_instances().to_vec())
+    }
+
+    /// The instances of cluster `identifier` (a cluster has at most 16; the page holds 100), or
+    /// `None` when the read fails: the caller falls back to reading the members by id.
+    async fn describe_cluster_instances(
+        &self,
+        identifier: &str,
+        calls: &AwsCalls,
+    ) -> Option<Vec<DbInstance>> {
+        calls.record();
+        let filter = Filter::builder()
+            .name("db-cluster-id")
+            .values(identifier)
+            .build();
+        match self
+            .rds
+            .describe_db_instances()
+            .filters(filter)
+            .send()
+            .await
+        {
+            Ok(output) => Some(output.db_instances().to_vec()),
+            Err(err) => {
+                debug!(
+                    cluster = identifier,
+                    error = %aws_sdk_rds::error::DisplayErrorContext(&err),
+                    "cannot read the cluster's instances by the cluster filter; reading them by id"
+                );
+                None
+            }
+        }
     }
 
     async fn describe_cluster(

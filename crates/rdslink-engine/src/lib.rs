@@ -28,7 +28,7 @@ pub mod testing;
 pub mod validate;
 
 pub use calls::AwsCalls;
-pub use converge::Convergence;
+pub use converge::{Convergence, Recheck};
 pub use discovery::{Discover, Discoverer, Discovery};
 pub use error::Error;
 pub use plan::{Changes, plan};

@@ -12,21 +12,28 @@
 //! 2. **No answer, no change.** If discovery fails or finds no address, nothing is registered or
 //!    deregistered, and the error is retryable when waiting can fix it. `plan` itself returns no
 //!    change for an empty desired set.
-//! 3. **Deregister only against a fresh answer.** Before deregistering, discovery runs again and
-//!    the group is read again. Only addresses absent from that fresh answer are deregistered, and
-//!    only after every address of the fresh answer is registered. So the run's final state is
-//!    its *last* discovery, even if DNS flapped during the run, and the group always keeps at
-//!    least one address of that last answer.
+//! 3. **Deregister only against a fresh answer.** A run discovers and reads the group side by
+//!    side, so its answer is one AWS round trip old when the registration is sent. Before
+//!    deregistering, an engine with [`Recheck::Reread`] (the default) discovers again and reads
+//!    the group again; one with [`Recheck::SideBySide`] (the sync Lambda) deregisters against
+//!    the side-by-side answer, which is then exactly as fresh as that re-discovery would be (one
+//!    round trip, the registration's, instead of the re-read's), unless the run waited for DNS,
+//!    when it re-checks as `Reread` does. Only addresses absent from the answer deregistered
+//!    against are deregistered, and only after every address of it is registered. So the run's
+//!    final state is its *last* discovery, even if DNS flapped during the run, and the group
+//!    always keeps at least one address of that last answer.
 //! 4. **Runs through one engine are serialised** (an async mutex). Two concurrent runs with
 //!    different answers could otherwise each deregister the address the other keeps: ELBv2 has
 //!    no conditional write, so no lock-free ordering of reads and writes can rule that out.
 //!    Across processes the Lambda must run with reserved concurrency 1, which serialises its
 //!    invocations the same way (throttled asynchronous invocations are queued and retried by
-//!    Lambda, not lost). As a last line of defence, a run that finds no address of its answer
-//!    registered after deregistering (a concurrent writer outside the engine) registers its
-//!    answer again at once.
+//!    Lambda, not lost). As a last line of defence, a [`Recheck::Reread`] run that finds no
+//!    address of its answer registered after deregistering (a concurrent writer outside the
+//!    engine) registers its answer again at once; a `SideBySide` run leaves that to the next
+//!    run (the Lambda's schedule), as it must for an outside write made a moment later anyway.
 //! 5. **Status reports what was observed.** [`Report::targets`] is read back from the target
-//!    group after the changes, not assumed.
+//!    group after the changes ([`Recheck::Reread`]) or is the run's read of the group plus the
+//!    changes AWS acknowledged ([`Recheck::SideBySide`]); never the plan's intention.
 //!
 //! Invariants 1, 3 and the last line of defence of 4 live in [`converge`](crate::converge),
 //! shared with the provider's apply-time re-sync. The engine reaches the world only through two
@@ -41,7 +48,7 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::Mutex;
 use tracing::{Instrument, info, info_span, warn};
 
-use crate::converge::converge_from;
+use crate::converge::{Recheck, converge_from};
 use crate::{
     AwsCalls, DatabaseSelector, Discover, Discoverer, Discovery, Error, TargetGroup, Targets,
 };
@@ -143,6 +150,7 @@ pub struct Engine<D = Discoverer, T = TargetGroup> {
     target_group: T,
     dns_wait: Duration,
     poll: PollBackoff,
+    recheck: Recheck,
     /// Serialises runs through this engine (invariant 4).
     serial: Mutex<()>,
 }
@@ -156,6 +164,7 @@ impl<D: Discover, T: Targets> Engine<D, T> {
             target_group,
             dns_wait: DEFAULT_DNS_WAIT,
             poll: PollBackoff::default(),
+            recheck: Recheck::default(),
             serial: Mutex::new(()),
         }
     }
@@ -171,6 +180,17 @@ impl<D: Discover, T: Targets> Engine<D, T> {
     pub fn with_poll_backoff(mut self, poll: PollBackoff) -> Self {
         self.poll = poll;
         self
+    }
+
+    /// What a run checks again before deregistering (invariant 3); [`Recheck::Reread`] unless
+    /// set.
+    pub fn with_recheck(mut self, recheck: Recheck) -> Self {
+        self.recheck = recheck;
+        self
+    }
+
+    pub fn recheck(&self) -> Recheck {
+        self.recheck
     }
 
     pub fn selector(&self) -> &DatabaseSelector {
@@ -225,7 +245,8 @@ pub struct Report {
     pub registered: Vec<Ipv4Addr>,
     /// The addresses this run deregistered.
     pub deregistered: Vec<Ipv4Addr>,
-    /// The registered addresses read back after the changes.
+    /// The registered addresses after the changes: read back ([`Recheck::Reread`]), or the
+    /// run's read plus the acknowledged changes ([`Recheck::SideBySide`]).
     pub targets: Vec<Ipv4Addr>,
     /// `targets == desired`.
     pub in_sync: bool,
@@ -288,9 +309,13 @@ async fn converge<D: Discover, T: Targets>(
     trigger: &Trigger,
     calls: &AwsCalls,
 ) -> Result<Report, Error> {
-    // Invariant 2: a failed discovery returns before anything is touched.
-    let first = discover_addresses(engine, calls).await?;
-    let registered_before = engine.target_group.registered(calls).await?;
+    // Discovery and the read of the group side by side (invariant 3). Invariant 2: a failed
+    // discovery returns before anything is touched (the read still in flight is dropped).
+    let (first, registered_before) = futures::future::try_join(
+        discover_addresses(engine, calls),
+        engine.target_group.registered(calls),
+    )
+    .await?;
     info!(
         endpoint = %first.endpoint,
         desired = ?first.target_ips,
@@ -306,16 +331,18 @@ async fn converge<D: Discover, T: Targets>(
         wait_started.elapsed()
     };
 
-    // Invariants 1 and 3: register first; deregister only against a fresh discovery.
+    // Invariants 1 and 3: register first; deregister only against a fresh discovery. The
+    // side-by-side answer stops being fresh when a DNS wait came between it and the read.
+    let reread = engine.recheck == Recheck::Reread || wait != WaitOutcome::NotNeeded;
     let outcome = converge_from(
         &engine.target_group,
         &discovery.target_set(),
         registered_before,
-        || async {
+        reread.then_some(|| async {
             discover_addresses(engine, calls)
                 .await
                 .map(|fresh| fresh.target_set())
-        },
+        }),
         calls,
     )
     .await?;

@@ -15,7 +15,9 @@ use tracing::{error, info, warn};
 use crate::config::{Config, ConfigError};
 use crate::event::{self, Invocation, Relevance};
 use crate::metrics::{self, Dimensions};
-use rdslink_engine::{Discoverer, Engine, Error, Report, Resolver, TargetGroup, reconcile};
+use rdslink_engine::{
+    Discoverer, Engine, Error, Recheck, Report, Resolver, TargetGroup, reconcile,
+};
 
 /// What every invocation needs, built once at init.
 #[derive(Debug)]
@@ -44,7 +46,8 @@ pub struct InvocationError(#[from] pub Error);
 pub struct Summary {
     /// The target group holds exactly the database's current addresses.
     pub in_sync: bool,
-    /// The addresses registered when the invocation ended (read back from the group), sorted.
+    /// The addresses registered when the invocation ended (the invocation's read of the group
+    /// plus the changes AWS acknowledged), sorted.
     pub targets: Vec<Ipv4Addr>,
     /// Addresses this invocation registered.
     pub registered: Vec<Ipv4Addr>,
@@ -84,7 +87,12 @@ impl Function {
     /// credentials, `AWS_ENDPOINT_URL` for tests against an emulator).
     pub async fn from_env() -> Result<Self, InitError> {
         let config = Config::from_env()?;
-        let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        // One CA bundle instead of every certificate file of the image (see `https`).
+        if let Some(client) = crate::https::client_from_env() {
+            loader = loader.http_client(client);
+        }
+        let sdk = loader.load().await;
         Self::new(config, &sdk)
     }
 
@@ -105,8 +113,13 @@ impl Function {
             config.target_group_arn.as_str(),
             config.database.to_string(),
         );
-        let engine =
-            Engine::new(discoverer, config.database, target_group).with_dns_wait(config.dns_wait);
+        // A failover costs four AWS calls (discover and read side by side, register,
+        // deregister) instead of seven: deregistering against the side-by-side answer is as
+        // fresh as re-discovering after the registration (see `Recheck::SideBySide`), and the
+        // scheduled run, not a read-back, catches a writer outside the engine.
+        let engine = Engine::new(discoverer, config.database, target_group)
+            .with_dns_wait(config.dns_wait)
+            .with_recheck(Recheck::SideBySide);
         info!(
             database = %engine.selector(),
             target_group = engine.target_group().arn(),

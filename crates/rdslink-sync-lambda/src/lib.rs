@@ -3,11 +3,14 @@
 //!
 //! [`event`] turns any payload (RDS events through EventBridge or SNS, schedules, manual runs) into
 //! a [`Trigger`](rdslink_engine::Trigger); [`config`] reads the function's environment;
-//! [`handler`] runs one invocation; [`metrics`] builds CloudWatch EMF lines. Only this crate writes
+//! [`handler`] runs one invocation, through AWS clients whose HTTPS client [`https`] builds;
+//! [`metrics`] builds CloudWatch EMF lines. Only this crate writes
 //! to stdout (EMF lines); `src/bin/bootstrap.rs` wires telemetry and the runtime, nothing else.
 
 pub mod config;
 pub mod event;
 #[cfg(feature = "runtime")]
 pub mod handler;
+#[cfg(feature = "runtime")]
+pub mod https;
 pub mod metrics;

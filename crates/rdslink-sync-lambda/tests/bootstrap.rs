@@ -608,9 +608,10 @@ print(json.dumps(entries))
 
 /// The AWS calls of one reconcile, counted by a proxy in front of the emulator: a guard against
 /// a call slipping into the function's path (each is a round trip on AWS, paid at every
-/// failover). An Aurora cluster's writer, as the function follows it most often. The failover
-/// keeps the engine's safety reads: a fresh `DescribeDBClusters` and group read before
-/// deregistering (invariant 3) and the read-back after it (invariant 5).
+/// failover). An Aurora cluster's writer, as the function follows it most often. The reads of
+/// a run go out side by side (their order at the proxy is not fixed, their number is), then the
+/// writes in order: register before deregister. The function's engine deregisters against the
+/// side-by-side answer (`Recheck::SideBySide`): no re-discovery, no re-read, no read-back.
 #[tokio::test]
 async fn a_reconcile_makes_only_the_aws_calls_it_needs() {
     use rdslink_testkit::bootstrap::{Bootstrap, aws_environment};
@@ -650,24 +651,24 @@ async fn a_reconcile_makes_only_the_aws_calls_it_needs() {
         }
     };
 
-    // First invocation, on an empty group: the cluster's member endpoints are read once, with
-    // the writer's; nothing to deregister, so no fresh answer is needed.
+    // First invocation, on an empty group: the cluster's member endpoints are read once, side
+    // by side with the cluster and the group; nothing to deregister.
     let (first, calls) = invoke(scheduled_event()).await;
     assert_eq!(ips(&first, "registered"), [cluster.writer().ip], "{first}");
-    assert_eq!(
-        calls,
-        [
+    assert_eq!(ips(&first, "targets"), [cluster.writer().ip], "{first}");
+    assert_reads_then_writes(
+        &calls,
+        &[
             "DescribeDBClusters",
             "DescribeDBInstances",
             "DescribeTargetHealth",
-            "RegisterTargets",
-            "DescribeTargetHealth"
-        ]
+        ],
+        &["RegisterTargets"],
     );
 
     let (noop, calls) = invoke(scheduled_event()).await;
     assert_eq!(noop["in_sync"], json!(true), "{noop}");
-    assert_eq!(calls, ["DescribeDBClusters", "DescribeTargetHealth"]);
+    assert_reads_then_writes(&calls, &["DescribeDBClusters", "DescribeTargetHealth"], &[]);
 
     let new_writer = seed::failover_cluster(&account, &cluster, None).await;
     let new_ip = cluster.member(&new_writer).ip;
@@ -680,16 +681,36 @@ async fn a_reconcile_makes_only_the_aws_calls_it_needs() {
     event["detail"]["SourceIdentifier"] = json!(cluster.id);
     let (failover, calls) = invoke(event).await;
     assert_eq!(ips(&failover, "targets"), [new_ip], "{failover}");
-    assert_eq!(
-        calls,
-        [
-            "DescribeDBClusters",
-            "DescribeTargetHealth",
-            "RegisterTargets",
-            "DescribeDBClusters",
-            "DescribeTargetHealth",
-            "DeregisterTargets",
-            "DescribeTargetHealth"
-        ]
+    assert_reads_then_writes(
+        &calls,
+        &["DescribeDBClusters", "DescribeTargetHealth"],
+        &["RegisterTargets", "DeregisterTargets"],
     );
+    // The reported targets are what the group holds.
+    let registered = account
+        .elbv2()
+        .describe_target_health()
+        .target_group_arn(&target_group)
+        .send()
+        .await
+        .expect("DescribeTargetHealth");
+    let held: Vec<String> = registered
+        .target_health_descriptions()
+        .iter()
+        .filter_map(|description| description.target()?.id().map(str::to_owned))
+        .collect();
+    assert_eq!(held, [new_ip.to_string()]);
+}
+
+/// `calls` are exactly `reads`, in any order (they go out side by side), followed by exactly
+/// `writes`, in this order.
+fn assert_reads_then_writes(calls: &[String], reads: &[&str], writes: &[&str]) {
+    assert_eq!(calls.len(), reads.len() + writes.len(), "{calls:?}");
+    let (first, rest) = calls.split_at(reads.len());
+    let mut first: Vec<&str> = first.iter().map(String::as_str).collect();
+    let mut reads = reads.to_vec();
+    first.sort_unstable();
+    reads.sort_unstable();
+    assert_eq!(first, reads, "{calls:?}");
+    assert_eq!(rest, writes, "{calls:?}");
 }

@@ -50,6 +50,29 @@ async fn aurora_cluster_points_dns_at_its_members() {
     assert_eq!(cluster.vpc_id.as_deref(), Some(vpc.id.as_str()));
 }
 
+/// As on AWS, a cluster's instances report the cluster's DB subnet group, VPC included
+/// (`moto_faithful.py`): the provider learns the database's VPC from the writer it reads anyway.
+#[tokio::test]
+async fn aurora_members_report_their_clusters_subnet_group() {
+    let account = fresh_account().await;
+    let dns = DnsServer::start().await;
+    let cluster = seed::aurora_cluster(&account, &dns, "ledger", 2).await;
+    let vpc = seed::default_vpc(&account).await;
+    for member in &cluster.members {
+        let described = account
+            .rds()
+            .describe_db_instances()
+            .db_instance_identifier(&member.id)
+            .send()
+            .await
+            .expect("DescribeDBInstances");
+        let group = described.db_instances()[0]
+            .db_subnet_group()
+            .unwrap_or_else(|| panic!("{} reports no DB subnet group", member.id));
+        assert_eq!(group.vpc_id(), Some(vpc.id.as_str()), "{}", member.id);
+    }
+}
+
 #[tokio::test]
 async fn failover_flips_the_writer_and_leaves_dns_to_the_caller() {
     let account = fresh_account().await;

@@ -242,6 +242,70 @@ async fn a_concurrent_writer_that_removes_the_answer_is_undone_at_once() {
     assert_never_empty(&BTreeSet::from([OLD]), &fake.log());
 }
 
+/// The sync Lambda's engine: the side-by-side answer decides what is stale; four calls.
+#[tokio::test]
+async fn a_side_by_side_failover_registers_first_and_makes_four_calls() {
+    let fake = Fake::new([OLD]).answers([Ok(vec![NEW])]);
+    let engine = engine(&fake, cluster_writer()).with_recheck(Recheck::SideBySide);
+    let report = reconcile(&engine, &failover_event())
+        .await
+        .expect("reconcile");
+
+    assert_eq!(
+        fake.log(),
+        [
+            Call::Discover,
+            Call::Registered,
+            Call::Register(vec![NEW]),
+            Call::Deregister(vec![OLD]),
+        ]
+    );
+    assert_eq!(report.registered, [NEW]);
+    assert_eq!(report.deregistered, [OLD]);
+    assert_eq!(report.targets, [NEW]);
+    assert!(report.in_sync);
+    assert!(report.convergence.is_some());
+    assert_eq!(report.aws_calls, 4);
+    assert_never_empty(&BTreeSet::from([OLD]), &fake.log());
+}
+
+/// After a DNS wait the first read of the group is old: a side-by-side engine checks again
+/// before deregistering, as the default one does.
+#[tokio::test]
+async fn a_side_by_side_run_that_waited_for_dns_rechecks_before_deregistering() {
+    let fake = Fake::new([OLD]).answers([Ok(vec![OLD]), Ok(vec![NEW])]);
+    let engine = engine(&fake, DatabaseSelector::Instance("orders".into()))
+        .with_recheck(Recheck::SideBySide);
+    let report = reconcile(&engine, &failover_event())
+        .await
+        .expect("reconcile");
+
+    assert_eq!(report.wait, WaitOutcome::Moved);
+    assert_eq!(
+        fake.log(),
+        [
+            Call::Discover,
+            Call::Registered,
+            Call::Refresh,
+            Call::Register(vec![NEW]),
+            Call::Discover,
+            Call::Registered,
+            Call::Deregister(vec![OLD]),
+            Call::Registered,
+        ]
+    );
+    assert_eq!(report.targets, [NEW]);
+}
+
+#[tokio::test]
+async fn a_side_by_side_run_with_a_failed_discovery_touches_nothing() {
+    let fake = Fake::new([OLD]).answers([Err(no_such_name())]);
+    let engine = engine(&fake, cluster_writer()).with_recheck(Recheck::SideBySide);
+    reconcile(&engine, &failover_event()).await.unwrap_err();
+    assert_eq!(fake.log(), [Call::Failed(Box::new(Call::Discover))]);
+    assert_eq!(fake.registered_now(), BTreeSet::from([OLD]));
+}
+
 #[tokio::test]
 async fn a_run_in_sync_only_reads() {
     let fake = Fake::new([OLD]).answers([Ok(vec![OLD])]);
@@ -293,14 +357,15 @@ fn answer() -> impl Strategy<Value = Answer> {
 }
 
 proptest! {
-    /// Whatever discovery answers, in whatever order: the group is never empty once it holds an
-    /// address, nothing is deregistered before a fresh discovery, and nothing of the latest
-    /// answer is ever deregistered.
+    /// Whatever discovery answers, in whatever order, with either recheck: the group is never
+    /// empty once it holds an address, nothing is deregistered before a fresh discovery, nothing
+    /// of the latest answer is ever deregistered, and the reported targets are the group's.
     #[test]
     fn every_run_keeps_the_invariants(
         initial in addresses(0..4),
         script in vec(answer(), 1..4),
         failover in any::<bool>(),
+        side_by_side in any::<bool>(),
     ) {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_time()
@@ -314,7 +379,10 @@ proptest! {
         };
         let trigger = if failover { failover_event() } else { Trigger::schedule() };
         // A failover run whose answer does not move waits for DNS: keep that wait short.
-        let engine = engine(&fake, selector).with_dns_wait(Duration::from_millis(10));
+        let recheck = if side_by_side { Recheck::SideBySide } else { Recheck::Reread };
+        let engine = engine(&fake, selector)
+            .with_dns_wait(Duration::from_millis(10))
+            .with_recheck(recheck);
         let result = runtime.block_on(reconcile(&engine, &trigger));
         let log = fake.log();
 
@@ -324,19 +392,27 @@ proptest! {
         let mut answers = script.iter();
         let mut latest: Option<&Answer> = None;
         let mut discoveries = 0;
+        let mut waited = false;
         for call in &log {
             match call {
                 Call::Discover | Call::Refresh => {
                     latest = answers.next().or(latest);
                     if *call == Call::Discover {
                         discoveries += 1;
+                    } else {
+                        waited = true;
                     }
                 }
                 Call::Failed(failed) if matches!(**failed, Call::Discover | Call::Refresh) => {
                     latest = answers.next().or(latest);
                 }
                 Call::Deregister(ips) => {
-                    prop_assert!(discoveries >= 2, "deregistered before a fresh discovery: {log:?}");
+                    // Side by side, the run's first discovery is fresh unless it waited for DNS.
+                    let fresh = if side_by_side && !waited { 1 } else { 2 };
+                    prop_assert!(
+                        discoveries >= fresh,
+                        "deregistered before a fresh discovery: {log:?}"
+                    );
                     let Some(Ok(answer)) = latest else {
                         panic!("deregistered without an answer: {log:?}");
                     };

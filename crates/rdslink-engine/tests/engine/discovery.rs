@@ -4,7 +4,8 @@ use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
 use rdslink_engine::{
-    ClusterRole, DatabaseKind, DatabaseSelector, Discoverer, Resolver, ResolverOptions,
+    AwsCalls, ClusterRole, DatabaseKind, DatabaseSelector, Discover, Discoverer, Resolver,
+    ResolverOptions,
 };
 use rdslink_testkit::{SilentDns, seed};
 
@@ -116,6 +117,40 @@ async fn cluster_writer_follows_the_rds_api_not_the_stale_cluster_dns() {
         Some(new_writer.as_str())
     );
     assert_eq!(found.target_ips, vec![aurora.member(&new_writer).ip]);
+}
+
+/// The sync Lambda's discovery: the first reads the cluster and its instances side by side
+/// (two calls, one round trip), later ones only the cluster, and a failover to a member is
+/// followed from the remembered endpoints.
+#[tokio::test]
+async fn an_addresses_only_writer_reads_the_member_endpoints_once() {
+    let fx = Fixture::new().await;
+    let aurora = seed::aurora_cluster(&fx.account, &fx.dns, "aurora", 2).await;
+    let discoverer = fx.discoverer().addresses_only();
+    let writer = cluster("aurora", ClusterRole::Writer);
+    let discover = |calls: AwsCalls| {
+        let (discoverer, writer) = (&discoverer, &writer);
+        async move {
+            let found = ok(
+                Discover::discover(discoverer, writer, &calls).await,
+                "discovery",
+            );
+            (found, calls.get())
+        }
+    };
+
+    let (first, calls) = discover(AwsCalls::default()).await;
+    assert_eq!(first.target_ips, vec![aurora.writer().ip]);
+    assert_eq!(calls, 2, "DescribeDBClusters and DescribeDBInstances");
+
+    let (again, calls) = discover(AwsCalls::default()).await;
+    assert_eq!(again.target_ips, vec![aurora.writer().ip]);
+    assert_eq!(calls, 1, "DescribeDBClusters only");
+
+    let new_writer = seed::failover_cluster(&fx.account, &aurora, None).await;
+    let (moved, calls) = discover(AwsCalls::default()).await;
+    assert_eq!(moved.target_ips, vec![aurora.member(&new_writer).ip]);
+    assert_eq!(calls, 1, "DescribeDBClusters only");
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
 //! The target group's targets, changed only by the sync engine's [`reconcile`]: the provider's
 //! apply and the Lambda run one writer algorithm (fresh discovery, register first, deregister
-//! only against a second fresh discovery, never empty), under the engine's lock.
+//! only against a fresh discovery, never empty), under the engine's lock. The apply uses the
+//! engine's default recheck (`Recheck::Reread`: discover and read the group again before
+//! deregistering, read it back at the end), as its state records what the group holds.
 
 use std::time::Duration;
 
@@ -71,8 +73,8 @@ mod tests {
         Engine::new(fake.clone(), selector, fake.clone()).with_dns_wait(Duration::ZERO)
     }
 
-    /// The Lambda's order exactly: discover, register the new address, discover again and read
-    /// the group again, and only then deregister the old one.
+    /// The apply's order (the engine's `Recheck::Reread`): discover, register the new address,
+    /// discover again and read the group again, and only then deregister the old one.
     #[tokio::test]
     async fn an_apply_registers_first_and_deregisters_against_a_fresh_discovery() {
         let fake = Fake::new([OLD]).answers([Ok(vec![NEW])]);
