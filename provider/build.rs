@@ -11,7 +11,12 @@
 //!   whose lock this cargo holds while it runs us: sharing it would deadlock. Being incremental
 //!   and shared by every profile, it costs minutes once and seconds afterwards.
 //!
-//! std only: a build dependency would be compiled before anything else on every cold build.
+//! Next to it, `OUT_DIR/rdslink-sync.zip.sha256`: the zip's SHA-256 in the form Lambda reports as
+//! `CodeSha256`. Every plan of an endpoint service needs it; hashing the 2.7 MB at run time was ~8%
+//! of the CPU of each plan's provider process (perf, issue 12), so it is hashed once, here.
+//!
+//! std only: a build dependency would be compiled before anything else on every cold build (hence
+//! the small SHA-256 and base64 below, checked against the `sha2` crate by `sync::code`'s tests).
 
 use std::env;
 use std::fs;
@@ -20,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 const ZIP_NAME: &str = "rdslink-sync.zip";
+const SHA256_NAME: &str = "rdslink-sync.zip.sha256";
 
 fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join(ZIP_NAME);
@@ -31,7 +37,8 @@ fn main() {
     let result = match env::var_os("RDSLINK_LAMBDA_ZIP") {
         Some(prebuilt) => copy_prebuilt(&workspace.join(prebuilt), &out),
         None => build_with_script(workspace, &out),
-    };
+    }
+    .and_then(|()| write_code_sha256(&out, &out.with_file_name(SHA256_NAME)));
     if let Err(message) = result {
         for line in message.lines() {
             println!("cargo::error={line}");
@@ -94,4 +101,94 @@ fn build_with_script(workspace: &Path, out: &Path) -> Result<(), String> {
          or set RDSLINK_LAMBDA_ZIP to a prebuilt zip (`make lambda-zip` writes \
          target/dist/rdslink-sync.zip), as release pipelines, IDEs and `cargo check` should."
     ))
+}
+
+/// Writes `zip`'s SHA-256 as standard, padded base64 (Lambda's `CodeSha256`) to `to`.
+fn write_code_sha256(zip: &Path, to: &Path) -> Result<(), String> {
+    let bytes = fs::read(zip).map_err(|err| format!("cannot read {}: {err}", zip.display()))?;
+    fs::write(to, base64(&sha256(&bytes)))
+        .map_err(|err| format!("cannot write {}: {err}", to.display()))
+}
+
+/// FIPS 180-4 SHA-256.
+fn sha256(data: &[u8]) -> [u8; 32] {
+    const K: [u32; 64] = [
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+        0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+        0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+        0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+        0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+        0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+        0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+        0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+        0xc67178f2,
+    ];
+    let mut state: [u32; 8] = [
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
+        0x5be0cd19,
+    ];
+    // The message, a 1 bit, zeros, and its length in bits: a whole number of 64-byte blocks.
+    let mut message = data.to_vec();
+    message.push(0x80);
+    while message.len() % 64 != 56 {
+        message.push(0);
+    }
+    message.extend_from_slice(&((data.len() as u64) * 8).to_be_bytes());
+    for block in message.chunks_exact(64) {
+        let mut w = [0u32; 64];
+        for (word, bytes) in w.iter_mut().zip(block.chunks_exact(4)) {
+            *word = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+        }
+        for i in 16..64 {
+            let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
+            let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
+            w[i] = w[i - 16]
+                .wrapping_add(s0)
+                .wrapping_add(w[i - 7])
+                .wrapping_add(s1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = state;
+        for i in 0..64 {
+            let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
+            let choice = (e & f) ^ (!e & g);
+            let t1 = h
+                .wrapping_add(s1)
+                .wrapping_add(choice)
+                .wrapping_add(K[i])
+                .wrapping_add(w[i]);
+            let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
+            let majority = (a & b) ^ (a & c) ^ (b & c);
+            let t2 = s0.wrapping_add(majority);
+            (h, g, f, e, d, c, b, a) = (g, f, e, d.wrapping_add(t1), c, b, a, t1.wrapping_add(t2));
+        }
+        for (word, add) in state.iter_mut().zip([a, b, c, d, e, f, g, h]) {
+            *word = word.wrapping_add(add);
+        }
+    }
+    let mut digest = [0u8; 32];
+    for (bytes, word) in digest.chunks_exact_mut(4).zip(state) {
+        bytes.copy_from_slice(&word.to_be_bytes());
+    }
+    digest
+}
+
+/// RFC 4648 base64, standard alphabet, padded.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut text = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for group in bytes.chunks(3) {
+        let n = group
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &byte)| n | u32::from(byte) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= group.len() {
+                text.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                text.push('=');
+            }
+        }
+    }
+    text
 }

@@ -177,10 +177,12 @@ impl Discoverer {
         role: ClusterRole,
         calls: &AwsCalls,
     ) -> Result<Discovery, Error> {
-        // The first writer discovery in addresses-only mode reads the members' endpoints (by the
-        // cluster filter) side by side with the cluster, which names the writer: one round trip
-        // instead of two. The read is best effort: without it the members are read by id below.
-        let prefetch = role == ClusterRole::Writer && self.addresses_only && self.knows_no_member();
+        // A writer discovery reads the members (by the cluster filter) side by side with the
+        // cluster, which names the writer: one round trip instead of two. In addresses-only mode
+        // only while no member's endpoint is remembered. The read is best effort: without it the
+        // writer is read by id below.
+        let prefetch =
+            role == ClusterRole::Writer && (!self.addresses_only || self.knows_no_member());
         let (cluster, members) = if prefetch {
             futures::future::try_join(self.describe_cluster(identifier, calls), async {
                 Ok(self.describe_cluster_instances(identifier, calls).await)
@@ -219,7 +221,17 @@ impl Discoverer {
                 // The writer's own instance endpoint, not the cluster endpoint: the RDS API
                 // names the new writer the moment a failover completes, while the cluster
                 // endpoint's CNAME follows later.
-                let instance = self.describe_instance(&writer, calls).await?;
+                let prefetched = members.and_then(|instances| {
+                    instances.into_iter().find(|instance| {
+                        instance
+                            .db_instance_identifier()
+                            .is_some_and(|id| id.eq_ignore_ascii_case(&writer))
+                    })
+                });
+                let instance = match prefetched {
+                    Some(instance) => instance,
+                    None => self.describe_instance(&writer, calls).await?,
+                };
                 let instance_endpoint = usable_instance_endpoint(&instance, &writer)?;
                 let target_ips = self.resolver.resolve_ipv4(instance_endpoint).await?;
                 (cluster.endpoint(), target_ips, instance_vpc_id(&instance))

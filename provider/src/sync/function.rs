@@ -11,6 +11,7 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
     Architecture, Environment, FunctionCode, LastUpdateStatus, Runtime, State, VpcConfig,
 };
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::code;
 use super::error::{Result, SyncError, SyncPart, found};
@@ -326,6 +327,7 @@ async fn create_function(lambda: &Client, spec: &SyncSpec, role_arn: &str) -> Re
     let started = tokio::time::Instant::now();
     let mut pause = Duration::from_secs(1);
     loop {
+        let upload = code_upload().await;
         let created = lambda
             .create_function()
             .function_name(name)
@@ -350,6 +352,7 @@ async fn create_function(lambda: &Client, spec: &SyncSpec, role_arn: &str) -> Re
             .send()
             .await
             .map_err(|err| SyncError::aws(PART, name, "creating", &err));
+        drop(upload);
         match created {
             Ok(_) => return Ok(true),
             // An earlier attempt whose answer was lost created it (with the tags): converge it.
@@ -363,6 +366,22 @@ async fn create_function(lambda: &Client, spec: &SyncSpec, role_arn: &str) -> Re
     }
 }
 
+/// How many uploads of the function's code one provider process sends at once. Each holds the
+/// 2.7 MB zip several times over while in flight (copied into the request, base64 in its JSON
+/// body, signed), and Terraform creates up to 10 resources side by side: unbounded, the uploads
+/// alone would set the process's peak memory, growing with the configuration.
+const CONCURRENT_CODE_UPLOADS: usize = 2;
+
+static CODE_UPLOADS: Semaphore = Semaphore::const_new(CONCURRENT_CODE_UPLOADS);
+
+/// A turn to upload the code (see [`CONCURRENT_CODE_UPLOADS`]), held until the request is done.
+async fn code_upload() -> SemaphorePermit<'static> {
+    CODE_UPLOADS
+        .acquire()
+        .await
+        .expect("the code uploads' semaphore is never closed")
+}
+
 /// IAM is eventually consistent: a role created a moment ago may not be assumable by Lambda yet.
 fn role_not_assumable_yet(err: &SyncError) -> bool {
     matches!(err, SyncError::Aws { code: Some(code), failure, .. }
@@ -371,6 +390,7 @@ fn role_not_assumable_yet(err: &SyncError) -> bool {
 
 async fn update_code(lambda: &Client, name: &str) -> Result<()> {
     wait_ready(lambda, name).await?;
+    let _upload = code_upload().await;
     lambda
         .update_function_code()
         .function_name(name)

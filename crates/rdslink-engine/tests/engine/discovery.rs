@@ -153,6 +153,38 @@ async fn an_addresses_only_writer_reads_the_member_endpoints_once() {
     assert_eq!(calls, 1, "DescribeDBClusters only");
 }
 
+/// A full writer discovery (the provider's) reads the cluster and its members side by side and
+/// takes the writer's endpoint and VPC from that answer: two calls, in one round trip, after a
+/// failover too.
+#[tokio::test]
+async fn a_writer_is_found_in_the_members_read_beside_the_cluster() {
+    let fx = Fixture::new().await;
+    let aurora = seed::aurora_cluster(&fx.account, &fx.dns, "aurora", 2).await;
+    let writer = cluster("aurora", ClusterRole::Writer);
+    let mut expected = aurora.writer().id.clone();
+    for failover in [false, true] {
+        if failover {
+            expected = seed::failover_cluster(&fx.account, &aurora, None).await;
+        }
+        let calls = AwsCalls::default();
+        let found = ok(
+            Discover::discover(&fx.discoverer(), &writer, &calls).await,
+            "discovery",
+        );
+        assert_eq!(found.target_ips, vec![aurora.member(&expected).ip]);
+        assert_eq!(
+            found.writer_instance_identifier.as_deref(),
+            Some(expected.as_str())
+        );
+        assert_eq!(found.vpc_id, aurora.vpc_id);
+        assert_eq!(
+            calls.get(),
+            2,
+            "DescribeDBClusters beside DescribeDBInstances"
+        );
+    }
+}
+
 #[tokio::test]
 async fn cluster_readers_are_every_non_writer_instance() {
     let fx = Fixture::new().await;
