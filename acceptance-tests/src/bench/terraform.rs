@@ -99,7 +99,10 @@ async fn plan_without_refresh(setting: &Setting<'_>) -> Result<Vec<Row>> {
     // Its own workspace: the same endpoint service under another name.
     let plain = quickstart_workspace(
         setting,
-        &plain.replace("name                  = \"orders\"", "name                  = \"plain\""),
+        &plain.replace(
+            "name                  = \"orders\"",
+            "name                  = \"plain\"",
+        ),
         setting.moto_endpoint,
     )?;
     plain.apply().await?;
