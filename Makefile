@@ -5,8 +5,8 @@
 #   make demo    run the demo against a local moto server
 #   make build / fmt / lint / clean / distclean / venv
 #
-# Every target that compiles the provider first builds the sync Lambda's zip, which the provider
-# embeds (crates/rdslink-sync-lambda/lambda.mk; the cross tools come from PyPI on first use).
+# The provider embeds the sync Lambda's zip; its build script builds it beside the rest of the
+# workspace (crates/rdslink-sync-lambda/lambda.mk; the cross tools come from PyPI on first use).
 # cargo honours CARGO_TARGET_DIR when it is set (.ci/run points it at a persistent cache).
 # Extra arguments for `cargo test`: make test TEST_ARGS='-p rdslink-testkit -- dns'
 
@@ -34,7 +34,11 @@ $(VENV_STAMP): requirements-dev.txt
 	@touch $@
 
 ## test: all workspace tests, sharing one moto server that is stopped afterwards (also on failure).
+## The compile comes first, on its own: it builds the zip the provider embeds, and the tests read
+## that zip from where `make lambda-zip` writes it (a fresh build by then: seconds).
 test: venv check-terraform
+	$(CARGO) test --workspace --no-run $(TEST_ARGS)
+	$(MAKE) --no-print-directory lambda-zip
 	$(WITH_MOTO) $(CARGO) test --workspace $(TEST_ARGS)
 
 ## release: the provider's release in the Terraform registry's layout (zips per platform, manifest,

@@ -2,14 +2,17 @@
 //! the provider deploys the very Lambda it was built with, so the two never disagree on a version.
 //!
 //! Where the zip comes from:
-//! - `RDSLINK_LAMBDA_ZIP`, when set: a prebuilt zip, copied as is. `make` builds one first and sets
-//!   it; release pipelines, IDEs and `cargo check` should too, since the alternative is slow. A
-//!   relative path is taken from the workspace root, where cargo is usually run.
-//! - otherwise `crates/rdslink-sync-lambda/scripts/build-zip.sh`, a nested cargo-zigbuild of the
-//!   arm64 `bootstrap`. It builds into `${CARGO_TARGET_DIR:-<workspace>/target}/lambda-build`
-//!   (its default, or `RDSLINK_LAMBDA_TARGET_DIR`), never into this cargo's own build directory,
-//!   whose lock this cargo holds while it runs us: sharing it would deadlock. Being incremental
-//!   and shared by every profile, it costs minutes once and seconds afterwards.
+//! - `RDSLINK_LAMBDA_ZIP`, when set: a prebuilt zip, copied as is. `make release` builds one and
+//!   sets it, since it compiles the provider for several targets. A relative path is taken from the
+//!   workspace root, where cargo is usually run.
+//! - otherwise (`make test`, `make demo`, `cargo build`, IDEs) `crates/rdslink-sync-lambda/scripts/
+//!   build-zip.sh`, a nested cargo-zigbuild of the arm64 `bootstrap`. It builds into
+//!   `${CARGO_TARGET_DIR:-<workspace>/target}/lambda-build` (its default, or
+//!   `RDSLINK_LAMBDA_TARGET_DIR`), never into this cargo's own build directory, whose lock this
+//!   cargo holds while it runs us: sharing it would deadlock. It shares this cargo's jobserver, so
+//!   on a cold build the Lambda (whose whole-program LTO is single-threaded) compiles beside the
+//!   rest of the workspace rather than before it. Being incremental and shared by every profile, it
+//!   costs minutes once and seconds afterwards; `make lambda-zip` then finds it fresh.
 //!
 //! Next to it, `OUT_DIR/rdslink-sync.zip.sha256`: the zip's SHA-256 in the form Lambda reports as
 //! `CodeSha256`. Every plan of an endpoint service needs it; hashing the 2.7 MB at run time was ~8%

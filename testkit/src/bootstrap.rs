@@ -41,6 +41,21 @@ use crate::account::{Account, REGION};
 use crate::moto::moto;
 use crate::runtime_api::{DEFAULT_INVOKE_TIMEOUT, ErrorReport, Outcome, RuntimeApi};
 
+/// The sync Lambda's packaged zip: `RDSLINK_LAMBDA_ZIP` when set, else where `make lambda-zip`
+/// writes it (`target/dist/rdslink-sync.zip` in the workspace). `make test` writes it after the
+/// compile, from the same build the provider embedded, so the two are the same bytes.
+pub fn packaged_zip() -> PathBuf {
+    std::env::var_os("RDSLINK_LAMBDA_ZIP").map_or_else(
+        || {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .expect("testkit/ sits in the workspace root")
+                .join("target/dist/rdslink-sync.zip")
+        },
+        PathBuf::from,
+    )
+}
+
 /// The function name in [`lambda_environment`] when the given environment names none.
 pub const DEFAULT_FUNCTION_NAME: &str = "rdslink-sync";
 

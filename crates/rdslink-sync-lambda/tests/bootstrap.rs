@@ -20,9 +20,6 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::{Child, Command};
 
-/// Where `make lambda-zip` puts the arm64 artifact, unless `RDSLINK_LAMBDA_ZIP` says otherwise.
-const DEFAULT_ZIP: &str = "target/dist/rdslink-sync.zip";
-
 /// A running `bootstrap` process and what it printed.
 struct Function {
     child: Child,
@@ -538,11 +535,7 @@ async fn the_function_starts_quickly_and_stays_small() {
 /// `qemu-aarch64-static` fails this test with what to run; it never skips.
 #[tokio::test]
 async fn arm64_artifact_runs_under_qemu() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the workspace root");
-    let zip = std::env::var_os("RDSLINK_LAMBDA_ZIP")
-        .map_or_else(|| repo.join(DEFAULT_ZIP), PathBuf::from);
+    let zip = rdslink_testkit::bootstrap::packaged_zip();
     assert!(
         zip.is_file(),
         "the arm64 artifact {} is missing: run `make lambda-zip` (or set RDSLINK_LAMBDA_ZIP)",

@@ -23,9 +23,7 @@ const FUNCTION: &str = "rdslink-sync-orders";
 
 /// The zip `make lambda-zip` built from this commit, which the provider embeds.
 fn packaged_zip_sha256() -> String {
-    let path = std::env::var_os("RDSLINK_LAMBDA_ZIP")
-        .map(PathBuf::from)
-        .expect("RDSLINK_LAMBDA_ZIP names the zip the provider embeds (`make test` sets it)");
+    let path = rdslink_testkit::bootstrap::packaged_zip();
     let zip = std::fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
     base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&zip))
 }
@@ -1170,8 +1168,7 @@ with open(target, "wb") as out:
     out.write(zipfile.ZipFile(sys.argv[1]).read("bootstrap"))
 os.chmod(target, 0o755)
 "#;
-    let zip =
-        std::env::var_os("RDSLINK_LAMBDA_ZIP").expect("RDSLINK_LAMBDA_ZIP (`make test` sets it)");
+    let zip = rdslink_testkit::bootstrap::packaged_zip();
     let output = std::process::Command::new("python3")
         .arg("-c")
         .arg(SCRIPT)
