@@ -13,9 +13,9 @@
 //!   - a cluster: `rds:DescribeDBClusters` on that cluster (`DescribeTheCluster`);
 //!     `rds:DescribeDBInstances` on every instance of the account and region
 //!     (`DescribeClusterMembers`), because the members change over time: naming today's would
-//!     break the sync the moment a member added later is promoted; and
-//!     `rds:DescribeDBSubnetGroups` on every subnet group (`ReadTheClusterSubnetGroup`), which
-//!     discovery reads for the cluster's VPC when the members' descriptions lack it;
+//!     break the sync the moment a member added later is promoted. Nothing on subnet groups:
+//!     the function's discovery is address-only (`Discoverer::addresses_only`), so it never reads
+//!     the cluster's VPC;
 //!   - a proxy: `rds:DescribeDBProxies` on every proxy (`DescribeTheProxy`), because a proxy's ARN
 //!     carries a generated id, not the name the selector knows;
 //!   - a hostname: nothing (DNS only).
@@ -397,11 +397,6 @@ fn rds_reads(scope: &Scope, selector: &DatabaseSelector) -> Vec<Statement> {
                 "DescribeClusterMembers",
                 &["rds:DescribeDBInstances"],
                 [every("db")],
-            ),
-            allow(
-                "ReadTheClusterSubnetGroup",
-                &["rds:DescribeDBSubnetGroups"],
-                [every("subgrp")],
             ),
         ],
         DatabaseSelector::Proxy(_) => vec![allow(

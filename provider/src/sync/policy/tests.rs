@@ -150,11 +150,6 @@ fn a_cluster_reads_itself_any_member_and_the_subnet_groups() {
                 &["rds:DescribeDBInstances"],
                 &["arn:aws:rds:eu-west-1:123456789012:db:*"],
             ),
-            line(
-                "ReadTheClusterSubnetGroup",
-                &["rds:DescribeDBSubnetGroups"],
-                &["arn:aws:rds:eu-west-1:123456789012:subgrp:*"],
-            ),
         ]);
         want.push(logs_statement());
         assert_eq!(summary(&execution(&selector)), want, "{role}");
