@@ -18,8 +18,7 @@
 #   RDSLINK_RELEASE_TARGETS  platforms to build (default: linux_amd64 linux_arm64 windows_amd64;
 #                            darwin_amd64 and darwin_arm64 only on macOS: linking for Apple needs
 #                            its SDK, which GoReleaser's macOS runner has and this Linux machine lacks)
-#   CARGO_ZIGBUILD           cargo-zigbuild (default: ${RDSLINK_LAMBDA_TOOLS:-<repo>/.cache/lambda-tools}/bin,
-#                            `make lambda-tools`)
+#   CARGO_ZIGBUILD           cargo-zigbuild (default: <repo>/.cache/lambda-tools/bin, `make lambda-tools`)
 #
 # The version is the workspace's (Cargo.toml), the commit is `git rev-parse --short HEAD`; the binary
 # prints both (`terraform-provider-rdslink --version`). Binaries use the `release-dist` profile
@@ -43,7 +42,7 @@ gpg --batch --list-secret-keys "$RDSLINK_GPG_KEY_ID" >/dev/null 2>&1 ||
 [[ -n "${RDSLINK_LAMBDA_ZIP:-}" && -f "$RDSLINK_LAMBDA_ZIP" ]] ||
   fail "RDSLINK_LAMBDA_ZIP='${RDSLINK_LAMBDA_ZIP:-}' is not a file: run \`make lambda-zip\` (or \`make release\`)"
 
-zigbuild="${CARGO_ZIGBUILD:-${RDSLINK_LAMBDA_TOOLS:-$repo/.cache/lambda-tools}/bin/cargo-zigbuild}"
+zigbuild="${CARGO_ZIGBUILD:-$repo/.cache/lambda-tools/bin/cargo-zigbuild}"
 [[ -x "$zigbuild" ]] || fail "cargo-zigbuild not found at $zigbuild: run \`make lambda-tools\`"
 # cargo-zigbuild runs zig from PATH or from the `ziglang` Python package beside it.
 export PATH="$(dirname "$zigbuild"):$PATH"

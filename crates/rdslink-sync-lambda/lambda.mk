@@ -13,12 +13,7 @@ PYTHON ?= python3
 ZIGLANG_VERSION := 0.17.1
 CARGO_ZIGBUILD_VERSION := 0.24.1
 LAMBDA_RUST_TARGET := aarch64-unknown-linux-musl
-# RDSLINK_LAMBDA_TOOLS in the environment puts them elsewhere (.ci/run: beside its build cache).
-# cargo-zigbuild names its linker wrappers after zig's path, and cargo rebuilds every cross-compiled
-# crate when the linker changes, so tools inside each clone would make each clone rebuild them all.
-LAMBDA_TOOLS := $(or $(RDSLINK_LAMBDA_TOOLS),$(CURDIR)/.cache/lambda-tools)
-# For build-zip.sh when the provider's build script runs it, and for scripts/release.sh.
-export RDSLINK_LAMBDA_TOOLS := $(LAMBDA_TOOLS)
+LAMBDA_TOOLS := $(CURDIR)/.cache/lambda-tools
 LAMBDA_TOOLS_STAMP := $(LAMBDA_TOOLS)/.installed-ziglang-$(ZIGLANG_VERSION)-zigbuild-$(CARGO_ZIGBUILD_VERSION)
 # The artifact (not under target/lambda/: that is cargo's output directory of the `lambda` profile).
 # RDSLINK_LAMBDA_ZIP in the environment picks another path.
@@ -57,8 +52,8 @@ lambda-distclean:
 # so the provider's build script builds the zip itself (build-zip.sh, into the one lambda-build
 # directory) while cargo compiles the rest of the workspace, the two sharing cargo's jobserver: the
 # Lambda's whole-program LTO, single-threaded, then runs beside the workspace's crates instead of
-# before them (a cold two-core build: 9.4 minutes for the zip, then 8.0 for the workspace's tests,
-# became 15.6 minutes for both). They need only the cross tools; `make lambda-zip` afterwards finds the build fresh and
+# before them (a cold two-core build took 9.4 minutes for the zip, then 8 for the workspace's
+# tests). They need only the cross tools; `make lambda-zip` afterwards finds the build fresh and
 # writes the same bytes. With RDSLINK_LAMBDA_ZIP set in the environment, that zip is built first
 # and copied instead. Release builds compile the provider for several targets and embed one
 # prebuilt zip.

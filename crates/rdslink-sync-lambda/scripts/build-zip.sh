@@ -9,9 +9,7 @@
 #                              ${CARGO_TARGET_DIR:-<repo>/target}/lambda-build). It must differ from
 #                              the target dir of any cargo that runs this script (a provider
 #                              build.rs): sharing it deadlocks on cargo's build-directory lock.
-#   RDSLINK_LAMBDA_TOOLS       where `make lambda-tools` installed the cross tools (default:
-#                              <repo>/.cache/lambda-tools)
-#   CARGO_ZIGBUILD             cargo-zigbuild to use (default: $RDSLINK_LAMBDA_TOOLS/bin,
+#   CARGO_ZIGBUILD             cargo-zigbuild to use (default: <repo>/.cache/lambda-tools/bin,
 #                              installed by `make lambda-tools`, then PATH)
 #
 # Safe to call from a build.rs: the cargo/rustc variables a parent cargo exports (CARGO_*,
@@ -26,7 +24,7 @@ profile=lambda
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 out="${1:-$repo/target/dist/rdslink-sync.zip}"
 target_dir="${RDSLINK_LAMBDA_TARGET_DIR:-${CARGO_TARGET_DIR:-$repo/target}/lambda-build}"
-tools_bin="${RDSLINK_LAMBDA_TOOLS:-$repo/.cache/lambda-tools}/bin"
+tools_bin="$repo/.cache/lambda-tools/bin"
 
 zigbuild="${CARGO_ZIGBUILD:-}"
 if [[ -z "$zigbuild" ]]; then
