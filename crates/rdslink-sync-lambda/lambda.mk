@@ -52,8 +52,11 @@ lambda-distclean:
 # so the provider's build script builds the zip itself (build-zip.sh, into the one lambda-build
 # directory) while cargo compiles the rest of the workspace, the two sharing cargo's jobserver: the
 # Lambda's whole-program LTO, single-threaded, then runs beside the workspace's crates instead of
-# before them (a cold two-core build took 9.4 minutes for the zip, then 8 for the workspace's
-# tests). They need only the cross tools; `make lambda-zip` afterwards finds the build fresh and
+# before them (a cold two-core build: 9.4 minutes for the zip, then 8.0 for the workspace's tests,
+# became 15.6 minutes for both). One case is slower: with the workspace's crates already built
+# and only the Lambda's dependencies not, the nested build ran on one core (20 minutes measured,
+# against 9.4 for `make lambda-zip` on its own, which uses both; run that first then).
+# They need only the cross tools; `make lambda-zip` afterwards finds the build fresh and
 # writes the same bytes. With RDSLINK_LAMBDA_ZIP set in the environment, that zip is built first
 # and copied instead. Release builds compile the provider for several targets and embed one
 # prebuilt zip.
