@@ -132,7 +132,7 @@ fn an_instance_is_described_by_its_own_arn_only() {
 }
 
 #[test]
-fn a_cluster_reads_itself_any_member_and_the_subnet_groups() {
+fn a_cluster_reads_itself_and_any_member() {
     for role in [ClusterRole::Writer, ClusterRole::Reader] {
         let selector = DatabaseSelector::Cluster {
             identifier: "orders".into(),
