@@ -15,6 +15,7 @@ use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvid
 use rdslink_engine::aws_error::{self, Failure};
 use rdslink_engine::resolver::Resolver;
 
+use crate::https::LazyHttpsClient;
 use crate::identity::{AssumedRole, Identity};
 
 /// What the `provider "rdslink"` block says, validated.
@@ -164,6 +165,8 @@ impl ConfigureError {
 /// role to assume as their credentials provider. No AWS call: see [`Clients::account_id`].
 pub async fn connect(settings: &Settings) -> Result<Clients, ConfigureError> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        // The platform's roots are loaded by the first AWS call, not here (see `https`).
+        .http_client(LazyHttpsClient::default())
         .retry_config(retry_config())
         // `app/rdslink-<version>` in every request's user agent (CloudTrail shows which build).
         .app_name(crate::version::aws_app_name());

@@ -10,6 +10,7 @@ mod database_data_source;
 pub mod endpoint_connection;
 pub mod endpoint_service;
 mod field;
+mod https;
 mod identity;
 mod selector;
 mod settings;

@@ -17,6 +17,7 @@ pub mod converge;
 pub mod discovery;
 pub mod error;
 pub mod function_env;
+pub mod https;
 pub mod plan;
 pub mod rds_events;
 pub mod reconcile;

@@ -20,10 +20,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use aws_smithy_http_client::proxy::ProxyConfig;
-use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
-use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
-use aws_smithy_http_client::{Builder, ConnectorBuilder};
+use aws_smithy_http_client::tls::{TlsContext, TrustStore};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
@@ -117,24 +114,13 @@ pub fn client_from_env() -> Option<SharedHttpClient> {
     }
 }
 
-/// The SDK's default HTTPS client (`aws_smithy_runtime`'s `default_https_client`: rustls with
-/// aws-lc, proxies from the environment) with `pem` as its only roots.
+/// The SDK's default HTTPS client with `pem` as its only roots.
 fn client_trusting(pem: Vec<u8>) -> SharedHttpClient {
     let tls = TlsContext::builder()
         .with_trust_store(TrustStore::empty().with_pem_certificate(pem))
         .build()
         .expect("a TLS context takes any trust store");
-    Builder::new().build_with_connector_fn(move |settings, components| {
-        let mut connector = ConnectorBuilder::default()
-            .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
-            .tls_context(tls.clone());
-        connector.set_connector_settings(settings.cloned());
-        if let Some(components) = components {
-            connector.set_sleep_impl(components.sleep_impl());
-        }
-        connector.set_proxy_config(Some(ProxyConfig::from_env()));
-        connector.build()
-    })
+    rdslink_engine::https::client(tls)
 }
 
 #[cfg(test)]
