@@ -7,7 +7,7 @@
 //! Terraform configures the provider in every process it starts, and many of those make no AWS
 //! call at all (`terraform plan -refresh=false`, `validate`, a plan whose resources are all
 //! new). On Linux, loading the roots reads and parses every file of `/etc/ssl/certs` (about 150),
-//! which was two thirds of `ConfigureProvider`'s time. The roots are still the platform's (the
+//! which was about half of `ConfigureProvider`'s time (13 ms to 7 ms, release build). The roots are still the platform's (the
 //! keychain on macOS, the system store on Windows): a provider runs on people's machines, where
 //! a corporate root may exist only there.
 
