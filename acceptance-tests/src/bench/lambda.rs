@@ -144,16 +144,24 @@ impl Bench {
         Ok(self.cluster.member(writer).ip)
     }
 
-    /// rdslink's function, configured for the cluster's writer and `target_group`, AWS through
-    /// `endpoint` (moto or a counting proxy).
+    /// rdslink's function, configured for the cluster's writer and `target_group` as the provider
+    /// deploys it (with the members' endpoints), AWS through `endpoint` (moto or a counting
+    /// proxy).
     async fn ours_env(&self, target_group: &str, endpoint: &str) -> HashMap<String, String> {
         let mut env = bootstrap::aws_environment(&self.account).await;
         env.insert("AWS_ENDPOINT_URL".to_owned(), endpoint.to_owned());
+        let members: Vec<String> = self
+            .cluster
+            .members
+            .iter()
+            .map(|member| format!("{}={}", member.id.to_ascii_lowercase(), member.endpoint))
+            .collect();
         for (name, value) in [
             ("RDSLINK_TARGET_GROUP_ARN", target_group.to_owned()),
             ("RDSLINK_DB_CLUSTER_IDENTIFIER", self.cluster.id.clone()),
             ("RDSLINK_PORT", self.cluster.port.to_string()),
             ("RDSLINK_DNS_NAMESERVERS", self.dns.addr().to_string()),
+            ("RDSLINK_MEMBER_ENDPOINTS", members.join(",")),
         ] {
             env.insert(name.to_owned(), value);
         }

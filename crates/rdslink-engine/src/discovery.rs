@@ -16,6 +16,7 @@ use futures::future::try_join_all;
 use tracing::debug;
 
 use crate::error::AwsObject;
+use crate::function_env::MemberEndpoints;
 use crate::{AwsCalls, Error, Resolver};
 
 // The selector types lived here before the selector got its own module; callers still name them
@@ -106,6 +107,21 @@ impl Discoverer {
     /// is what moves at a failover).
     pub fn addresses_only(mut self) -> Self {
         self.addresses_only = true;
+        self
+    }
+
+    /// Starts an addresses-only discoverer knowing `endpoints` (written by the provider when it
+    /// deployed the function, see [`MemberEndpoints`]): a cluster writer among them needs no
+    /// `DescribeDBInstances` even on the first discovery. Any other member is read as before.
+    pub fn remembering(self, endpoints: &MemberEndpoints) -> Self {
+        self.member_endpoints
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(
+                endpoints
+                    .iter()
+                    .map(|(id, endpoint)| (id.to_owned(), endpoint.to_owned())),
+            );
         self
     }
 

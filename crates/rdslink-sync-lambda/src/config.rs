@@ -13,6 +13,7 @@
 //! | `RDSLINK_PORT` | the database port, 1-65535 (required) |
 //! | `RDSLINK_DNS_NAMESERVERS` | optional comma-separated `ip:port` list instead of the system resolver |
 //! | `RDSLINK_DNS_WAIT_SECONDS` | how long to wait for DNS after an address-changing event (default 90) |
+//! | `RDSLINK_MEMBER_ENDPOINTS` | optional `id=endpoint,...`: a cluster's instance endpoints when the function was deployed (a hint that spares the first invocation a `DescribeDBInstances`) |
 //!
 //! Exactly one of the four database variables must be set. An empty value counts as unset, so a
 //! deployment may set every variable and leave the unused ones blank.
@@ -36,7 +37,8 @@ pub use rdslink_engine::validate::TargetGroupArn;
 
 pub use rdslink_engine::function_env::{
     DATABASE_VARIABLES, DB_CLUSTER_IDENTIFIER, DB_INSTANCE_IDENTIFIER, DB_PROXY_NAME,
-    DNS_NAMESERVERS, DNS_WAIT_SECONDS, ENDPOINT, PORT, ROLE, TARGET_GROUP_ARN,
+    DNS_NAMESERVERS, DNS_WAIT_SECONDS, ENDPOINT, MEMBER_ENDPOINTS, MemberEndpoints, PORT, ROLE,
+    TARGET_GROUP_ARN,
 };
 
 /// A Lambda invocation lasts at most 15 minutes; a longer wait could never finish.
@@ -51,6 +53,8 @@ pub struct Config {
     /// `None`: the system resolver.
     pub dns_nameservers: Option<Vec<SocketAddr>>,
     pub dns_wait: Duration,
+    /// Empty when unset.
+    pub member_endpoints: MemberEndpoints,
 }
 
 /// Why the environment is not a usable configuration. Every message names the variable.
@@ -119,12 +123,23 @@ impl Config {
             Some(value) => dns_wait(&value)?,
             None => DEFAULT_DNS_WAIT,
         };
+        let member_endpoints = match get(MEMBER_ENDPOINTS) {
+            Some(value) => {
+                MemberEndpoints::parse(&value).map_err(|reason| ConfigError::Invalid {
+                    name: MEMBER_ENDPOINTS,
+                    value,
+                    reason,
+                })?
+            }
+            None => MemberEndpoints::default(),
+        };
         Ok(Config {
             target_group_arn,
             database,
             port,
             dns_nameservers,
             dns_wait,
+            member_endpoints,
         })
     }
 }
@@ -300,6 +315,27 @@ mod tests {
         ];
         assert_eq!(config.dns_nameservers, Some(expected));
         assert_eq!(config.dns_wait, Duration::ZERO);
+        assert!(config.member_endpoints.is_empty());
+    }
+
+    #[test]
+    fn member_endpoints_are_read_when_set() {
+        let config = parse(&with_base(&[
+            (DB_CLUSTER_IDENTIFIER, "aurora"),
+            (
+                MEMBER_ENDPOINTS,
+                "aurora-1=aurora-1.abc.us-east-1.rds.amazonaws.com,\
+                 aurora-2=aurora-2.abc.us-east-1.rds.amazonaws.com",
+            ),
+        ]))
+        .expect("valid");
+        assert_eq!(
+            config.member_endpoints,
+            MemberEndpoints::new([
+                ("aurora-1", "aurora-1.abc.us-east-1.rds.amazonaws.com"),
+                ("aurora-2", "aurora-2.abc.us-east-1.rds.amazonaws.com"),
+            ])
+        );
     }
 
     #[test]
@@ -369,6 +405,10 @@ mod tests {
                 DB_CLUSTER_IDENTIFIER,
             ),
             (with_base(&[(ENDPOINT, "http://db:5432")]), ENDPOINT),
+            (
+                with_base(&[(DB_CLUSTER_IDENTIFIER, "a"), (MEMBER_ENDPOINTS, "a-1")]),
+                MEMBER_ENDPOINTS,
+            ),
         ];
         for (vars, variable) in cases {
             let error = parse(&vars).expect_err(variable);

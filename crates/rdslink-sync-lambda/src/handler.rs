@@ -102,8 +102,10 @@ impl Function {
             None => Resolver::system().map_err(InitError::Resolver)?,
         };
         // The function only converges addresses: no VPC lookup, cluster member endpoints read
-        // once per execution environment.
-        let discoverer = Discoverer::new(aws_sdk_rds::Client::new(sdk), resolver).addresses_only();
+        // once per execution environment, and not at all for those the provider wrote down.
+        let discoverer = Discoverer::new(aws_sdk_rds::Client::new(sdk), resolver)
+            .addresses_only()
+            .remembering(&config.member_endpoints);
         let target_group = TargetGroup::new(
             aws_sdk_elasticloadbalancingv2::Client::new(sdk),
             config.target_group_arn.as_str(),

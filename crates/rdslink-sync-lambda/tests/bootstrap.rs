@@ -607,7 +607,7 @@ print(json.dumps(entries))
 /// side-by-side answer (`Recheck::SideBySide`): no re-discovery, no re-read, no read-back.
 #[tokio::test]
 async fn a_reconcile_makes_only_the_aws_calls_it_needs() {
-    use rdslink_testkit::bootstrap::{Bootstrap, aws_environment};
+    use rdslink_testkit::bootstrap::Bootstrap;
     use rdslink_testkit::fault_proxy::{FaultPlan, FaultProxy};
 
     let account = fresh_account().await;
@@ -615,17 +615,7 @@ async fn a_reconcile_makes_only_the_aws_calls_it_needs() {
     let cluster = seed::aurora_cluster(&account, &dns, "orders", 2).await;
     let target_group = seed::target_group(&account, "rdslink-orders", cluster.port).await;
     let proxy = FaultProxy::start(&moto().await.endpoint, FaultPlan::none()).await;
-    let mut env = aws_environment(&account).await;
-    env.extend([
-        ("AWS_ENDPOINT_URL".to_owned(), proxy.endpoint()),
-        ("RDSLINK_TARGET_GROUP_ARN".to_owned(), target_group.clone()),
-        (
-            "RDSLINK_DB_CLUSTER_IDENTIFIER".to_owned(),
-            cluster.id.clone(),
-        ),
-        ("RDSLINK_PORT".to_owned(), cluster.port.to_string()),
-        ("RDSLINK_DNS_NAMESERVERS".to_owned(), dns.addr().to_string()),
-    ]);
+    let env = writer_environment(&account, &dns, &cluster, &target_group, &proxy).await;
     let function = Bootstrap::start(&native_bootstrap(), &env).await;
     let invoke = |payload: Value| {
         let (function, proxy) = (&function, &proxy);
@@ -693,6 +683,78 @@ async fn a_reconcile_makes_only_the_aws_calls_it_needs() {
         .filter_map(|description| description.target()?.id().map(str::to_owned))
         .collect();
     assert_eq!(held, [new_ip.to_string()]);
+}
+
+/// As the provider deploys it, the function knows its cluster's member endpoints
+/// (`RDSLINK_MEMBER_ENDPOINTS`): even its first invocation, a no-op, makes two calls, side by side.
+#[tokio::test]
+async fn a_function_deployed_with_the_member_endpoints_makes_two_calls_from_the_first() {
+    use rdslink_testkit::bootstrap::Bootstrap;
+    use rdslink_testkit::fault_proxy::{FaultPlan, FaultProxy};
+
+    let account = fresh_account().await;
+    let dns = DnsServer::start().await;
+    let cluster = seed::aurora_cluster(&account, &dns, "orders", 2).await;
+    let target_group = seed::target_group(&account, "rdslink-orders", cluster.port).await;
+    account
+        .elbv2()
+        .register_targets()
+        .target_group_arn(&target_group)
+        .targets(
+            aws_sdk_elasticloadbalancingv2::types::TargetDescription::builder()
+                .id(cluster.writer().ip.to_string())
+                .port(i32::from(cluster.port))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("RegisterTargets");
+    let proxy = FaultProxy::start(&moto().await.endpoint, FaultPlan::none()).await;
+    let members: Vec<String> = cluster
+        .members
+        .iter()
+        .map(|member| format!("{}={}", member.id, member.endpoint))
+        .collect();
+    let mut env = writer_environment(&account, &dns, &cluster, &target_group, &proxy).await;
+    env.insert("RDSLINK_MEMBER_ENDPOINTS".to_owned(), members.join(","));
+    let function = Bootstrap::start(&native_bootstrap(), &env).await;
+    let outcome = function.invoke(&scheduled_event()).await;
+    let Outcome::Response(first) = outcome else {
+        panic!("{outcome:?}\n{}", function.output());
+    };
+    assert_eq!(first["in_sync"], json!(true), "{first}");
+    assert_eq!(ips(&first, "targets"), [cluster.writer().ip], "{first}");
+    let calls: Vec<String> = proxy
+        .forwarded_calls()
+        .into_iter()
+        .map(|call| call.operation)
+        .collect();
+    assert_reads_then_writes(&calls, &["DescribeDBClusters", "DescribeTargetHealth"], &[]);
+}
+
+/// A function following `cluster`'s writer into `target_group`, AWS through `proxy`.
+async fn writer_environment(
+    account: &Account,
+    dns: &DnsServer,
+    cluster: &seed::Cluster,
+    target_group: &str,
+    proxy: &rdslink_testkit::fault_proxy::FaultProxy,
+) -> HashMap<String, String> {
+    let mut env = rdslink_testkit::bootstrap::aws_environment(account).await;
+    env.extend([
+        ("AWS_ENDPOINT_URL".to_owned(), proxy.endpoint()),
+        (
+            "RDSLINK_TARGET_GROUP_ARN".to_owned(),
+            target_group.to_owned(),
+        ),
+        (
+            "RDSLINK_DB_CLUSTER_IDENTIFIER".to_owned(),
+            cluster.id.clone(),
+        ),
+        ("RDSLINK_PORT".to_owned(), cluster.port.to_string()),
+        ("RDSLINK_DNS_NAMESERVERS".to_owned(), dns.addr().to_string()),
+    ]);
+    env
 }
 
 /// `calls` are exactly `reads`, in any order (they go out side by side), followed by exactly

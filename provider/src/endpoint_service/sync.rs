@@ -5,7 +5,9 @@
 
 use std::time::Duration;
 
-use rdslink_engine::DatabaseSelector;
+use aws_sdk_rds::types::Filter;
+use rdslink_engine::function_env::MemberEndpoints;
+use rdslink_engine::{ClusterRole, DatabaseSelector};
 use tfplugin::provider::Context;
 
 use super::aws::with_ownership;
@@ -183,7 +185,7 @@ async fn spec_of(
     state: &EndpointServiceModel,
     sync: &SyncModel,
     role_given: bool,
-    members: Option<Vec<String>>,
+    members: Option<ClusterMembers>,
 ) -> Result<SyncSpec, String> {
     let scope = scope(clients).await?;
     let name = state
@@ -225,12 +227,15 @@ async fn spec_of(
         .as_deref()
         .unwrap_or(DEFAULT_SCHEDULE)
         .to_owned();
+    // Read now unless read ahead; the endpoints only when the spec is for writing (an apply).
+    let members = match members {
+        Some(members) => members,
+        None => cluster_members(clients, &selector, Purpose::Compare).await?,
+    };
     Ok(SyncSpec {
         owner: name.clone(),
-        cluster_members: match members {
-            Some(members) => members,
-            None => cluster_members(clients, &selector).await?,
-        },
+        cluster_members: members.ids,
+        member_endpoints: members.endpoints,
         names,
         scope,
         target_group_arn,
@@ -265,40 +270,99 @@ fn vpc_attachment(sync: &SyncModel) -> Option<VpcAttachment> {
 pub(super) async fn members_ahead(
     clients: &Clients,
     state: &EndpointServiceModel,
-) -> Option<Vec<String>> {
+) -> Option<ClusterMembers> {
     let selector = state.database.selector()?;
-    cluster_members(clients, &selector).await.ok()
+    cluster_members(clients, &selector, Purpose::Deploy)
+        .await
+        .ok()
 }
 
-/// A cluster's member instances, for the rule's pattern; empty for other databases.
+/// What the deployment needs to know of a cluster's members; empty for other databases.
+#[derive(Debug, Clone, Default)]
+pub(super) struct ClusterMembers {
+    /// Their instance ids, sorted (the rule's pattern).
+    ids: Vec<String>,
+    /// A writer's members' endpoints, the function's hint; empty unless read to deploy.
+    endpoints: MemberEndpoints,
+}
+
+/// Why the members are read: to deploy the function (its environment then carries their
+/// endpoints), or to compare what is deployed (the hint is never compared, so not read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Deploy,
+    Compare,
+}
+
+/// A cluster's members; for a writer being deployed, their endpoints too, read side by side.
 async fn cluster_members(
     clients: &Clients,
     selector: &DatabaseSelector,
-) -> Result<Vec<String>, String> {
-    let DatabaseSelector::Cluster { identifier, .. } = selector else {
-        return Ok(Vec::new());
+    purpose: Purpose,
+) -> Result<ClusterMembers, String> {
+    let DatabaseSelector::Cluster { identifier, role } = selector else {
+        return Ok(ClusterMembers::default());
     };
-    let answer = clients
-        .rds
-        .describe_db_clusters()
-        .db_cluster_identifier(identifier)
-        .send()
-        .await
-        .map_err(|err| {
-            format!(
-                "reading the members of DB cluster {identifier}: {}",
-                rdslink_engine::aws_error::Failure::of(&err)
-            )
-        })?;
-    let mut members: Vec<String> = answer
+    let with_endpoints = purpose == Purpose::Deploy && *role == ClusterRole::Writer;
+    let clusters = async {
+        clients
+            .rds
+            .describe_db_clusters()
+            .db_cluster_identifier(identifier)
+            .send()
+            .await
+            .map_err(|err| {
+                format!(
+                    "reading the members of DB cluster {identifier}: {}",
+                    rdslink_engine::aws_error::Failure::of(&err)
+                )
+            })
+    };
+    let (answer, endpoints) = tokio::join!(clusters, async {
+        if with_endpoints {
+            member_endpoints(clients, identifier).await
+        } else {
+            MemberEndpoints::default()
+        }
+    });
+    let mut ids: Vec<String> = answer?
         .db_clusters()
         .iter()
         .flat_map(|cluster| cluster.db_cluster_members())
         .filter_map(|member| member.db_instance_identifier().map(str::to_owned))
         .collect();
-    members.sort();
-    members.dedup();
-    Ok(members)
+    ids.sort();
+    ids.dedup();
+    Ok(ClusterMembers { ids, endpoints })
+}
+
+/// The endpoints of cluster `identifier`'s instances. Best effort: the function reads what the
+/// hint lacks, so a failure only leaves it empty.
+async fn member_endpoints(clients: &Clients, identifier: &str) -> MemberEndpoints {
+    let filter = Filter::builder()
+        .name("db-cluster-id")
+        .values(identifier)
+        .build();
+    match clients
+        .rds
+        .describe_db_instances()
+        .filters(filter)
+        .send()
+        .await
+    {
+        Ok(answer) => MemberEndpoints::new(answer.db_instances().iter().filter_map(|instance| {
+            let address = instance.endpoint()?.address()?;
+            Some((instance.db_instance_identifier()?, address))
+        })),
+        Err(err) => {
+            tracing::debug!(
+                cluster = identifier,
+                error = %rdslink_engine::aws_error::Failure::of(&err),
+                "cannot read the cluster's instance endpoints; the function will read them"
+            );
+            MemberEndpoints::default()
+        }
+    }
 }
 
 /// Brings the deployment to `planned.sync` (deploying or removing it) and records what exists.
@@ -309,7 +373,7 @@ pub(super) async fn apply(
     clients: &Clients,
     planned: &mut EndpointServiceModel,
     role_given: bool,
-    members: Option<Vec<String>>,
+    members: Option<ClusterMembers>,
     timeout: Duration,
     ctx: &Context,
 ) -> Result<(), String> {
@@ -322,7 +386,17 @@ pub(super) async fn apply(
             remove_parts(clients, name).await?;
             return Ok(None);
         }
-        let spec = spec_of(clients, planned, &sync, role_given, members).await?;
+        let members = match members {
+            Some(members) => members,
+            None => {
+                let selector = planned
+                    .database
+                    .selector()
+                    .ok_or("the database is not known")?;
+                cluster_members(clients, &selector, Purpose::Deploy).await?
+            }
+        };
+        let spec = spec_of(clients, planned, &sync, role_given, Some(members)).await?;
         sync::ensure(&clients.sync, &spec)
             .await
             .map(|deployed| Some((spec, deployed)))

@@ -83,6 +83,10 @@ pub struct SyncSpec {
     pub port: u16,
     /// A cluster's member instances (for the rule's pattern); empty for other selectors.
     pub cluster_members: Vec<String>,
+    /// A cluster's member endpoints, written into the function's environment as a hint when its
+    /// configuration is written (see [`function_env::MemberEndpoints`]); read only at apply, so
+    /// empty in a spec built by refresh, and never compared for drift.
+    pub member_endpoints: function_env::MemberEndpoints,
     pub dns_wait_seconds: u32,
     pub memory_size: u32,
     pub log_retention_days: u32,
@@ -108,6 +112,7 @@ impl SyncSpec {
             &self.selector,
             self.port,
             Duration::from_secs(u64::from(self.dns_wait_seconds)),
+            &self.member_endpoints,
         )
     }
 

@@ -49,6 +49,22 @@ async fn environment(account: &Account) -> HashMap<String, String> {
         .expect("the function has an environment")
 }
 
+/// Replaces the function's environment out of band.
+async fn set_environment(account: &Account, env: HashMap<String, String>) {
+    account
+        .lambda()
+        .update_function_configuration()
+        .function_name(FUNCTION)
+        .environment(
+            aws_sdk_lambda::types::Environment::builder()
+                .set_variables(Some(env))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("UpdateFunctionConfiguration");
+}
+
 /// An RDS event as EventBridge delivers it, about `source_arn`.
 fn rds_event(
     account: &Account,
@@ -141,12 +157,21 @@ async fn assert_deployed(account: &Account, cluster: &Cluster, values: &Value) {
         "the code is the zip `make lambda-zip` builds"
     );
     assert_eq!(text(sync, "code_sha256"), sha);
+    // The members' endpoints, as RDS named them when the function was deployed: the function's
+    // first invocation then needs no DescribeDBInstances.
+    let mut members: Vec<String> = cluster
+        .members
+        .iter()
+        .map(|member| format!("{}={}", member.id.to_ascii_lowercase(), member.endpoint))
+        .collect();
+    members.sort();
     let expected_env: HashMap<String, String> = [
         ("RDSLINK_TARGET_GROUP_ARN", target_group),
         ("RDSLINK_DB_CLUSTER_IDENTIFIER", "orders"),
         ("RDSLINK_ROLE", "writer"),
         ("RDSLINK_PORT", &cluster.port.to_string()),
         ("RDSLINK_DNS_WAIT_SECONDS", "90"),
+        ("RDSLINK_MEMBER_ENDPOINTS", &members.join(",")),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -503,17 +528,7 @@ async fn drift_of_every_sync_part_shows_in_the_plan_and_apply_repairs_it() {
                 .pre_config(async || {
                     let mut env = environment(bench.account()).await;
                     env.insert("RDSLINK_PORT".to_owned(), "1".to_owned());
-                    lambda
-                        .update_function_configuration()
-                        .function_name(FUNCTION)
-                        .environment(
-                            aws_sdk_lambda::types::Environment::builder()
-                                .set_variables(Some(env))
-                                .build(),
-                        )
-                        .send()
-                        .await
-                        .unwrap();
+                    set_environment(bench.account(), env).await;
                 })
                 .plan_only()
                 .expect_non_empty_plan("environment changed")
@@ -528,6 +543,18 @@ async fn drift_of_every_sync_part_shows_in_the_plan_and_apply_repairs_it() {
                 Some("5432")
             );
         }))
+        // The member endpoints are a hint of the deployment's moment (a member may join later),
+        // not a setting: without them the function is as configured.
+        .step(
+            Step::same_config()
+                .pre_config(async || {
+                    let mut env = environment(bench.account()).await;
+                    env.remove("RDSLINK_MEMBER_ENDPOINTS")
+                        .expect("the repaired function has its members' endpoints again");
+                    set_environment(bench.account(), env).await;
+                })
+                .plan_only(),
+        )
         .step(
             Step::same_config()
                 .pre_config(async || {

@@ -3,6 +3,7 @@
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
+use rdslink_engine::function_env::MemberEndpoints;
 use rdslink_engine::{
     AwsCalls, ClusterRole, DatabaseKind, DatabaseSelector, Discover, Discoverer, Resolver,
     ResolverOptions,
@@ -151,6 +152,50 @@ async fn an_addresses_only_writer_reads_the_member_endpoints_once() {
     let (moved, calls) = discover(AwsCalls::default()).await;
     assert_eq!(moved.target_ips, vec![aurora.member(&new_writer).ip]);
     assert_eq!(calls, 1, "DescribeDBClusters only");
+}
+
+/// The sync Lambda deployed with its cluster's member endpoints (`RDSLINK_MEMBER_ENDPOINTS`):
+/// its very first discovery reads only the cluster. A writer the hint does not know (a member
+/// added after the deployment) is read by id.
+#[tokio::test]
+async fn an_addresses_only_writer_starts_from_the_endpoints_it_was_deployed_with() {
+    let fx = Fixture::new().await;
+    let aurora = seed::aurora_cluster(&fx.account, &fx.dns, "aurora", 2).await;
+    let writer = cluster("aurora", ClusterRole::Writer);
+    let every_member = MemberEndpoints::new(
+        aurora
+            .members
+            .iter()
+            .map(|member| (member.id.as_str(), member.endpoint.as_str())),
+    );
+    let calls = AwsCalls::default();
+    let discoverer = fx.discoverer().addresses_only().remembering(&every_member);
+    let found = ok(
+        Discover::discover(&discoverer, &writer, &calls).await,
+        "discovery",
+    );
+    assert_eq!(found.target_ips, vec![aurora.writer().ip]);
+    assert_eq!(calls.get(), 1, "DescribeDBClusters only");
+
+    let readers_only = MemberEndpoints::new(
+        aurora
+            .members
+            .iter()
+            .filter(|member| !member.is_writer)
+            .map(|member| (member.id.as_str(), member.endpoint.as_str())),
+    );
+    let calls = AwsCalls::default();
+    let discoverer = fx.discoverer().addresses_only().remembering(&readers_only);
+    let found = ok(
+        Discover::discover(&discoverer, &writer, &calls).await,
+        "discovery",
+    );
+    assert_eq!(found.target_ips, vec![aurora.writer().ip]);
+    assert_eq!(
+        calls.get(),
+        2,
+        "DescribeDBClusters, then DescribeDBInstances"
+    );
 }
 
 /// A full writer discovery (the provider's) reads the cluster and its members side by side and
