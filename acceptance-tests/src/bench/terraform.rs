@@ -110,18 +110,40 @@ async fn plan_without_refresh(setting: &Setting<'_>) -> Result<Vec<Row>> {
         "resource \"terraform_data\" \"orders\" {\n  input = \"orders\"\n}\n\noutput \"input\" {\n  value = terraform_data.orders.output\n}\n",
     )?;
     builtin.apply().await?;
+    let nothing = floor_provider_workspace()?;
+    nothing.apply().await?;
     let mut ours = Vec::with_capacity(RUNS);
     let mut ours_plain = Vec::with_capacity(RUNS);
     let mut floor = Vec::with_capacity(RUNS);
+    let mut provider_floor = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
         ours.push(timed_empty_plan(&rdslink, &["-refresh=false"]).await?);
         ours_plain.push(timed_empty_plan(&plain, &["-refresh=false"]).await?);
         floor.push(timed_empty_plan(&builtin, &["-refresh=false"]).await?);
+        provider_floor.push(timed_empty_plan(&nothing, &["-refresh=false"]).await?);
     }
     destroy(&plain).await?;
     destroy(&rdslink).await?;
     let floor = median(floor);
+    let provider_floor = median(provider_floor);
     Ok(vec![
+        // Any provider's floor: what Terraform spends starting, handshaking with and stopping
+        // provider processes (three per plan), with nothing done inside them.
+        Row::new(
+            "plan -refresh=false, a provider that does nothing (same plugin server)",
+            Figure::Time(provider_floor),
+            Target::None,
+        )
+        .against("terraform_data only", Figure::Time(floor)),
+        Row::new(
+            "  rdslink's endpoint service alone against it",
+            Figure::Time(median(ours_plain.clone())),
+            Target::None,
+        )
+        .against(
+            "the provider that does nothing",
+            Figure::Time(provider_floor),
+        ),
         Row::new(
             "plan -refresh=false (quickstart: data source read at every plan)",
             Figure::Time(median(ours)),
@@ -135,6 +157,17 @@ async fn plan_without_refresh(setting: &Setting<'_>) -> Result<Vec<Row>> {
         )
         .against("terraform_data only", Figure::Time(floor)),
     ])
+}
+
+/// A `floor_thing` in a workspace of its own, served by `terraform-provider-floor` (built next
+/// to the rdslink provider).
+pub fn floor_provider_workspace() -> Result<Workspace> {
+    let configuration = "terraform {\n  required_providers {\n    floor = {\n      source = \"rdslink/floor\"\n    }\n  }\n}\n\nresource \"floor_thing\" \"orders\" {\n  input = \"orders\"\n}\n\noutput \"id\" {\n  value = floor_thing.orders.id\n}\n";
+    let cli_configuration = format!(
+        "provider_installation {{\n  dev_overrides {{\n    \"registry.terraform.io/rdslink/floor\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+        provider_dir().display()
+    );
+    Workspace::with_cli_configuration(configuration, &cli_configuration)
 }
 
 async fn with_latency(setting: &Setting<'_>) -> Result<Vec<Row>> {

@@ -1,6 +1,7 @@
 //! Acceptance tests: the real terraform CLI, the built provider, the local AWS (moto) and a loopback
 //! DNS server. One test binary, a module per area.
 
+mod bench_floor;
 mod consumer;
 mod database;
 mod doc_examples;
