@@ -81,7 +81,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
 pub use plan::{DEFAULT_SEED, Fault, FaultKind, FaultPlan, Rule};
-pub use record::{Call, sequential_round_trips};
+pub use record::{Call, sequential_round_trips, time_in_flight};
 
 use http1::{Request, Response};
 use plan::ActivePlan;

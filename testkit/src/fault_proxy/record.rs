@@ -59,6 +59,29 @@ pub fn sequential_round_trips(calls: &[Call]) -> usize {
     chain
 }
 
+/// How long at least one of `calls` was in flight: the time their caller spent waiting on AWS
+/// (calls made side by side count once).
+pub fn time_in_flight(calls: &[Call]) -> Duration {
+    let mut spans: Vec<(Instant, Instant)> = calls
+        .iter()
+        .map(|call| (call.started, call.finished))
+        .collect();
+    spans.sort();
+    let mut total = Duration::ZERO;
+    let mut merged: Option<(Instant, Instant)> = None;
+    for (start, end) in spans {
+        merged = match merged {
+            Some((first, last)) if start <= last => Some((first, last.max(end))),
+            Some((first, last)) => {
+                total += last - first;
+                Some((start, end))
+            }
+            None => Some((start, end)),
+        };
+    }
+    total + merged.map_or(Duration::ZERO, |(first, last)| last - first)
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct Records {
     calls: Vec<Call>,
@@ -127,6 +150,24 @@ mod tests {
         assert_eq!(sequential_round_trips(&waves), 2);
         assert!(waves[0].overlaps(&waves[1]) && !waves[0].overlaps(&waves[5]));
         assert_eq!(sequential_round_trips(&[]), 0);
+    }
+
+    #[test]
+    fn time_in_flight_counts_overlapping_calls_once() {
+        let origin = Instant::now();
+        let ms = Duration::from_millis;
+        assert_eq!(time_in_flight(&[]), Duration::ZERO);
+        // 0-10 and 5-20 overlap (20 ms), 30-35 stands alone (5 ms), 31-33 lies inside it.
+        let calls = [
+            call(1, 5, 20, origin),
+            call(2, 30, 35, origin),
+            call(3, 0, 10, origin),
+            call(4, 31, 33, origin),
+        ];
+        assert_eq!(time_in_flight(&calls), ms(25));
+        // Back to back: nothing to merge, nothing lost.
+        let chained = [call(1, 0, 10, origin), call(2, 10, 20, origin)];
+        assert_eq!(time_in_flight(&chained), ms(20));
     }
 
     #[test]
