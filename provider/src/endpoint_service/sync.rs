@@ -227,7 +227,7 @@ async fn spec_of(
         .as_deref()
         .unwrap_or(DEFAULT_SCHEDULE)
         .to_owned();
-    // Read now unless read ahead; the endpoints only when the spec is for writing (an apply).
+    // An apply always passes them (endpoints included); refresh reads the ids only.
     let members = match members {
         Some(members) => members,
         None => cluster_members(clients, &selector, Purpose::Compare).await?,
