@@ -126,13 +126,12 @@ impl MemberEndpoints {
 /// Whether two environments configure the function alike: equal but for the
 /// [`MEMBER_ENDPOINTS`] hint, which records the moment of a deployment rather than a setting.
 pub fn same_settings(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> bool {
-    let settings = |env: &BTreeMap<String, String>| {
+    fn settings(env: &BTreeMap<String, String>) -> impl Iterator<Item = (&String, &String)> {
         env.iter()
             .filter(|(name, _)| name.as_str() != MEMBER_ENDPOINTS)
-            .map(|(name, value)| (name.clone(), value.clone()))
-            .collect::<BTreeMap<_, _>>()
-    };
-    settings(a) == settings(b)
+    }
+    // Both in name order (a BTreeMap's), so equal settings give equal sequences.
+    settings(a).eq(settings(b))
 }
 
 /// The environment of a function keeping `target_group_arn` on `selector`'s addresses at `port`.
